@@ -1,0 +1,378 @@
+//! Signature algorithms. This module owns keys and the bare sign/verify calls; it knows nothing
+//! about COSE, certificates or trust lists.
+//!
+//! - [`Algorithm`]: the algorithms certseal speaks, with their COSE values.
+//! - [`Signer`]: anything that signs (a `ring` key in memory today, a hardware key later).
+//! - [`VerifyingKey`]: a public key parsed once, when the trust list loads.
+
+use std::fmt;
+use std::path::Path;
+
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+
+/// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// ECDSA on P-256 with SHA-256, signature as raw r‖s (COSE -7).
+    Es256,
+    /// EdDSA on Ed25519 (COSE -8).
+    EdDsa,
+}
+
+impl Algorithm {
+    /// The COSE algorithm value.
+    pub const fn cose_value(self) -> i64 {
+        match self {
+            Algorithm::Es256 => -7,
+            Algorithm::EdDsa => -8,
+        }
+    }
+
+    /// The algorithm with COSE value `value`, if certseal supports it.
+    pub const fn from_cose(value: i64) -> Option<Self> {
+        match value {
+            -7 => Some(Algorithm::Es256),
+            -8 => Some(Algorithm::EdDsa),
+            _ => None,
+        }
+    }
+
+    /// The name used on the command line and in JSON (`ES256`, `EdDSA`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::Es256 => "ES256",
+            Algorithm::EdDsa => "EdDSA",
+        }
+    }
+
+    /// Parses a name as printed by [`Algorithm::name`] (case-insensitive; `ed25519` too).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "es256" | "p256" | "p-256" => Some(Algorithm::Es256),
+            "eddsa" | "ed25519" => Some(Algorithm::EdDsa),
+            _ => None,
+        }
+    }
+
+    /// Every algorithm this build supports.
+    pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa];
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Errors of the crypto layer. Signature failures are deliberately opaque.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// The signature did not verify.
+    #[error("signature did not verify")]
+    BadSignature,
+    /// A private key could not be read.
+    #[error("private key rejected: {0}")]
+    BadPrivateKey(&'static str),
+    /// A public key could not be read.
+    #[error("public key rejected: {0}")]
+    BadPublicKey(&'static str),
+    /// The key's algorithm is not the one asked for.
+    #[error("key algorithm mismatch: got {got}, expected {expected}")]
+    AlgorithmMismatch {
+        /// The algorithm of the key.
+        got: Algorithm,
+        /// The algorithm asked for.
+        expected: Algorithm,
+    },
+    /// The signing operation failed.
+    #[error("signing failed")]
+    SigningFailed,
+    /// A PEM file did not hold the expected block.
+    #[error("PEM: {0}")]
+    Pem(String),
+}
+
+/// Something that signs. Implemented by [`RingSigner`]; a hardware key plugs in here.
+///
+/// `sign` returns the signature in its COSE form (raw r‖s for ECDSA).
+pub trait Signer: Send + Sync {
+    /// The algorithm of this key.
+    fn algorithm(&self) -> Algorithm;
+    /// The public key as a DER SubjectPublicKeyInfo.
+    fn public_key_spki(&self) -> Vec<u8>;
+    /// Signs `message`.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+enum RingKey {
+    Es256(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+/// A private key held in memory by `ring`.
+pub struct RingSigner {
+    key: RingKey,
+    rng: SystemRandom,
+}
+
+impl fmt::Debug for RingSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingSigner")
+            .field("algorithm", &self.algorithm())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RingSigner {
+    /// Generates a fresh key; returns the signer and its PKCS#8 DER encoding.
+    pub fn generate(alg: Algorithm) -> Result<(Self, Vec<u8>), CryptoError> {
+        let rng = SystemRandom::new();
+        let pkcs8 = match alg {
+            Algorithm::Es256 => {
+                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            }
+            Algorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng),
+        }
+        .map_err(|_| CryptoError::SigningFailed)?;
+        let der = pkcs8.as_ref().to_vec();
+        Ok((Self::from_pkcs8(alg, &der)?, der))
+    }
+
+    /// Reads a PKCS#8 DER private key of algorithm `alg`.
+    pub fn from_pkcs8(alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
+        let rng = SystemRandom::new();
+        let key = match alg {
+            Algorithm::Es256 => RingKey::Es256(
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng)
+                    .map_err(|_| CryptoError::BadPrivateKey("not a P-256 PKCS#8 key"))?,
+            ),
+            Algorithm::EdDsa => RingKey::Ed25519(
+                Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                    .map_err(|_| CryptoError::BadPrivateKey("not an Ed25519 PKCS#8 key"))?,
+            ),
+        };
+        Ok(Self { key, rng })
+    }
+
+    /// Reads a PKCS#8 DER private key, trying each algorithm.
+    pub fn from_pkcs8_any(der: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_pkcs8(Algorithm::Es256, der)
+            .or_else(|_| Self::from_pkcs8(Algorithm::EdDsa, der))
+            .map_err(|_| CryptoError::BadPrivateKey("neither a P-256 nor an Ed25519 PKCS#8 key"))
+    }
+
+    /// An Ed25519 key from a 32-byte seed (deterministic; for test vectors).
+    pub fn ed25519_from_seed(seed: &[u8; 32]) -> Result<Self, CryptoError> {
+        let key = Ed25519KeyPair::from_seed_unchecked(seed)
+            .map_err(|_| CryptoError::BadPrivateKey("bad Ed25519 seed"))?;
+        Ok(Self {
+            key: RingKey::Ed25519(key),
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// The raw public key (uncompressed SEC1 point for P-256, 32 bytes for Ed25519).
+    pub fn public_key_raw(&self) -> &[u8] {
+        match &self.key {
+            RingKey::Es256(k) => k.public_key().as_ref(),
+            RingKey::Ed25519(k) => k.public_key().as_ref(),
+        }
+    }
+}
+
+impl Signer for RingSigner {
+    fn algorithm(&self) -> Algorithm {
+        match self.key {
+            RingKey::Es256(_) => Algorithm::Es256,
+            RingKey::Ed25519(_) => Algorithm::EdDsa,
+        }
+    }
+
+    fn public_key_spki(&self) -> Vec<u8> {
+        spki_from_raw(self.algorithm(), self.public_key_raw())
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match &self.key {
+            RingKey::Es256(k) => k
+                .sign(&self.rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| CryptoError::SigningFailed),
+            RingKey::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
+        }
+    }
+}
+
+/// A public key, checked and ready to verify. Parsed once when a trust list loads.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifyingKey {
+    alg: Algorithm,
+    raw: Box<[u8]>,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("alg", &self.alg)
+            .field("len", &self.raw.len())
+            .finish()
+    }
+}
+
+const P256_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+const ED25519_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
+/// The DER SubjectPublicKeyInfo for a raw public key.
+pub fn spki_from_raw(alg: Algorithm, raw: &[u8]) -> Vec<u8> {
+    let prefix = match alg {
+        Algorithm::Es256 => P256_SPKI_PREFIX,
+        Algorithm::EdDsa => ED25519_SPKI_PREFIX,
+    };
+    let mut out = Vec::with_capacity(prefix.len() + raw.len());
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(raw);
+    out
+}
+
+impl VerifyingKey {
+    /// A key from its raw form: a 65-byte uncompressed P-256 point, or 32 Ed25519 bytes.
+    pub fn from_raw(alg: Algorithm, raw: &[u8]) -> Result<Self, CryptoError> {
+        match alg {
+            Algorithm::Es256 => {
+                if raw.len() != 65 || raw.first() != Some(&0x04) {
+                    return Err(CryptoError::BadPublicKey(
+                        "P-256 key must be a 65-byte uncompressed point",
+                    ));
+                }
+            }
+            Algorithm::EdDsa => {
+                if raw.len() != 32 {
+                    return Err(CryptoError::BadPublicKey("Ed25519 key must be 32 bytes"));
+                }
+            }
+        }
+        Ok(Self {
+            alg,
+            raw: raw.into(),
+        })
+    }
+
+    /// A key from a DER SubjectPublicKeyInfo (P-256 or Ed25519).
+    pub fn from_spki(der: &[u8]) -> Result<Self, CryptoError> {
+        use x509_parser::prelude::FromDer;
+        let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
+            .map_err(|_| CryptoError::BadPublicKey("not a DER SubjectPublicKeyInfo"))?;
+        if !rest.is_empty() {
+            return Err(CryptoError::BadPublicKey(
+                "trailing bytes after SubjectPublicKeyInfo",
+            ));
+        }
+        Self::from_x509_spki(&spki)
+    }
+
+    /// A key from a parsed X.509 SubjectPublicKeyInfo.
+    pub fn from_x509_spki(
+        spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+    ) -> Result<Self, CryptoError> {
+        use x509_parser::oid_registry as oids;
+        let alg_oid = &spki.algorithm.algorithm;
+        let raw = spki.subject_public_key.data.as_ref();
+        if *alg_oid == oids::OID_SIG_ED25519 {
+            return Self::from_raw(Algorithm::EdDsa, raw);
+        }
+        if *alg_oid == oids::OID_KEY_TYPE_EC_PUBLIC_KEY {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok());
+            if curve.as_ref() == Some(&oids::OID_EC_P256) {
+                return Self::from_raw(Algorithm::Es256, raw);
+            }
+            return Err(CryptoError::BadPublicKey("unsupported elliptic curve"));
+        }
+        Err(CryptoError::BadPublicKey(
+            "unsupported public key algorithm",
+        ))
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The raw public key bytes.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Verifies `sig` (COSE form) over `message`.
+    #[inline]
+    pub fn verify(&self, message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+        let alg: &dyn signature::VerificationAlgorithm = match self.alg {
+            Algorithm::Es256 => &signature::ECDSA_P256_SHA256_FIXED,
+            Algorithm::EdDsa => &signature::ED25519,
+        };
+        signature::UnparsedPublicKey::new(alg, &self.raw)
+            .verify(message, sig)
+            .map_err(|_| CryptoError::BadSignature)
+    }
+}
+
+/// Encodes DER bytes as a PEM block with the given label.
+pub fn to_pem(label: &str, der: &[u8]) -> String {
+    pem::encode(&pem::Pem::new(label, der.to_vec()))
+}
+
+/// Reads the first PEM block labelled `label`; bytes that are not PEM are taken as DER.
+pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if !bytes.starts_with(b"-----") && !bytes.iter().take(64).any(|b| *b == b'-') {
+        return Ok(bytes.to_vec());
+    }
+    let blocks = pem::parse_many(bytes).map_err(|e| CryptoError::Pem(e.to_string()))?;
+    blocks
+        .into_iter()
+        .find(|p| p.tag() == label)
+        .map(|p| p.into_contents())
+        .ok_or_else(|| CryptoError::Pem(format!("no \"{label}\" block found")))
+}
+
+/// Writes a private key as a PKCS#8 PEM file readable by its owner only (mode 0600).
+pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Error> {
+    use std::io::Write;
+    let pem = to_pem("PRIVATE KEY", pkcs8_der);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| crate::Error::io(path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| crate::Error::io(path, e))?;
+    }
+    file.write_all(pem.as_bytes())
+        .map_err(|e| crate::Error::io(path, e))
+}
+
+/// Reads a PKCS#8 private key file (PEM or DER) into a [`RingSigner`].
+pub fn read_private_key(path: &Path) -> Result<RingSigner, crate::Error> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    let der = from_pem_or_der("PRIVATE KEY", &bytes)?;
+    Ok(RingSigner::from_pkcs8_any(&der)?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,50 @@
+//! The one public error type. Each layer has its own enum inside it; variants carry the values
+//! involved, messages are lower case ("got X, expected Y"). Signature failures stay opaque.
+
+use std::path::PathBuf;
+
+pub use crate::codec::CodecError;
+pub use crate::cose::CoseError;
+pub use crate::crypto::CryptoError;
+pub use crate::model::ModelError;
+pub use crate::trust::TrustError;
+
+/// Every error certseal returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A certificate record or identifier broke a rule of the model.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A wire encoding (CBOR, base45, text prefix, zlib) was malformed or out of bounds.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// A COSE or CWT structure was malformed.
+    #[error(transparent)]
+    Cose(#[from] CoseError),
+    /// A key could not be used, or a signature did not verify.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A certificate chain or trust list was not acceptable.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    #[cold]
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Entry points for fuzz targets and benches. Not part of the public API.

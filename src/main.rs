@@ -1,0 +1,4 @@
+//! The `certseal` command line.
+fn main() {
+    println!("certseal");
+}
