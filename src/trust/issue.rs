@@ -381,7 +381,21 @@ impl RootCert {
         cp.is_ca = IsCa::ExplicitNoCa;
         cp.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         cp.use_authority_key_identifier_extension = true;
+        let der = self.sign_params(key, &subject_key, &cp)?;
+        let signer = SignerCert {
+            p: Parsed::parse(Role::Signer, &der)?,
+        };
+        check_chain(&signer, self)?;
+        Ok(signer)
+    }
 
+    /// Signs a certificate for `subject_key` from `cp` with this root's name as issuer.
+    fn sign_params(
+        &self,
+        key: CertSigningKey<'_>,
+        subject_key: &VerifyingKey,
+        cp: &CertificateParams,
+    ) -> Result<Vec<u8>, TrustError> {
         let (_, root_x509) = x509_parser::parse_x509_certificate(&self.p.der).map_err(|e| {
             TrustError::Malformed {
                 what: Role::Root.what(),
@@ -392,12 +406,31 @@ impl RootCert {
         issuer_params.distinguished_name = dn_from_x509(root_x509.subject())?;
         let issuer = Issuer::new(issuer_params, key);
         let cert = cp
-            .signed_by(&PublicKey::new(&subject_key), &issuer)
+            .signed_by(&PublicKey::new(subject_key), &issuer)
             .map_err(generated)?;
-        let signer = SignerCert {
-            p: Parsed::parse(Role::Signer, cert.der())?,
-        };
-        check_chain(&signer, self)?;
-        Ok(signer)
+        Ok(cert.der().to_vec())
+    }
+
+    /// Test hook: a certificate for `subject_key` made from `params` after `tweak` edits the
+    /// rcgen parameters, signed by `root_key`, with no checks on the result.
+    #[cfg(test)]
+    pub(crate) fn issue_unchecked(
+        &self,
+        root_key: &dyn Signer,
+        subject_key: &VerifyingKey,
+        params: &SignerParams,
+        tweak: impl FnOnce(&mut CertificateParams),
+    ) -> Result<Vec<u8>, TrustError> {
+        let key = CertSigningKey::new(root_key)?;
+        let dn = subject_dn(
+            &params.common_name,
+            &params.authority_name,
+            Some(&params.authority_uscc),
+        )?;
+        let mut cp = base_params(params.serial, params.not_before, params.not_after, dn)?;
+        cp.is_ca = IsCa::ExplicitNoCa;
+        cp.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        tweak(&mut cp);
+        self.sign_params(key, subject_key, &cp)
     }
 }

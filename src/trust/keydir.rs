@@ -262,7 +262,10 @@ impl KeyDir {
                 &root_signer,
                 &signer.public_key_spki(),
                 &SignerParams {
-                    common_name: format!("certseal document signer{} #{n}", year(*nb)),
+                    common_name: format!(
+                        "certseal document signer{} #{n}",
+                        year(nb.saturating_add(BACKDATE))
+                    ),
                     authority_name: opts.authority_name.clone(),
                     authority_uscc: opts.authority_uscc.clone(),
                     serial: random_serial(&rng)?,

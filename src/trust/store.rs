@@ -45,6 +45,13 @@ impl TrustedSigner {
         }
     }
 
+    /// Test hook: the same signer under another kid.
+    #[cfg(test)]
+    pub(crate) fn with_kid(mut self, kid: [u8; 8]) -> Self {
+        self.kid = kid;
+        self
+    }
+
     /// The key id: first 8 bytes of SHA-256 over the certificate DER (over the DER
     /// SubjectPublicKeyInfo for a bare key).
     #[inline]
@@ -222,6 +229,17 @@ impl TrustStore {
         self.signers
             .get(start..start.saturating_add(len))
             .unwrap_or(&[])
+    }
+
+    /// Test hook: a store over `signers` as given, no checks.
+    #[cfg(test)]
+    pub(crate) fn from_trusted_unchecked(mut signers: Vec<TrustedSigner>) -> Self {
+        signers.sort_by(|a, b| (a.kid, a.not_before).cmp(&(b.kid, b.not_before)));
+        TrustStore {
+            signers,
+            any_kid: false,
+            root: None,
+        }
     }
 
     /// Every trusted signer, sorted by `(kid, not_before)`.
