@@ -143,7 +143,7 @@ impl TrustStore {
             let trusted = TrustedSigner::new(&cert, root).map_err(in_list)?;
             signers.push((index, trusted));
         }
-        signers.sort_by(|(_, a), (_, b)| (a.kid, a.not_before).cmp(&(b.kid, b.not_before)));
+        signers.sort_by_key(|(_, s)| (s.kid, s.not_before));
         for pair in signers.windows(2) {
             if let [(i, a), (j, b)] = pair {
                 if a.der == b.der {
@@ -234,7 +234,7 @@ impl TrustStore {
     /// Test hook: a store over `signers` as given, no checks.
     #[cfg(test)]
     pub(crate) fn from_trusted_unchecked(mut signers: Vec<TrustedSigner>) -> Self {
-        signers.sort_by(|a, b| (a.kid, a.not_before).cmp(&(b.kid, b.not_before)));
+        signers.sort_by_key(|s| (s.kid, s.not_before));
         TrustStore {
             signers,
             any_kid: false,
