@@ -23,9 +23,11 @@ pub mod cose;
 pub mod crypto;
 pub mod document;
 mod error;
+pub mod interop;
 pub mod issue;
 pub mod model;
 pub mod payload;
+pub mod time;
 pub mod trust;
 pub mod verify;
 
