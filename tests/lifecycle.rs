@@ -69,3 +69,25 @@ fn tampered_payload_fails_with_signature_reason() {
     let text = format!("CS1:{}", certseal::codec::base45::encode(&cose));
     assert_eq!(verifier.verify(&text).result, Err(Reason::Signature));
 }
+
+#[test]
+fn signed_trust_list_round_trips_and_rejects_tampering() {
+    use certseal::trust::{sign_trust_list, TrustList};
+    let (_dir, keys) = key_dir(Algorithm::Es256);
+    let certs: Vec<_> = keys.signers().iter().map(|s| s.cert().clone()).collect();
+    let list = sign_trust_list(
+        keys.root(),
+        keys.root_key().unwrap(),
+        &certs,
+        NOW,
+        NOW + 7 * 86_400,
+    )
+    .unwrap();
+    let loaded = TrustList::verify(&list, keys.root()).unwrap();
+    assert_eq!(loaded.store.len(), 2);
+    assert_eq!(loaded.next_update, NOW + 7 * 86_400);
+    let mut bad = list.clone();
+    let at = bad.len() / 2;
+    bad[at] ^= 0x40;
+    assert!(TrustList::verify(&bad, keys.root()).is_err());
+}

@@ -19,6 +19,7 @@
 mod cert;
 mod issue;
 mod keydir;
+mod list;
 mod store;
 mod time;
 
@@ -30,6 +31,7 @@ use std::path::PathBuf;
 pub use self::cert::{check_chain, kid_of, RootCert, SignerCert, MAX_CERT_LEN};
 pub use self::issue::{check_uscc, RootParams, SignerParams};
 pub use self::keydir::{InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS};
+pub use self::list::{sign_trust_list, TrustList, TRUST_LIST_VERSION};
 pub use self::store::{TrustStore, TrustedSigner, MAX_SIGNERS};
 pub use self::time::{asn1_to_unix, format_unix, unix_to_asn1};
 
