@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Catalogue, Date, ElicenceId, ModelError, ResidentId, Uscc, YearMonth};
+use super::{Catalogue, Date, ElicenceId, ModelError, Qualification, ResidentId, Uscc, YearMonth};
 
 /// Most characters in a holder's name.
 const MAX_NAME: usize = 64;
@@ -227,8 +227,10 @@ pub struct Lifecycle {
     pub predecessor: Option<String>,
 }
 
-/// A professional qualification certificate (rules art. 7).
+/// A professional qualification certificate (rules art. 7). Deserialising one checks every
+/// rule (against the built-in catalogue), as [`Certificate::validated`] does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct Certificate {
     /// The qualification, level and specialty.
     pub qualification: QualificationRef,
@@ -244,6 +246,35 @@ pub struct Certificate {
     pub serial: String,
     /// A legacy stock certificate (存量证书) digitised with tolerated gaps (信息容缺).
     pub legacy: bool,
+}
+
+/// A certificate as deserialised, before its rules are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unchecked {
+    qualification: QualificationRef,
+    holder: Holder,
+    management: Management,
+    remarks: Remarks,
+    lifecycle: Lifecycle,
+    serial: String,
+    legacy: bool,
+}
+
+impl TryFrom<Unchecked> for Certificate {
+    type Error = ModelError;
+    fn try_from(u: Unchecked) -> Result<Self, ModelError> {
+        Certificate {
+            qualification: u.qualification,
+            holder: u.holder,
+            management: u.management,
+            remarks: u.remarks,
+            lifecycle: u.lifecycle,
+            serial: u.serial,
+            legacy: u.legacy,
+        }
+        .validated()
+    }
 }
 
 fn fail<T>(field: &'static str, rule: impl Into<String>) -> Result<T, ModelError> {
@@ -545,17 +576,23 @@ impl Certificate {
         Ok(self)
     }
 
-    /// The certificate's e-licence identifier for issuer `issuer`, from the catalogue's
-    /// licence-type code, the serial and the lifecycle version.
-    pub fn identifier(&self, issuer: &Uscc) -> Result<ElicenceId, ModelError> {
-        let qual = Catalogue::builtin()
+    /// The built-in catalogue's entry for this certificate's qualification (display names,
+    /// licence type).
+    pub fn catalogue_entry(&self) -> Result<&'static Qualification, ModelError> {
+        Catalogue::builtin()
             .get(self.qualification.code)
             .ok_or_else(|| {
                 ModelError::field(
                     "qualification.code",
                     format!("{} is not in the catalogue", self.qualification.code),
                 )
-            })?;
+            })
+    }
+
+    /// The certificate's e-licence identifier for issuer `issuer`, from the catalogue's
+    /// licence-type code, the serial and the lifecycle version.
+    pub fn identifier(&self, issuer: &Uscc) -> Result<ElicenceId, ModelError> {
+        let qual = self.catalogue_entry()?;
         ElicenceId::mint(
             &qual.licence_type,
             issuer,

@@ -68,7 +68,7 @@ impl ResidentId {
         let sum: u32 = body
             .iter()
             .zip(WEIGHTS)
-            .map(|(&d, w)| u32::from(d - b'0') * w)
+            .map(|(&d, w)| char::from(d).to_digit(10).unwrap_or(0) * w)
             .sum();
         let expected = usize::try_from(sum % 11)
             .ok()
@@ -97,7 +97,8 @@ impl ResidentId {
             .number
             .as_bytes()
             .get(16)
-            .is_some_and(|d| (d - b'0') % 2 == 1);
+            .and_then(|&d| char::from(d).to_digit(10))
+            .is_some_and(|d| d % 2 == 1);
         if odd {
             Sex::Male
         } else {

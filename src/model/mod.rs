@@ -29,7 +29,9 @@ pub use certificate::{
 pub use date::{Date, YearMonth};
 pub use identifier::{classify, Classification, ElicenceId, IdentifierKind};
 pub use idnumber::ResidentId;
-pub use record::{parse_csv, parse_json, Batch, RecordError, MAX_INPUT_BYTES, MAX_RECORDS};
+pub use record::{
+    parse_csv, parse_json, record_fields, Batch, RecordError, MAX_INPUT_BYTES, MAX_RECORDS,
+};
 pub use uscc::Uscc;
 
 /// Errors of the model layer. Each names the rule that was broken and carries the values

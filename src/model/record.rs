@@ -52,6 +52,11 @@ const FIELDS: [(&str, &str); 19] = [
     ("legacy", "legacy"),
 ];
 
+/// The input names a record may use (JSON keys, CSV columns), in the usual column order.
+pub fn record_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|(name, _)| *name)
+}
+
 /// Columns a CSV header must have (the key fields and what the identifier needs).
 const REQUIRED_COLUMNS: [&str; 6] = [
     "qualification_code",

@@ -1148,3 +1148,27 @@ fn parsers_never_panic_on_truncations_and_garbage() {
         }
     }
 }
+
+#[test]
+fn deserialising_a_certificate_checks_its_rules() -> Result<(), Box<dyn std::error::Error>> {
+    let batch = parse_json(SAMPLE_JSON.as_bytes())?;
+    let cert = &batch.accepted.first().ok_or("empty")?.1;
+    let mut v = serde_json::to_value(cert)?;
+    v["holder"]["id_number"] = json!("110101198503076515");
+    let e = serde_json::from_value::<Certificate>(v)
+        .map(drop)
+        .map_err(|e| e.to_string());
+    assert_eq!(
+        e,
+        Err("holder.id_number: check digit is 5, expected 1".to_owned())
+    );
+    Ok(())
+}
+
+#[test]
+fn record_fields_list_every_csv_column() {
+    let header: Vec<&str> = record_fields().collect();
+    let text = format!("{}\n", header.join(","));
+    assert!(parse_csv(text.as_bytes()).is_ok_and(|b| b.accepted.is_empty()));
+    assert_eq!(header.len(), 19);
+}
