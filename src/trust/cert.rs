@@ -33,6 +33,16 @@ pub fn kid_of(der: &[u8]) -> [u8; 8] {
     kid
 }
 
+/// The DER of a certificate given as PEM (a `CERTIFICATE` block) or DER. Input holding
+/// `-----BEGIN` is PEM; anything else is taken as DER as is (DER may well contain a `-` byte).
+pub(crate) fn cert_der(bytes: &[u8]) -> Result<Vec<u8>, crate::Error> {
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        Ok(crypto::from_pem_or_der("CERTIFICATE", bytes)?)
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
 /// Which certificate a message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -286,8 +296,7 @@ impl RootCert {
 
     /// Reads a root certificate from PEM (`CERTIFICATE` block) or DER bytes.
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, crate::Error> {
-        let der = crypto::from_pem_or_der("CERTIFICATE", bytes)?;
-        Ok(Self::parse(&der)?)
+        Ok(Self::parse(&cert_der(bytes)?)?)
     }
 
     /// The root's public key, which verifies signer certificates and the trust list.
@@ -382,8 +391,7 @@ impl SignerCert {
 
     /// Reads a signer certificate from PEM (`CERTIFICATE` block) or DER bytes.
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, crate::Error> {
-        let der = crypto::from_pem_or_der("CERTIFICATE", bytes)?;
-        Ok(Self::parse(&der)?)
+        Ok(Self::parse(&cert_der(bytes)?)?)
     }
 
     /// `kid`: the first 8 bytes of SHA-256 over the certificate DER as given.

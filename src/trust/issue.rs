@@ -190,25 +190,26 @@ pub(crate) fn ecdsa_raw_to_der(raw: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (r, s) = raw.split_at(32);
-    let int = |x: &[u8]| {
+    // Minimal INTEGER: no leading zero bytes, one 0x00 when the top bit is set.
+    let int = |x: &[u8]| -> Option<Vec<u8>> {
         let start = x
             .iter()
             .position(|b| *b != 0)
             .unwrap_or(x.len().saturating_sub(1));
-        let x = x.get(start..).unwrap_or(&[0]);
+        let x = x.get(start..)?;
         let pad = x.first().is_some_and(|b| b & 0x80 != 0);
-        let mut out = vec![0x02, 0];
+        let len = u8::try_from(x.len().checked_add(usize::from(pad))?).ok()?;
+        let mut out = vec![0x02, len];
         if pad {
             out.push(0);
         }
         out.extend_from_slice(x);
-        // At most 33 content bytes: the short length form always fits.
-        out[1] = u8::try_from(out.len() - 2).unwrap_or(0);
-        out
+        Some(out)
     };
-    let (r, s) = (int(r), int(s));
-    let body_len = u8::try_from(r.len() + s.len()).ok()?;
-    let mut out = Vec::with_capacity(usize::from(body_len) + 2);
+    let (r, s) = (int(r)?, int(s)?);
+    // At most 2 × 35 = 70 bytes: the short length form always fits.
+    let body_len = u8::try_from(r.len().checked_add(s.len())?).ok()?;
+    let mut out = Vec::with_capacity(usize::from(body_len).saturating_add(2));
     out.push(0x30);
     out.push(body_len);
     out.extend_from_slice(&r);

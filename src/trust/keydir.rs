@@ -182,6 +182,34 @@ fn signer_window(now: i64, validity_days: u32, n: usize) -> Result<(i64, i64), T
     Ok((nb, na))
 }
 
+/// A fresh key of `alg` and its certificate as signer `n`, signed by `root_key`.
+fn make_signer(
+    root: &RootCert,
+    root_key: &dyn Signer,
+    alg: Algorithm,
+    n: usize,
+    (not_before, not_after): (i64, i64),
+    (authority_name, authority_uscc): (&str, &str),
+    rng: &SystemRandom,
+) -> Result<(Vec<u8>, SignerCert), crate::Error> {
+    let (signer, pkcs8) = RingSigner::generate(alg)?;
+    let year =
+        year_of(not_before.saturating_add(BACKDATE)).map_or_else(String::new, |y| format!(" {y}"));
+    let cert = root.issue_signer(
+        root_key,
+        &signer.public_key_spki(),
+        &SignerParams {
+            common_name: format!("certseal document signer{year} #{n}"),
+            authority_name: authority_name.to_owned(),
+            authority_uscc: authority_uscc.to_owned(),
+            serial: random_serial(rng)?,
+            not_before,
+            not_after,
+        },
+    )?;
+    Ok((pkcs8, cert))
+}
+
 fn write_cert(path: &Path, pem: &str) -> Result<(), crate::Error> {
     std::fs::write(path, pem).map_err(|e| crate::Error::io(path, e))
 }
@@ -257,21 +285,14 @@ impl KeyDir {
         let mut made = Vec::with_capacity(opts.signers);
         for (i, (nb, na)) in windows.iter().enumerate() {
             let n = i.saturating_add(1);
-            let (signer, pkcs8) = RingSigner::generate(opts.alg)?;
-            let cert = root.issue_signer(
+            let (pkcs8, cert) = make_signer(
+                &root,
                 &root_signer,
-                &signer.public_key_spki(),
-                &SignerParams {
-                    common_name: format!(
-                        "certseal document signer{} #{n}",
-                        year(nb.saturating_add(BACKDATE))
-                    ),
-                    authority_name: opts.authority_name.clone(),
-                    authority_uscc: opts.authority_uscc.clone(),
-                    serial: random_serial(&rng)?,
-                    not_before: *nb,
-                    not_after: *na,
-                },
+                opts.alg,
+                n,
+                (*nb, *na),
+                (&opts.authority_name, &opts.authority_uscc),
+                &rng,
             )?;
             made.push((n, pkcs8, cert));
         }
@@ -393,6 +414,68 @@ impl KeyDir {
                 now,
                 count: self.signers.len(),
             })
+    }
+
+    /// Makes the next signer, `signer-{N+1}`, with a fresh key of `alg` valid
+    /// `not_before..=not_after` (inside the root's window), signs its certificate with the root
+    /// key, writes both files and returns it. The authority name and code come from the root's
+    /// subject. Needs the root key; refuses to overwrite existing files.
+    pub fn add_signer(
+        &mut self,
+        alg: Algorithm,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<&SignerKey, crate::Error> {
+        let root_key = self.root_key.as_deref().ok_or_else(|| {
+            bad(
+                "root key",
+                format!("{} is missing", root_key_path(&self.dir).display()),
+            )
+        })?;
+        let name = self
+            .root
+            .authority_name()
+            .ok_or_else(|| bad("authority_name", "root subject has no organizationName"))?;
+        let uscc = self.root.authority_uscc().ok_or_else(|| {
+            bad(
+                "authority_uscc",
+                "root subject has no organizationIdentifier",
+            )
+        })?;
+        let n = self.signers.len().saturating_add(1);
+        let (kp, cp) = (
+            signer_key_path(&self.dir, n),
+            signer_cert_path(&self.dir, n),
+        );
+        if let Some(existing) = [&kp, &cp].into_iter().find(|p| p.exists()) {
+            return Err(TrustError::KeyExists {
+                path: existing.clone(),
+            }
+            .into());
+        }
+        let rng = SystemRandom::new();
+        let (pkcs8, cert) = make_signer(
+            &self.root,
+            root_key,
+            alg,
+            n,
+            (not_before, not_after),
+            (name, uscc),
+            &rng,
+        )?;
+        let key = RingSigner::from_pkcs8(alg, &pkcs8)?;
+        let trusted = TrustedSigner::new(&cert, &self.root)?;
+        crypto::write_private_key(&kp, &pkcs8)?;
+        write_cert(&cp, &cert.to_pem())?;
+        self.signers.push(SignerKey {
+            index: n,
+            cert,
+            trusted,
+            key: Box::new(key),
+        });
+        self.signers
+            .last()
+            .ok_or_else(|| TrustError::Generate("signer list empty after push".into()).into())
     }
 
     /// A trust store with every signer of this directory (retired and future ones included).

@@ -644,3 +644,50 @@ fn pem_round_trip() {
     );
     assert_eq!(SignerCert::from_pem_or_der(s.der()).expect("der"), s);
 }
+
+#[test]
+fn add_signer_extends_an_opened_key_directory() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    KeyDir::init(tmp.path(), init_opts(1)).expect("init");
+    let mut kd = KeyDir::open(tmp.path()).expect("open");
+    let nb = T0 + 200 * DAY;
+    let s = kd
+        .add_signer(Algorithm::Es256, nb, nb + 365 * DAY)
+        .expect("add");
+    assert_eq!(s.index(), 2);
+    assert_eq!(s.cert().authority_uscc(), Some(USCC));
+    assert_eq!(s.cert().authority_name(), Some(AUTHORITY));
+    let cert = s.cert().clone();
+    check_chain(&cert, kd.root()).expect("chains");
+    let again = KeyDir::open(tmp.path()).expect("reopen");
+    assert_eq!(again.signers().len(), 2);
+    assert_eq!(again.active_signer(nb + 1).expect("active").index(), 2);
+    let far = kd.root().not_after() + 1;
+    assert!(kd.add_signer(Algorithm::EdDsa, nb, far).is_err());
+}
+
+#[test]
+fn signer_cert_der_with_a_dash_byte_is_read_as_der() {
+    let (rk, r) = root(Algorithm::EdDsa, 1);
+    let sk = key(Algorithm::EdDsa, 2);
+    let mut p = signer_params(0x2d2d_2d2d, T0, T0 + DAY);
+    p.common_name = "---".into();
+    let s = r
+        .issue_signer(&rk, &sk.public_key_spki(), &p)
+        .expect("signer");
+    assert!(s.der().iter().take(64).any(|b| *b == b'-'));
+    assert_eq!(SignerCert::from_pem_or_der(s.der()).expect("der"), s);
+}
+
+#[test]
+fn ecdsa_signature_to_der_is_minimal() {
+    use super::issue::ecdsa_raw_to_der;
+    let mut raw = [0u8; 64];
+    raw[31] = 1; // r = 1
+    raw[32] = 0x80; // s has its top bit set
+    let der = ecdsa_raw_to_der(&raw).expect("der");
+    assert_eq!(&der[..5], &[0x30, 3 + 35, 0x02, 0x01, 0x01]);
+    assert_eq!(&der[5..8], &[0x02, 0x21, 0x00]);
+    assert_eq!(der.len(), 2 + 3 + 35);
+    assert!(ecdsa_raw_to_der(&raw[..63]).is_none());
+}
