@@ -337,9 +337,21 @@ pub fn to_pem(label: &str, der: &[u8]) -> String {
     pem::encode(&pem::Pem::new(label, der.to_vec()))
 }
 
+/// True when `bytes` hold a PEM block (`-----BEGIN ` after optional leading whitespace). DER
+/// never starts with whitespace or `-`, so the two cannot be confused.
+pub fn looks_like_pem(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    bytes
+        .get(start..)
+        .is_some_and(|rest| rest.starts_with(b"-----BEGIN "))
+}
+
 /// Reads the first PEM block labelled `label`; bytes that are not PEM are taken as DER.
 pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    if !bytes.starts_with(b"-----") && !bytes.iter().take(64).any(|b| *b == b'-') {
+    if !looks_like_pem(bytes) {
         return Ok(bytes.to_vec());
     }
     let blocks = pem::parse_many(bytes).map_err(|e| CryptoError::Pem(e.to_string()))?;

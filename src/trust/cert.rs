@@ -33,14 +33,9 @@ pub fn kid_of(der: &[u8]) -> [u8; 8] {
     kid
 }
 
-/// The DER of a certificate given as PEM (a `CERTIFICATE` block) or DER. Input holding
-/// `-----BEGIN` is PEM; anything else is taken as DER as is (DER may well contain a `-` byte).
+/// The DER of a certificate given as PEM (a `CERTIFICATE` block) or DER.
 pub(crate) fn cert_der(bytes: &[u8]) -> Result<Vec<u8>, crate::Error> {
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        Ok(crypto::from_pem_or_der("CERTIFICATE", bytes)?)
-    } else {
-        Ok(bytes.to_vec())
-    }
+    Ok(crypto::from_pem_or_der("CERTIFICATE", bytes)?)
 }
 
 /// Which certificate a message is about.

@@ -53,56 +53,14 @@ pub struct SignerParams {
     pub not_after: i64,
 }
 
-/// GB 32100 character set, in value order (no I, O, Z, S, V).
-const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-/// GB 32100 weights of the first 17 characters.
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
-
-/// Checks a unified social credit code (GB 32100): 18 characters from the code's alphabet, the
-/// last a MOD 31 check character over the first 17.
+/// Checks a unified social credit code (GB 32100) with the model's parser.
 pub fn check_uscc(uscc: &str) -> Result<(), TrustError> {
-    let bad = |reason: String| TrustError::BadUscc {
-        uscc: uscc.to_owned(),
-        reason,
-    };
-    let bytes = uscc.as_bytes();
-    if bytes.len() != 18 {
-        return Err(bad(format!(
-            "{} characters, expected 18",
-            uscc.chars().count()
-        )));
-    }
-    let mut values = [0u32; 18];
-    for (i, (b, v)) in bytes.iter().zip(values.iter_mut()).enumerate() {
-        let pos = USCC_CHARS
-            .iter()
-            .position(|c| c == b)
-            .ok_or_else(|| bad(format!("character {} is not allowed", i.saturating_add(1))))?;
-        *v = u32::try_from(pos).unwrap_or(0);
-    }
-    let sum: u32 = USCC_WEIGHTS
-        .iter()
-        .zip(values.iter())
-        .map(|(w, v)| w * v)
-        .sum();
-    let expected = (31 - sum % 31) % 31;
-    let got = values[17];
-    if got != expected {
-        let ch = |v: u32| {
-            usize::try_from(v)
-                .ok()
-                .and_then(|i| USCC_CHARS.get(i))
-                .map_or('?', |c| char::from(*c))
-        };
-        return Err(bad(format!(
-            "check character is {}, expected {}",
-            ch(got),
-            ch(expected)
-        )));
-    }
-    Ok(())
+    crate::model::Uscc::parse(uscc)
+        .map(drop)
+        .map_err(|e| TrustError::BadUscc {
+            uscc: uscc.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 fn rcgen_alg(alg: Algorithm) -> &'static SignatureAlgorithm {

@@ -19,22 +19,15 @@ pub fn unix_to_asn1(secs: i64) -> Result<ASN1Time, TrustError> {
     ASN1Time::from_timestamp(secs).map_err(|_| TrustError::TimeOutOfRange { secs })
 }
 
-/// `secs` as RFC 3339 UTC (`2025-06-30T00:00:00Z`); out-of-range values print as `@<secs>`.
+/// `secs` as RFC 3339 UTC (`2025-06-30T00:00:00Z`); instants beyond year 9999 print as
+/// `@<secs>`.
 pub fn format_unix(secs: i64) -> String {
-    match ASN1Time::from_timestamp(secs) {
-        Ok(t) => {
-            let dt = t.to_datetime();
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                dt.year(),
-                u8::from(dt.month()),
-                dt.day(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            )
-        }
-        Err(_) => format!("@{secs}"),
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    if (MIN..=MAX).contains(&secs) {
+        crate::time::rfc3339(secs)
+    } else {
+        format!("@{secs}")
     }
 }
 
