@@ -1172,3 +1172,25 @@ fn record_fields_list_every_csv_column() {
     assert!(parse_csv(text.as_bytes()).is_ok_and(|b| b.accepted.is_empty()));
     assert_eq!(header.len(), 19);
 }
+
+#[test]
+fn rejects_a_repeated_json_key() -> Result<(), ModelError> {
+    let good = record().to_string();
+    let twice = good.replacen(
+        "\"name\":\"王建国\"",
+        "\"name\":\"王建国\",\"name\":\"李四\"",
+        1,
+    );
+    assert_ne!(twice, good);
+    let array = format!("[{good},{twice}]");
+    for text in [array, format!("{good}\n{twice}\n")] {
+        let batch = parse_json(text.as_bytes())?;
+        assert_eq!(batch.accepted.len(), 1);
+        let e = batch.rejected.first().map(ToString::to_string);
+        assert_eq!(
+            e.as_deref(),
+            Some("record 2: holder.name: key \"name\" appears twice")
+        );
+    }
+    Ok(())
+}
