@@ -1194,3 +1194,19 @@ fn rejects_a_repeated_json_key() -> Result<(), ModelError> {
     }
     Ok(())
 }
+
+#[test]
+fn holder_id_number_masks_all_but_last_four() -> Result<(), ModelError> {
+    let batch = parse_json(SAMPLE_JSON.as_bytes())?;
+    let holder = &batch
+        .accepted
+        .first()
+        .ok_or_else(|| ModelError::field("test", "none"))?
+        .1
+        .holder;
+    assert_eq!(holder.masked_id_number(), "**************6511");
+    let mut passport = holder.clone();
+    passport.id_number = "E123".to_owned();
+    assert_eq!(passport.masked_id_number(), "E123");
+    Ok(())
+}
