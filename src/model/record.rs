@@ -12,6 +12,8 @@
 //! `version` defaults to 1. Legacy records (`legacy: true`) may omit sex (then unknown) and
 //! birth (then taken from a resident ID number).
 
+use std::collections::HashMap;
+
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -93,16 +95,51 @@ pub struct Batch {
     pub rejected: Vec<RecordError>,
 }
 
-impl Batch {
+/// Builds a [`Batch`], refusing a record that repeats an earlier record's management number
+/// or e-licence identifier (same qualification, serial and version).
+#[derive(Default)]
+struct Collector {
+    batch: Batch,
+    numbers: HashMap<String, usize>,
+    identifiers: HashMap<(u16, String, u16), usize>,
+}
+
+impl Collector {
     fn push(&mut self, record: usize, result: Result<Certificate, ModelError>) {
+        let result = result.and_then(|cert| {
+            if let Some(first) = self.numbers.get(&cert.management.number) {
+                return Err(ModelError::field(
+                    "management.number",
+                    format!("{} repeats record {first}", cert.management.number),
+                ));
+            }
+            let id = (
+                cert.qualification.code,
+                cert.serial.clone(),
+                cert.lifecycle.version,
+            );
+            if let Some(first) = self.identifiers.get(&id) {
+                return Err(ModelError::field(
+                    "serial",
+                    format!(
+                        "{} version {} of qualification {} repeats record {first}",
+                        cert.serial, cert.lifecycle.version, cert.qualification.code
+                    ),
+                ));
+            }
+            self.numbers.insert(cert.management.number.clone(), record);
+            self.identifiers.insert(id, record);
+            Ok(cert)
+        });
+        let batch = &mut self.batch;
         match result {
-            Ok(cert) => self.accepted.push((record, cert)),
-            Err(ModelError::Field { field, rule }) => self.rejected.push(RecordError {
+            Ok(cert) => batch.accepted.push((record, cert)),
+            Err(ModelError::Field { field, rule }) => batch.rejected.push(RecordError {
                 record,
                 field,
                 rule,
             }),
-            Err(other) => self.rejected.push(RecordError {
+            Err(other) => batch.rejected.push(RecordError {
                 record,
                 field: "record",
                 rule: other.rule(),
@@ -321,7 +358,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Batch, ModelError> {
 /// [`parse_json`] against `catalogue`.
 pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batch, ModelError> {
     let bytes = check_size("json", bytes)?;
-    let mut batch = Batch::default();
+    let mut batch = Collector::default();
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => return Err(ModelError::input("json", "empty")),
         Some(b'[') => {
@@ -331,7 +368,7 @@ pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Bat
                 for (i, raw) in raws.into_iter().enumerate() {
                     batch.push(i.saturating_add(1), convert(raw, catalogue));
                 }
-                return Ok(batch);
+                return Ok(batch.batch);
             }
             let Elements(elements) = serde_json::from_slice::<Elements<Element>>(bytes)
                 .map_err(|e| ModelError::input("json", e.to_string()))?;
@@ -368,7 +405,7 @@ pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Bat
             ))
         }
     }
-    Ok(batch)
+    Ok(batch.batch)
 }
 
 /// The elements of a top-level JSON array, refusing more than [`MAX_RECORDS`].
@@ -537,7 +574,7 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
             format!("header: required column {missing:?} is missing"),
         ));
     }
-    let mut batch = Batch::default();
+    let mut batch = Collector::default();
     for (i, row) in reader.deserialize::<RawRecord>().enumerate() {
         let record = i.saturating_add(1);
         if record > MAX_RECORDS {
@@ -549,7 +586,7 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
         };
         batch.push(record, result);
     }
-    Ok(batch)
+    Ok(batch.batch)
 }
 
 /// Names the column a CSV row error is about, if the error says.
