@@ -183,6 +183,20 @@ pub struct Holder {
     pub id_number: String,
 }
 
+impl Holder {
+    /// The ID document number with all but its last four characters replaced by `*`
+    /// (`**************123X` for a resident ID number).
+    pub fn masked_id_number(&self) -> String {
+        let n = self.id_number.chars().count();
+        let keep = n.saturating_sub(4);
+        self.id_number
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i < keep { '*' } else { c })
+            .collect()
+    }
+}
+
 /// Management data printed on the certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Management {

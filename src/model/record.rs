@@ -12,7 +12,9 @@
 //! `version` defaults to 1. Legacy records (`legacy: true`) may omit sex (then unknown) and
 //! birth (then taken from a resident ID number).
 
-use serde::de::{SeqAccess, Visitor};
+use std::collections::HashMap;
+
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -93,16 +95,51 @@ pub struct Batch {
     pub rejected: Vec<RecordError>,
 }
 
-impl Batch {
+/// Builds a [`Batch`], refusing a record that repeats an earlier record's management number
+/// or e-licence identifier (same qualification, serial and version).
+#[derive(Default)]
+struct Collector {
+    batch: Batch,
+    numbers: HashMap<String, usize>,
+    identifiers: HashMap<(u16, String, u16), usize>,
+}
+
+impl Collector {
     fn push(&mut self, record: usize, result: Result<Certificate, ModelError>) {
+        let result = result.and_then(|cert| {
+            if let Some(first) = self.numbers.get(&cert.management.number) {
+                return Err(ModelError::field(
+                    "management.number",
+                    format!("{} repeats record {first}", cert.management.number),
+                ));
+            }
+            let id = (
+                cert.qualification.code,
+                cert.serial.clone(),
+                cert.lifecycle.version,
+            );
+            if let Some(first) = self.identifiers.get(&id) {
+                return Err(ModelError::field(
+                    "serial",
+                    format!(
+                        "{} version {} of qualification {} repeats record {first}",
+                        cert.serial, cert.lifecycle.version, cert.qualification.code
+                    ),
+                ));
+            }
+            self.numbers.insert(cert.management.number.clone(), record);
+            self.identifiers.insert(id, record);
+            Ok(cert)
+        });
+        let batch = &mut self.batch;
         match result {
-            Ok(cert) => self.accepted.push((record, cert)),
-            Err(ModelError::Field { field, rule }) => self.rejected.push(RecordError {
+            Ok(cert) => batch.accepted.push((record, cert)),
+            Err(ModelError::Field { field, rule }) => batch.rejected.push(RecordError {
                 record,
                 field,
                 rule,
             }),
-            Err(other) => self.rejected.push(RecordError {
+            Err(other) => batch.rejected.push(RecordError {
                 record,
                 field: "record",
                 rule: other.rule(),
@@ -321,14 +358,22 @@ pub fn parse_json(bytes: &[u8]) -> Result<Batch, ModelError> {
 /// [`parse_json`] against `catalogue`.
 pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batch, ModelError> {
     let bytes = check_size("json", bytes)?;
-    let mut batch = Batch::default();
+    let mut batch = Collector::default();
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => return Err(ModelError::input("json", "empty")),
         Some(b'[') => {
-            let Elements(values) = serde_json::from_slice(bytes)
+            // Fast path: every element deserialises as a record. Otherwise go through
+            // `Value`s, which lets each bad element be reported without losing the others.
+            if let Ok(Elements(raws)) = serde_json::from_slice::<Elements<RawRecord>>(bytes) {
+                for (i, raw) in raws.into_iter().enumerate() {
+                    batch.push(i.saturating_add(1), convert(raw, catalogue));
+                }
+                return Ok(batch.batch);
+            }
+            let Elements(elements) = serde_json::from_slice::<Elements<Element>>(bytes)
                 .map_err(|e| ModelError::input("json", e.to_string()))?;
-            for (i, value) in values.iter().enumerate() {
-                batch.push(i.saturating_add(1), from_value(value, catalogue));
+            for (i, element) in elements.into_iter().enumerate() {
+                batch.push(i.saturating_add(1), from_element(element, catalogue));
             }
         }
         Some(b'{') => {
@@ -341,9 +386,12 @@ pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Bat
                 if record > MAX_RECORDS {
                     return Err(too_many("json"));
                 }
-                let result = serde_json::from_slice::<Value>(line)
-                    .map_err(|e| ModelError::field("record", format!("not a JSON object: {e}")))
-                    .and_then(|v| from_value(&v, catalogue));
+                let result = match serde_json::from_slice::<RawRecord>(line) {
+                    Ok(raw) => convert(raw, catalogue),
+                    Err(_) => serde_json::from_slice::<Element>(line)
+                        .map_err(|e| ModelError::field("record", format!("not JSON: {e}")))
+                        .and_then(|element| from_element(element, catalogue)),
+                };
                 batch.push(record, result);
             }
         }
@@ -357,23 +405,23 @@ pub(crate) fn parse_json_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Bat
             ))
         }
     }
-    Ok(batch)
+    Ok(batch.batch)
 }
 
 /// The elements of a top-level JSON array, refusing more than [`MAX_RECORDS`].
-struct Elements(Vec<Value>);
+struct Elements<T>(Vec<T>);
 
-impl<'de> Deserialize<'de> for Elements {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Elements<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Counted;
-        impl<'de> Visitor<'de> for Counted {
-            type Value = Elements;
+        struct Counted<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Counted<T> {
+            type Value = Elements<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an array of records")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Elements, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Elements<T>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(v) = seq.next_element::<Value>()? {
+                while let Some(v) = seq.next_element::<T>()? {
                     if out.len() >= MAX_RECORDS {
                         return Err(serde::de::Error::custom(format!(
                             "more than {MAX_RECORDS} records"
@@ -384,27 +432,97 @@ impl<'de> Deserialize<'de> for Elements {
                 Ok(Elements(out))
             }
         }
-        deserializer.deserialize_seq(Counted)
+        deserializer.deserialize_seq(Counted(std::marker::PhantomData))
     }
 }
 
-/// Converts one JSON value; on a deserialisation error, finds the key at fault.
-fn from_value(value: &Value, catalogue: &Catalogue) -> Result<Certificate, ModelError> {
-    let Value::Object(map) = value else {
-        return Err(ModelError::field(
-            "record",
-            format!("expected an object, got {}", json_kind(value)),
-        ));
-    };
-    match RawRecord::deserialize(value) {
-        Ok(raw) => convert(raw, catalogue),
-        Err(e) => Err(blame_key(map).unwrap_or_else(|| ModelError::field("record", e.to_string()))),
+/// One element of a batch as read on the slow path: an object's entries in input order (so
+/// that a repeated key is seen), or the kind of any other JSON value.
+enum Element {
+    Object(Vec<(String, Value)>),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Element;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    entries.push((key, map.next_value::<Value>()?));
+                }
+                Ok(Element::Object(entries))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Element::Other("an array"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Element, E> {
+                Ok(Element::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Element, E> {
+                Ok(Element::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Element, E> {
+                Ok(Element::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Element, E> {
+                Ok(Element::Other("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Element, E> {
+                Ok(Element::Other("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<Element, E> {
+                Ok(Element::Other("null"))
+            }
+        }
+        deserializer.deserialize_any(Entries)
     }
 }
 
-/// The first key of `map` that is unknown or whose value alone fails to deserialise.
+/// Converts one element read on the slow path, naming the key at fault if it does not
+/// deserialise.
 #[cold]
-fn blame_key(map: &Map<String, Value>) -> Option<ModelError> {
+fn from_element(element: Element, catalogue: &Catalogue) -> Result<Certificate, ModelError> {
+    let entries = match element {
+        Element::Object(entries) => entries,
+        Element::Other(kind) => {
+            return Err(ModelError::field(
+                "record",
+                format!("expected an object, got {kind}"),
+            ))
+        }
+    };
+    let mut map = Map::new();
+    for (key, value) in entries {
+        if map.contains_key(&key) {
+            return Err(ModelError::field(
+                dotted(&key).unwrap_or("record"),
+                format!("key {key:?} appears twice"),
+            ));
+        }
+        map.insert(key, value);
+    }
+    let value = Value::Object(map);
+    match RawRecord::deserialize(&value) {
+        Ok(raw) => convert(raw, catalogue),
+        Err(e) => {
+            Err(blame_key(&value).unwrap_or_else(|| ModelError::field("record", e.to_string())))
+        }
+    }
+}
+
+/// The first key of the object `value` that is unknown or whose value alone fails to
+/// deserialise.
+fn blame_key(value: &Value) -> Option<ModelError> {
+    let Value::Object(map) = value else {
+        return None;
+    };
     map.iter().find_map(|(key, value)| {
         let Some(field) = dotted(key) else {
             return Some(ModelError::field(
@@ -418,17 +536,6 @@ fn blame_key(map: &Map<String, Value>) -> Option<ModelError> {
             .err()
             .map(|e| ModelError::field(field, e.to_string()))
     })
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Parses a CSV batch (header row of column names, then one record a row) against the
@@ -467,7 +574,7 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
             format!("header: required column {missing:?} is missing"),
         ));
     }
-    let mut batch = Batch::default();
+    let mut batch = Collector::default();
     for (i, row) in reader.deserialize::<RawRecord>().enumerate() {
         let record = i.saturating_add(1);
         if record > MAX_RECORDS {
@@ -479,7 +586,7 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
         };
         batch.push(record, result);
     }
-    Ok(batch)
+    Ok(batch.batch)
 }
 
 /// Names the column a CSV row error is about, if the error says.

@@ -15,6 +15,16 @@ fn issuer() -> Uscc {
     Uscc::parse(ISSUER).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The valid record with management number and serial changed, so that it can share a
+/// batch with `record()`.
+fn another_record() -> Value {
+    with(
+        with(record(), "management_number", json!("0101202400001539")),
+        "serial",
+        json!("20240100001539"),
+    )
+}
+
 /// A valid first-issue record (一级建造师, 建筑工程).
 fn record() -> Value {
     json!({
@@ -930,7 +940,7 @@ fn json_errors_name_the_field_with_the_wrong_type() {
 #[test]
 fn json_bad_record_keeps_good_ones() -> Result<(), ModelError> {
     let bad = with(record(), "id_number", json!("110101198503076515"));
-    let input = json!([record(), bad, 42, record()]);
+    let input = json!([record(), bad, 42, another_record()]);
     let batch = parse_json(&serde_json::to_vec(&input).unwrap_or_default())?;
     let accepted: Vec<usize> = batch.accepted.iter().map(|(n, _)| *n).collect();
     assert_eq!(accepted, [1, 4]);
@@ -947,8 +957,8 @@ fn json_bad_record_keeps_good_ones() -> Result<(), ModelError> {
 
 #[test]
 fn json_lines_bad_line_keeps_good_lines() -> Result<(), ModelError> {
-    let good = record().to_string();
-    let text = format!("{good}\n{{\"name\": broken\n\n{good}\r\n");
+    let (good, other) = (record().to_string(), another_record().to_string());
+    let text = format!("{good}\n{{\"name\": broken\n\n{other}\r\n");
     let batch = parse_json(text.as_bytes())?;
     assert_eq!(
         batch.accepted.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
@@ -1007,7 +1017,8 @@ fn csv_bad_row_keeps_good_rows() -> Result<(), ModelError> {
     let bad_check = CSV_GOOD.replace("076511", "076515");
     let bad_level = CSV_GOOD.replace("1,1,1,", "1,x,1,");
     let short = "1,1,1,王建国";
-    let text = format!("{CSV_HEADER}\n{CSV_GOOD}\n{bad_check}\n{bad_level}\n{short}\n{CSV_GOOD}\n");
+    let other = CSV_GOOD.replace("001538", "001539");
+    let text = format!("{CSV_HEADER}\n{CSV_GOOD}\n{bad_check}\n{bad_level}\n{short}\n{other}\n");
     let batch = parse_csv(text.as_bytes())?;
     assert_eq!(
         batch.accepted.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
@@ -1171,4 +1182,60 @@ fn record_fields_list_every_csv_column() {
     let text = format!("{}\n", header.join(","));
     assert!(parse_csv(text.as_bytes()).is_ok_and(|b| b.accepted.is_empty()));
     assert_eq!(header.len(), 19);
+}
+
+#[test]
+fn rejects_a_repeated_json_key() -> Result<(), ModelError> {
+    let good = record().to_string();
+    let twice = good.replacen(
+        "\"name\":\"王建国\"",
+        "\"name\":\"王建国\",\"name\":\"李四\"",
+        1,
+    );
+    assert_ne!(twice, good);
+    let array = format!("[{good},{twice}]");
+    for text in [array, format!("{good}\n{twice}\n")] {
+        let batch = parse_json(text.as_bytes())?;
+        assert_eq!(batch.accepted.len(), 1);
+        let e = batch.rejected.first().map(ToString::to_string);
+        assert_eq!(
+            e.as_deref(),
+            Some("record 2: holder.name: key \"name\" appears twice")
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn holder_id_number_masks_all_but_last_four() -> Result<(), ModelError> {
+    let batch = parse_json(SAMPLE_JSON.as_bytes())?;
+    let holder = &batch
+        .accepted
+        .first()
+        .ok_or_else(|| ModelError::field("test", "none"))?
+        .1
+        .holder;
+    assert_eq!(holder.masked_id_number(), "**************6511");
+    let mut passport = holder.clone();
+    passport.id_number = "E123".to_owned();
+    assert_eq!(passport.masked_id_number(), "E123");
+    Ok(())
+}
+
+#[test]
+fn rejects_repeated_management_number_or_identifier_in_a_batch() -> Result<(), ModelError> {
+    let other_serial = with(record(), "serial", json!("20240100009999"));
+    let other_number = with(record(), "management_number", json!("0101202400009999"));
+    let input = json!([record(), other_serial, other_number]);
+    let batch = parse_json(&serde_json::to_vec(&input).unwrap_or_default())?;
+    assert_eq!(batch.accepted.len(), 1);
+    let rejected: Vec<String> = batch.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rejected,
+        [
+            "record 2: management.number: 0101202400001538 repeats record 1",
+            "record 3: serial: 20240100001538 version 1 of qualification 1 repeats record 1",
+        ]
+    );
+    Ok(())
 }
