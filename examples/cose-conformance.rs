@@ -61,7 +61,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(dir: &Path) -> Result<bool, String> {
+/// Runs every in-scope file of `dir`, printing one line each; `Ok(true)` when all agree.
+pub(crate) fn run(dir: &Path) -> Result<bool, String> {
     let inventory = read(&dir.join("INVENTORY.tsv"))?;
     let entries = parse_inventory(&inventory)?;
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
