@@ -659,11 +659,30 @@ fn qr_payload(keys: &Keys) -> File {
 
     neg.section("Time checks.");
     {
+        let id = sample_identifier();
+        let c = encode_claims(&sample_claims(NOW + 300, None));
+        neg.valid(
+            "valid: iat 300 s in the future, inside the skew",
+            &text(&message(ed, &c)),
+            &id,
+        );
+        let c = encode_claims(&sample_claims(NOW + 301, None));
+        neg.add(
+            "iat 301 s in the future, past the skew",
+            &text(&message(ed, &c)),
+            "not_yet_valid",
+        );
         let c = encode_claims(&sample_claims(NOW + 3_600, None));
         neg.add(
             "iat one hour in the future",
             &text(&message(ed, &c)),
             "not_yet_valid",
+        );
+        let c = encode_claims(&sample_claims(IAT, Some(NOW - 300)));
+        neg.valid(
+            "valid: expired 300 s ago, inside the skew",
+            &text(&message(es, &c)),
+            &id,
         );
         let c = encode_claims(&sample_claims(1_772_323_200, Some(NOW - 30 * DAY)));
         neg.add("expired 30 days ago", &text(&message(ed, &c)), "expired");
@@ -687,6 +706,17 @@ fn qr_payload(keys: &Keys) -> File {
         );
     }
     f
+}
+
+/// The e-licence identifier of [`sample_claims`] under the vector authority.
+fn sample_identifier() -> String {
+    let q = model::Catalogue::builtin()
+        .get(1)
+        .expect("catalogue code 1");
+    let authority = Uscc::parse(AUTHORITY_USCC).expect("uscc");
+    ElicenceId::mint(&q.licence_type, &authority, "20240100001538", 1)
+        .expect("mint")
+        .to_string()
 }
 
 fn encode_int_pair(k: i64, v: i64) -> Vec<u8> {
@@ -754,6 +784,12 @@ impl Negatives<'_> {
     fn section(&mut self, title: &str) {
         self.f.comment(title);
         self.f.out.push('\n');
+    }
+
+    /// Adds a valid vector at an edge.
+    fn valid(&mut self, what: &str, payload: &str, identifier: &str) {
+        self.f.comment(what);
+        valid_record(self.f, self.verifier, payload, identifier);
     }
 
     /// Adds a negative vector after checking it gets the reason it was written for.
