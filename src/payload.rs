@@ -237,3 +237,43 @@ fn prefix_error(text: &str) -> CodecError {
         expected: PREFIX.to_string(),
     }
 }
+
+/// Alphanumeric-mode capacity (characters) of QR versions 1..=40 at error-correction level Q
+/// (ISO/IEC 18004 table 7).
+const QR_ALNUM_CAPACITY_Q: [u16; 40] = [
+    16, 29, 47, 67, 87, 108, 125, 157, 189, 221, 259, 296, 352, 376, 426, 470, 531, 574, 644, 702,
+    742, 823, 890, 963, 1041, 1094, 1172, 1263, 1322, 1429, 1499, 1618, 1700, 1787, 1867, 1966,
+    2071, 2181, 2298, 2420,
+];
+
+/// The smallest QR version (1..=40) whose alphanumeric capacity at error-correction level Q
+/// holds `len` characters, or `None` when no version does. Payload texts are QR-alphanumeric,
+/// so this is the version a scanner-facing QR code of the payload needs.
+pub fn qr_version_q(len: usize) -> Option<u8> {
+    QR_ALNUM_CAPACITY_Q
+        .iter()
+        .position(|&cap| len <= usize::from(cap))
+        .and_then(|i| u8::try_from(i.saturating_add(1)).ok())
+}
+
+#[cfg(test)]
+mod qr_version_tests {
+    use super::qr_version_q;
+
+    #[test]
+    fn version_10_q_holds_221_and_11_q_holds_259_alphanumeric_characters() {
+        assert_eq!(qr_version_q(221), Some(10));
+        assert_eq!(qr_version_q(222), Some(11));
+        assert_eq!(qr_version_q(259), Some(11));
+        assert_eq!(qr_version_q(260), Some(12));
+    }
+
+    #[test]
+    fn qr_version_q_covers_1_to_40_and_refuses_beyond() {
+        assert_eq!(qr_version_q(0), Some(1));
+        assert_eq!(qr_version_q(16), Some(1));
+        assert_eq!(qr_version_q(644), Some(19));
+        assert_eq!(qr_version_q(2420), Some(40));
+        assert_eq!(qr_version_q(2421), None);
+    }
+}
