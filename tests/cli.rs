@@ -1,6 +1,8 @@
 //! The `certseal` binary, run in temporary directories: exit codes 0/1/2, the issue → verify
 //! flow, the interop contract of issue 2, `speed --json` and `demo`. No timed assertions.
 #![cfg(feature = "cli")]
+// A failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::path::Path;

@@ -424,7 +424,7 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// A verdict, or why the input was unreadable.
 pub(crate) enum Checked {
-    Verdict(Verdict),
+    Verdict(Box<Verdict>),
     Unreadable(String),
 }
 
@@ -441,7 +441,7 @@ fn verify_lines(verifier: &Verifier, lines: Vec<Line>) -> Vec<Checked> {
     lines
         .into_iter()
         .filter_map(|l| match l {
-            Line::Text(_) => verdicts.next().map(Checked::Verdict),
+            Line::Text(_) => verdicts.next().map(|v| Checked::Verdict(Box::new(v))),
             Line::Unreadable(why) => Some(Checked::Unreadable(why)),
         })
         .collect()
@@ -452,7 +452,7 @@ pub(crate) fn verify_strings(verifier: &Verifier, texts: &[&str]) -> Vec<Checked
     verifier
         .verify_batch(texts)
         .into_iter()
-        .map(Checked::Verdict)
+        .map(|v| Checked::Verdict(Box::new(v)))
         .collect()
 }
 
@@ -508,7 +508,8 @@ pub(crate) fn print_own(results: &[Checked], json: bool, out: &mut dyn Write) ->
             invalid
         )?;
         for (i, r) in results.iter().enumerate() {
-            if let Checked::Verdict(Verdict { result: Err(e), .. }) = r {
+            if let Checked::Verdict(v) = r {
+                let Err(e) = &v.result else { continue };
                 writeln!(
                     out,
                     "  #{}: {} ({}): {e}",
