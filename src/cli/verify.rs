@@ -462,7 +462,7 @@ pub(crate) fn print_own(results: &[Checked], json: bool, out: &mut dyn Write) ->
     if !json {
         writeln!(
             out,
-            "{:>4}  {:<8} {:<18} {:<6} {:<17} {:<10} {:<6} QUALIFICATION / IDENTIFIER",
+            "{:>4}  {:<8} {:<18} {:<6} {:<17} {:<10} {:<8} QUALIFICATION / IDENTIFIER",
             "#", "STATUS", "REASON", "ALG", "KID", "HOLDER", "KIND"
         )?;
     }
@@ -549,10 +549,21 @@ fn table_row(n: usize, v: &Verdict) -> String {
         field(&["qualification", "specialty_name"])
     );
     format!(
-        "{n:>4}  {status:<8} {reason:<18} {alg:<6} {kid:<17} {:<10} {:<6} {} / {}",
-        field(&["holder", "name"]),
-        field(&["kind"]),
+        "{n:>4}  {status:<8} {reason:<18} {alg:<6} {kid:<17} {} {} {} / {}",
+        pad(&field(&["holder", "name"]), 10),
+        pad(&field(&["kind"]), 8),
         qual.trim_end_matches(" -"),
         field(&["identifier"]),
     )
+}
+
+/// `s` padded with spaces to `width` terminal columns, counting CJK characters as two.
+fn pad(s: &str, width: usize) -> String {
+    let wide = |c: char| {
+        matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}'
+            | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}'
+            | '\u{FFE0}'..='\u{FFE6}')
+    };
+    let used: usize = s.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
 }
