@@ -83,7 +83,7 @@ fn format_of(path: &Path) -> Option<Format> {
 
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     let plan = args.resolve()?;
-    let bytes = super::read(&plan.file)?;
+    let bytes = super::read_file_capped(&plan.file, certseal::model::MAX_INPUT_BYTES)?;
     let batch = parse(plan.format, &bytes)
         .map_err(|e| CliError::Failed(format!("{}: {e}", plan.file.display())))?;
     let keys = KeyDir::open(&plan.keys)?;

@@ -6,7 +6,7 @@
 //! input error. A closed pipe on stdout (`certseal verify … | head`) is a clean exit.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -198,6 +198,27 @@ pub(crate) fn parse_time(flag: &str, s: &str) -> Result<i64, CliError> {
 /// Reads a whole file.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// Reads at most `max + 1` bytes of `r`, so an oversized input is refused without being
+/// held in memory whole.
+pub(crate) fn read_capped(r: impl io::Read, what: &str, max: usize) -> Result<Vec<u8>, CliError> {
+    let mut buf = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    r.take(limit)
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::Failed(format!("{what}: {e}")))?;
+    if buf.len() > max {
+        return Err(CliError::Failed(format!("{what}: more than {max} bytes")));
+    }
+    Ok(buf)
+}
+
+/// Reads a file of at most `max` bytes.
+pub(crate) fn read_file_capped(path: &Path, max: usize) -> Result<Vec<u8>, CliError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+    read_capped(file, &path.display().to_string(), max)
 }
 
 /// Writes a whole file.

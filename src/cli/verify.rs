@@ -10,7 +10,7 @@
 //!
 //! Exit 0 when every input is valid, 1 when some is not, 2 on a usage or input error.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use certseal::document::Document;
@@ -22,7 +22,7 @@ use certseal::FixedClock;
 use super::{usage, CliError, CliResult, Outcome};
 
 /// Most bytes read from one input file or stdin.
-const MAX_INPUT: u64 = 256 << 20;
+const MAX_INPUT: usize = 256 << 20;
 
 /// Interop profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -262,12 +262,8 @@ enum Line {
 fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
     let bytes = match inputs {
         Inputs::Strings(s) => return Ok(s.into_iter().map(Line::Text).collect()),
-        Inputs::File(path) => {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
-            read_capped(file, &path.display().to_string())?
-        }
-        Inputs::Stdin => read_capped(std::io::stdin().lock(), "stdin")?,
+        Inputs::File(path) => super::read_file_capped(&path, MAX_INPUT)?,
+        Inputs::Stdin => super::read_capped(std::io::stdin().lock(), "stdin", MAX_INPUT)?,
     };
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -286,19 +282,6 @@ fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
         });
     }
     Ok(out)
-}
-
-fn read_capped(r: impl Read, what: &str) -> Result<Vec<u8>, CliError> {
-    let mut buf = Vec::new();
-    r.take(MAX_INPUT.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::Failed(format!("{what}: {e}")))?;
-    if buf.len() as u64 > MAX_INPUT {
-        return Err(CliError::Failed(format!(
-            "{what}: more than {MAX_INPUT} bytes"
-        )));
-    }
-    Ok(buf)
 }
 
 /// Loads the trust store from a key directory or a signed trust list.
