@@ -3,7 +3,7 @@
 //!
 //! This module owns the measuring: keys generated in memory (no files), the shipped sample
 //! records as inputs, a warm-up before every slice, then plain [`Instant`] loops; rows take
-//! turns in five slices and keep their best slice, so load from elsewhere on the machine
+//! turns in slices of about 50 ms and keep their best slice, so load from elsewhere on the machine
 //! skews the rows of a ratio alike. It prints
 //! nothing; [`SpeedReport`] renders itself as a table or as JSON. No timing is asserted
 //! anywhere: the numbers are for reading.
@@ -45,8 +45,10 @@ const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
 const MAX_BATCH: usize = 10_000;
 /// Smallest batch verified in one call.
 const MIN_BATCH: usize = 64;
-/// Slices each row's time is cut into; rows take turns slice by slice.
-const ROUNDS: usize = 5;
+/// Length of one slice of a row's time; rows take turns slice by slice.
+const SLICE_SECS: f64 = 0.05;
+/// Most slices per row.
+const MAX_ROUNDS: usize = 200;
 
 /// What to measure and for how long.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,10 @@ pub struct SpeedOptions {
     /// Most strings verified per batch call (10,000 by default; fewer when a batch would take
     /// longer than a row's time on one thread).
     pub max_batch: usize,
+    /// Time the single-thread rows by the measuring thread's CPU time (Linux
+    /// `/proc/thread-self/schedstat`) rather than the wall clock, so that other processes
+    /// competing for the cores do not count. Batch rows always use the wall clock.
+    pub thread_cpu_time: bool,
 }
 
 impl Default for SpeedOptions {
@@ -66,6 +72,7 @@ impl Default for SpeedOptions {
             seconds: 1.0,
             algorithms: Algorithm::ALL.to_vec(),
             max_batch: MAX_BATCH,
+            thread_cpu_time: true,
         }
     }
 }
@@ -138,6 +145,8 @@ pub struct SpeedReport {
     pub seconds: f64,
     /// Threads available to the process.
     pub available_threads: usize,
+    /// Whether the single-thread rows were timed by thread CPU time (else wall clock).
+    pub thread_cpu_time: bool,
     /// One entry per algorithm, in the order asked for.
     pub algorithms: Vec<AlgorithmSpeed>,
 }
@@ -194,6 +203,7 @@ impl SpeedReport {
         serde_json::json!({
             "seconds_per_row": self.seconds,
             "available_threads": self.available_threads,
+            "single_thread_timer": if self.thread_cpu_time { "thread_cpu" } else { "wall" },
             "ops_per_sec": ops,
             "ratios": ratios,
         })
@@ -225,6 +235,15 @@ impl fmt::Display for SpeedReport {
             f,
             "certseal speed: {:.2} s per row, {} threads available, fixed inputs from the sample records",
             self.seconds, self.available_threads
+        )?;
+        writeln!(
+            f,
+            "single-thread rows timed by {}; batch rows by the wall clock",
+            if self.thread_cpu_time {
+                "the thread's CPU time"
+            } else {
+                "the wall clock"
+            }
         )?;
         writeln!(
             f,
@@ -282,13 +301,19 @@ pub fn run(opts: &SpeedOptions) -> Result<SpeedReport, crate::Error> {
         .into_iter()
         .map(|(_, c)| c)
         .collect();
+    let timer = if opts.thread_cpu_time && thread_cpu_ns().is_some() {
+        Timer::ThreadCpu
+    } else {
+        Timer::Wall
+    };
     let mut algorithms = Vec::with_capacity(opts.algorithms.len());
     for &alg in &opts.algorithms {
-        algorithms.push(run_algorithm(alg, &certs, seconds, opts.max_batch)?);
+        algorithms.push(run_algorithm(alg, &certs, seconds, opts.max_batch, timer)?);
     }
     Ok(SpeedReport {
         seconds,
         available_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        thread_cpu_time: timer == Timer::ThreadCpu,
         algorithms,
     })
 }
@@ -347,6 +372,7 @@ fn run_algorithm(
     certs: &[Certificate],
     seconds: f64,
     max_batch: usize,
+    timer: Timer,
 ) -> Result<AlgorithmSpeed, crate::Error> {
     // Keys in memory: a root, one document signer under it, the signer's bare ring twin.
     let (root_key, _) = RingSigner::generate(alg)?;
@@ -401,23 +427,24 @@ fn run_algorithm(
         return Err(crate::crypto::CryptoError::BadSignature.into());
     }
 
-    // The single-thread rows run interleaved in ROUNDS slices and each keeps its best
-    // slice, so a burst of load on the machine skews all rows alike instead of one.
-    let slice = seconds / ROUNDS as f64;
+    // The rows take turns in slices of about 50 ms and each keeps its best slice, so load
+    // from elsewhere on the machine skews the rows of a ratio alike instead of one of them.
+    let rounds = ((seconds / SLICE_SECS).round() as usize).clamp(1, MAX_ROUNDS);
+    let slice = seconds / rounds as f64;
     let mut best = [0f64; 4];
     let mut i = 0usize;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let rates = [
-            measure(slice, || {
+            measure(slice, timer, || {
                 black_box(bare.sign(black_box(&tbs)));
             }),
-            measure(slice, || {
+            measure(slice, timer, || {
                 black_box(public.verify(black_box(&tbs), black_box(&sig)).is_ok());
             }),
-            measure(slice, || {
+            measure(slice, timer, || {
                 black_box(verifier.verify_at(black_box(first), NOW).is_valid());
             }),
-            measure(slice, || {
+            measure(slice, timer, || {
                 let cert = certs.get(i % certs.len().max(1));
                 i = i.wrapping_add(1);
                 if let Some(cert) = cert {
@@ -451,10 +478,10 @@ fn run_algorithm(
     };
     let pools = [pool(1)?, pool(2)?];
     let mut best = [0f64; 2];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for (b, pool) in best.iter_mut().zip(&pools) {
             let calls = pool.install(|| {
-                measure(slice, || {
+                measure(slice, Timer::Wall, || {
                     black_box(verifier.verify_batch(black_box(&texts)));
                 })
             });
@@ -477,10 +504,26 @@ fn run_algorithm(
     })
 }
 
+/// How a row's elapsed time is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The wall clock.
+    Wall,
+    /// The calling thread's CPU time.
+    ThreadCpu,
+}
+
+/// Nanoseconds the calling thread has run on a CPU (Linux; first field of
+/// `/proc/thread-self/schedstat`), or `None` where that is not available.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 /// Calls `f` for a warm-up (a tenth of `seconds`, at least once), then repeatedly for
-/// `seconds` (at least once), and returns calls per second. Reading the clock costs tens of
-/// nanoseconds, next to the ≥ 10 µs of the cheapest row.
-fn measure(seconds: f64, mut f: impl FnMut()) -> f64 {
+/// `seconds` of wall time (at least once), and returns calls per second of `timer` time.
+/// Reading the clock costs tens of nanoseconds, next to the ≥ 10 µs of the cheapest row.
+fn measure(seconds: f64, timer: Timer, mut f: impl FnMut()) -> f64 {
     let budget = Duration::from_secs_f64(seconds);
     let warm = budget / 10;
     let start = Instant::now();
@@ -491,13 +534,21 @@ fn measure(seconds: f64, mut f: impl FnMut()) -> f64 {
         }
     }
     let mut calls: u64 = 0;
+    let cpu_start = match timer {
+        Timer::ThreadCpu => thread_cpu_ns(),
+        Timer::Wall => None,
+    };
     let start = Instant::now();
     loop {
         f();
         calls = calls.saturating_add(1);
         let elapsed = start.elapsed();
         if elapsed >= budget {
-            return calls as f64 / elapsed.as_secs_f64();
+            let cpu = cpu_start
+                .and_then(|c0| thread_cpu_ns()?.checked_sub(c0))
+                .filter(|&ns| ns > 0);
+            let secs = cpu.map_or(elapsed.as_secs_f64(), |ns| ns as f64 / 1e9);
+            return calls as f64 / secs;
         }
     }
 }
@@ -512,6 +563,7 @@ mod tests {
             seconds: 0.01,
             algorithms: Algorithm::ALL.to_vec(),
             max_batch: 64,
+            thread_cpu_time: true,
         })
         .expect("speed runs");
         let json = report.to_json();

@@ -24,6 +24,9 @@ pub(crate) struct Args {
     /// Most strings per batch-verify call.
     #[arg(long, default_value_t = 10_000)]
     batch: usize,
+    /// Time single-thread rows by the wall clock instead of the thread's CPU time.
+    #[arg(long)]
+    wall: bool,
 }
 
 impl Args {
@@ -47,6 +50,7 @@ impl Args {
                 seconds: self.seconds,
                 algorithms,
                 max_batch: self.batch,
+                thread_cpu_time: !self.wall,
             },
             self.json,
         ))
