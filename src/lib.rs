@@ -12,6 +12,7 @@ pub mod interop;
 pub mod issue;
 pub mod model;
 pub mod payload;
+pub mod speed;
 pub mod time;
 pub mod trust;
 pub mod verify;
