@@ -4,7 +4,8 @@
 //! - [`Algorithm`]: the algorithms certseal speaks, with their COSE values.
 //! - [`Signer`]: anything that signs (a `ring` key in memory today, a hardware key later).
 //! - [`VerifyingKey`]: a public key parsed once, when the trust list loads.
-//! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`].
+//! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`];
+//!   `sm2_cert`: minimal SM2 X.509 certificates.
 
 use std::fmt;
 use std::path::Path;
@@ -14,6 +15,8 @@ use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
 #[cfg(feature = "sm2")]
 pub mod sm2;
+#[cfg(feature = "sm2")]
+pub mod sm2_cert;
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,6 +114,10 @@ pub enum CryptoError {
     /// The signing operation failed.
     #[error("signing failed")]
     SigningFailed,
+    /// A certificate could not be built from the parameters given.
+    #[cfg(feature = "sm2")]
+    #[error("certificate rejected: {0}")]
+    BadCertificate(&'static str),
     /// A PEM file did not hold the expected block.
     #[error("PEM: {0}")]
     Pem(String),
