@@ -495,3 +495,25 @@ fn verification_agrees_with_rustcrypto_on_mutated_signatures() {
         assert_eq!(a, i == 0, "case {i}");
     }
 }
+
+/// Made with OpenSSL 3.0.19: `openssl pkeyutl -sign -rawin -digest sm3 -pkeyopt
+/// distid:1234567812345678` over "hello openssl", with a key certseal generated.
+#[test]
+fn openssl_signature_verifies() {
+    let key = VerifyingKey::from_raw(
+        Algorithm::Sm2,
+        &h(
+            "042b558c3f706ee915fa8c671da067caee95da9c45a2783c696109d99576dc7453
+            a0952217ffd561388974cd648e82b4eee49bde418555de80c734ee380324a122",
+        ),
+    )
+    .unwrap();
+    let der = h(
+        "30450221009887266e5bbab554d0be8e770483e2b7ab90df7b1c522331ce1f2f025ab35075
+                 0220169335dd05c0ca7729868b14d6367f8f4e3652cfd934a3bbd6653c678ca4326b",
+    );
+    let raw = signature_from_der(&der).unwrap();
+    key.verify(b"hello openssl", &raw).unwrap();
+    assert!(key.verify(b"hello opensSl", &raw).is_err());
+    assert_eq!(signature_to_der(&raw), der);
+}
