@@ -444,6 +444,33 @@ pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Err
         .map_err(|e| crate::Error::io(path, e))
 }
 
+/// Generates a key of algorithm `alg` with whichever signer holds that algorithm; returns the
+/// signer and its PKCS#8 DER encoding.
+pub fn generate_signer(alg: Algorithm) -> Result<(Box<dyn Signer>, Vec<u8>), CryptoError> {
+    #[cfg(feature = "sm2")]
+    if alg == Algorithm::Sm2 {
+        let (signer, der) = sm2::Sm2Signer::generate()?;
+        return Ok((Box::new(signer), der));
+    }
+    let (signer, der) = RingSigner::generate(alg)?;
+    Ok((Box::new(signer), der))
+}
+
+/// Reads a PKCS#8 DER private key of any algorithm this build supports (SM2 keys with the
+/// default distinguishing identifier).
+pub fn signer_from_pkcs8(der: &[u8]) -> Result<Box<dyn Signer>, CryptoError> {
+    if let Ok(signer) = RingSigner::from_pkcs8_any(der) {
+        return Ok(Box::new(signer));
+    }
+    #[cfg(feature = "sm2")]
+    if let Ok(signer) = sm2::Sm2Signer::from_pkcs8(der) {
+        return Ok(Box::new(signer));
+    }
+    Err(CryptoError::BadPrivateKey(
+        "not a PKCS#8 key of a supported algorithm",
+    ))
+}
+
 /// Reads a PKCS#8 private key file (PEM or DER) into a [`RingSigner`].
 pub fn read_private_key(path: &Path) -> Result<RingSigner, crate::Error> {
     let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;

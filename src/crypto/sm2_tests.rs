@@ -517,3 +517,21 @@ fn openssl_signature_verifies() {
     assert!(key.verify(b"hello opensSl", &raw).is_err());
     assert_eq!(signature_to_der(&raw), der);
 }
+
+#[test]
+fn generic_signer_helpers_load_sm2_keys() {
+    let (signer, der) = crate::crypto::generate_signer(Algorithm::Sm2).unwrap();
+    assert_eq!(signer.algorithm(), Algorithm::Sm2);
+    let again = crate::crypto::signer_from_pkcs8(&der).unwrap();
+    assert_eq!(again.algorithm(), Algorithm::Sm2);
+    assert_eq!(again.public_key_spki(), signer.public_key_spki());
+    let key = VerifyingKey::from_spki(&again.public_key_spki()).unwrap();
+    key.verify(b"m", &again.sign(b"m").unwrap()).unwrap();
+    let (p256, der) = crate::crypto::generate_signer(Algorithm::Es256).unwrap();
+    assert_eq!(p256.algorithm(), Algorithm::Es256);
+    assert_eq!(
+        crate::crypto::signer_from_pkcs8(&der).unwrap().algorithm(),
+        Algorithm::Es256
+    );
+    assert!(crate::crypto::signer_from_pkcs8(b"junk").is_err());
+}
