@@ -535,3 +535,33 @@ fn generic_signer_helpers_load_sm2_keys() {
     );
     assert!(crate::crypto::signer_from_pkcs8(b"junk").is_err());
 }
+
+/// A fixed-seed xorshift stream, enough to throw arbitrary bytes at the parsers.
+fn xorshift_bytes(state: &mut u64, out: &mut [u8]) {
+    for b in out {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *b = state.to_le_bytes()[0];
+    }
+}
+
+#[test]
+fn refuses_arbitrary_signatures_and_keys_without_panicking() {
+    let key = std_key();
+    let mut state = 0x5eed_5eed_5eed_5eed_u64;
+    for len in [0usize, 1, 32, 63, 64, 65, 72] {
+        for _ in 0..60 {
+            let mut sig = vec![0u8; len];
+            xorshift_bytes(&mut state, &mut sig);
+            assert!(key.verify(STD_MSG, &sig).is_err());
+        }
+    }
+    for _ in 0..200 {
+        let mut raw = [0u8; 65];
+        xorshift_bytes(&mut state, &mut raw);
+        raw[0] = 0x04;
+        // A random (x, y) is on the curve with negligible probability.
+        assert!(Sm2VerifyingKey::from_sec1(&raw).is_err());
+    }
+}
