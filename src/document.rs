@@ -56,6 +56,14 @@ impl Document {
     /// Verifies and decodes a document file against `trust`.
     pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<Document, crate::Error> {
         let limits = Limits::DEFAULT;
+        if bytes.len() > limits.max_cose_len {
+            return Err(crate::codec::CodecError::TooLong {
+                step: "document",
+                len: bytes.len(),
+                max: limits.max_cose_len,
+            }
+            .into());
+        }
         let msg = Sign1::parse(bytes, Mode::Strict, &limits)?;
         let (alg, kid) = match (msg.alg, msg.kid) {
             (Some((alg, HeaderBucket::Protected)), Some((kid, HeaderBucket::Protected))) => {
@@ -78,17 +86,24 @@ impl Document {
             .filter(|s| s.key().algorithm() == alg)
             .find(|s| s.key().verify(&tbs, msg.signature).is_ok())
             .ok_or(crate::crypto::CryptoError::BadSignature)?;
-        let mut doc = decode_claims(payload, &limits)?;
-        if doc.issued_at < signer.not_before() || doc.issued_at > signer.not_after() {
+        let body = decode_claims(payload, &limits)?;
+        if body.issued_at < signer.not_before() || body.issued_at > signer.not_after() {
             return Err(CoseError::Claims(format!(
                 "signed at {} outside the signer's validity",
-                crate::time::rfc3339(doc.issued_at)
+                crate::time::rfc3339(body.issued_at)
             ))
             .into());
         }
-        doc.alg = alg;
-        doc.kid = kid;
-        Ok(doc)
+        Ok(Document {
+            identifier: body.identifier,
+            issuer: body.issuer,
+            issued_at: body.issued_at,
+            expires_at: body.expires_at,
+            status_index: body.status_index,
+            certificate: body.certificate,
+            alg,
+            kid,
+        })
     }
 }
 
@@ -224,8 +239,18 @@ fn kind_name(k: IssueKind) -> &'static str {
     }
 }
 
+/// The document claims, decoded but not yet tied to a signer.
+pub(crate) struct Body {
+    identifier: String,
+    issuer: String,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    status_index: Option<u64>,
+    certificate: Certificate,
+}
+
 /// Decodes document claims (no signature check; see [`Document::verify`]).
-pub fn decode_claims(payload: &[u8], limits: &Limits) -> Result<Document, crate::Error> {
+pub(crate) fn decode_claims(payload: &[u8], limits: &Limits) -> Result<Body, crate::Error> {
     let bad =
         |what: &str| -> crate::Error { CoseError::Claims(format!("document: {what}")).into() };
     let mut r = Reader::new(payload, Mode::Strict);
@@ -272,14 +297,12 @@ pub fn decode_claims(payload: &[u8], limits: &Limits) -> Result<Document, crate:
     let certificate: Certificate =
         serde_json::from_value(cert_json).map_err(|e| bad(&format!("certificate: {e}")))?;
     let certificate = certificate.validated()?;
-    Ok(Document {
+    Ok(Body {
         identifier,
         issuer,
         issued_at,
         expires_at,
         status_index,
         certificate,
-        alg: Algorithm::EdDsa,
-        kid: [0; 8],
     })
 }
