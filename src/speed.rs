@@ -696,6 +696,14 @@ mod tests {
             assert!(json["ratios"]["ES256"][key].is_number(), "{key}: {json}");
             assert!(json["ratios"]["EdDSA"][key].is_number(), "{key}: {json}");
         }
+        #[cfg(feature = "sm2")]
+        for key in ["sm2_verify_e2e_vs_p256_verify", "sm2_sign_vs_p256_verify"] {
+            assert!(json["ratios"][key].is_number(), "{key}: {json}");
+            assert!(
+                json["ops_per_sec"]["SM2"]["p256_verify"].is_number(),
+                "{json}"
+            );
+        }
         assert!(!report.to_string().is_empty());
     }
 }
