@@ -10,13 +10,20 @@
 //!
 //! Rows, per algorithm:
 //!
-//! - `sign`: bare `ring` signature over a message the size of a QR payload's Sig_structure;
-//! - `verify`: bare `ring` check of that payload's real signature over its real Sig_structure;
+//! - `sign`: bare signature over a message the size of a QR payload's Sig_structure (`ring`
+//!   for ES256 and Ed25519; for SM2, feature `sm2`, certseal's own `Sm2Signer`, which is the
+//!   bare implementation);
+//! - `verify`: bare check of that payload's real signature over its real Sig_structure
+//!   (`ring`; for SM2 `Sm2VerifyingKey::verify`: range checks, SM3 with the key's cached Z,
+//!   `efficient-sm2`);
 //! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (prefix → base45 → COSE → kid →
 //!   signature → claims → times), one thread;
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two
 //!   signatures), one thread;
-//! - `batch_1t`, `batch_2t`: [`Verifier::verify_batch`] in a rayon pool of 1 and 2 threads.
+//! - `batch_1t`, `batch_2t`: [`Verifier::verify_batch`] in a rayon pool of 1 and 2 threads;
+//! - for SM2 also `p256_verify`: a bare `ring` P-256 verification over the same message, taking
+//!   turns with the SM2 rows, the baseline of the SM2 goals (`sm2_verify_e2e_vs_p256_verify`
+//!   ≤ 1.9, `sm2_sign_vs_p256_verify` ≤ 1.5: costs, so lower is better).
 
 use std::fmt;
 use std::hint::black_box;
@@ -29,7 +36,7 @@ use crate::clock::FixedClock;
 use crate::codec::cbor::Mode;
 use crate::codec::{base45, Limits};
 use crate::cose::Sign1;
-use crate::crypto::{Algorithm, RingSigner, Signer};
+use crate::crypto::{self, Algorithm};
 use crate::issue::Issuer;
 use crate::model::{parse_json, Certificate};
 use crate::payload;
@@ -100,6 +107,9 @@ pub struct AlgorithmSpeed {
     pub message_len: usize,
     /// Characters in the QR text the end-to-end row verifies.
     pub payload_len: usize,
+    /// Bare `ring` P-256 verifications per second over the same message, measured in turns
+    /// with this algorithm's rows (SM2 only: the baseline of its goals).
+    pub p256_verify: Option<f64>,
 }
 
 impl AlgorithmSpeed {
@@ -128,13 +138,39 @@ impl AlgorithmSpeed {
         }
     }
 
+    /// Cost of one end-to-end verification ÷ cost of one bare `ring` P-256 verification
+    /// measured beside it (SM2 goal ≤ 1.9); `None` without the baseline row.
+    pub fn verify_e2e_vs_p256_verify(&self) -> Option<f64> {
+        self.p256_verify.map(|p| ratio(p, self.verify_e2e))
+    }
+
+    /// Cost of one bare verification ÷ cost of one bare `ring` P-256 verification.
+    pub fn verify_vs_p256_verify(&self) -> Option<f64> {
+        self.p256_verify.map(|p| ratio(p, self.verify))
+    }
+
+    /// Cost of one signature ÷ cost of one bare `ring` P-256 verification (SM2 goal ≤ 1.5).
+    pub fn sign_vs_p256_verify(&self) -> Option<f64> {
+        self.p256_verify.map(|p| ratio(p, self.sign))
+    }
+
     fn ratios_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "verify_vs_ring": round(self.verify_vs_ring(), 4),
             "issue_vs_ring": round(self.issue_vs_ring(), 4),
             "batch_2t_vs_1t": round(self.batch_2t_vs_1t(), 4),
             "non_signature_us": round(self.non_signature_us(), 3),
-        })
+        });
+        if let (Some(e2e), Some(bare), Some(sign)) = (
+            self.verify_e2e_vs_p256_verify(),
+            self.verify_vs_p256_verify(),
+            self.sign_vs_p256_verify(),
+        ) {
+            v["verify_e2e_vs_p256_verify"] = round(e2e, 4);
+            v["verify_vs_p256_verify"] = round(bare, 4);
+            v["sign_vs_p256_verify"] = round(sign, 4);
+        }
+        v
     }
 }
 
@@ -171,9 +207,17 @@ impl SpeedReport {
                     "batch_size": a.batch_size,
                     "message_len": a.message_len,
                     "payload_len": a.payload_len,
+                    "p256_verify": a.p256_verify.map_or(serde_json::Value::Null, |p| round(p, 1)),
                 }),
             );
             ratios.insert(a.alg.name().to_string(), a.ratios_json());
+            #[cfg(feature = "sm2")]
+            if a.alg == Algorithm::Sm2 {
+                let (e2e, sign) = (a.verify_e2e_vs_p256_verify(), a.sign_vs_p256_verify());
+                let value = |r: Option<f64>| r.map_or(serde_json::Value::Null, |r| round(r, 4));
+                ratios.insert("sm2_verify_e2e_vs_p256_verify".into(), value(e2e));
+                ratios.insert("sm2_sign_vs_p256_verify".into(), value(sign));
+            }
         }
         let worst = |f: fn(&AlgorithmSpeed) -> f64, max: bool| {
             let it = self.algorithms.iter().map(f);
@@ -280,12 +324,47 @@ impl fmt::Display for SpeedReport {
                 a.non_signature_us()
             )?;
         }
+        let baselined: Vec<&AlgorithmSpeed> = self
+            .algorithms
+            .iter()
+            .filter(|a| a.p256_verify.is_some())
+            .collect();
+        if !baselined.is_empty() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "cost ÷ bare ring P-256 verify measured beside it (lower is better)"
+            )?;
+            writeln!(
+                f,
+                "{:<8} {:>14} {:>14} {:>14} {:>16}",
+                "", "P-256 verify/s", "sign", "verify", "e2e verify"
+            )?;
+            for a in baselined {
+                writeln!(
+                    f,
+                    "{:<8} {:>14.1} {:>14.3} {:>14.3} {:>16.3}",
+                    a.alg.name(),
+                    a.p256_verify.unwrap_or(f64::NAN),
+                    a.sign_vs_p256_verify().unwrap_or(f64::NAN),
+                    a.verify_vs_p256_verify().unwrap_or(f64::NAN),
+                    a.verify_e2e_vs_p256_verify().unwrap_or(f64::NAN),
+                )?;
+            }
+        }
         writeln!(f)?;
         write!(
             f,
             "goals: verify_vs_ring >= 0.95, issue_vs_ring >= 0.90, batch_2t_vs_1t >= 1.85, \
              non-signature work <= 2 µs per verification"
-        )
+        )?;
+        if cfg!(feature = "sm2") {
+            write!(
+                f,
+                "; SM2: e2e verify <= 1.9 and sign <= 1.5 bare P-256 verifies"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -318,10 +397,16 @@ pub fn run(opts: &SpeedOptions) -> Result<SpeedReport, crate::Error> {
     })
 }
 
-/// A bare `ring` key pair, outside certseal's `Signer` wrapper.
+/// A bare key pair, outside certseal's `Signer` wrapper (`ring`; for SM2 certseal's own
+/// signer and verifying key, which are the bare implementation).
 enum BareKey {
     Es256(EcdsaKeyPair, SystemRandom),
     Ed25519(Ed25519KeyPair),
+    #[cfg(feature = "sm2")]
+    Sm2(
+        Box<crypto::sm2::Sm2Signer>,
+        Box<crypto::sm2::Sm2VerifyingKey>,
+    ),
 }
 
 impl BareKey {
@@ -337,14 +422,13 @@ impl BareKey {
             Algorithm::EdDsa => {
                 BareKey::Ed25519(Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(bad)?)
             }
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => {
+                let signer = crypto::sm2::Sm2Signer::from_pkcs8(pkcs8)?;
+                let public = signer.verifying_key()?;
+                BareKey::Sm2(Box::new(signer), Box::new(public))
+            }
         })
-    }
-
-    fn public_key(&self) -> &[u8] {
-        match self {
-            BareKey::Es256(k, _) => k.public_key().as_ref(),
-            BareKey::Ed25519(k) => k.public_key().as_ref(),
-        }
     }
 
     /// One signature; true when it was made.
@@ -356,14 +440,23 @@ impl BareKey {
                 black_box(k.sign(msg));
                 true
             }
+            #[cfg(feature = "sm2")]
+            BareKey::Sm2(k, _) => k.sign_raw(msg).map(black_box).is_ok(),
         }
     }
 
-    fn verification_algorithm(&self) -> &'static dyn signature::VerificationAlgorithm {
-        match self {
-            BareKey::Es256(..) => &signature::ECDSA_P256_SHA256_FIXED,
-            BareKey::Ed25519(_) => &signature::ED25519,
-        }
+    /// One verification; true when the signature verified.
+    #[inline]
+    fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let (alg, public): (&dyn signature::VerificationAlgorithm, &[u8]) = match self {
+            BareKey::Es256(k, _) => (&signature::ECDSA_P256_SHA256_FIXED, k.public_key().as_ref()),
+            BareKey::Ed25519(k) => (&signature::ED25519, k.public_key().as_ref()),
+            #[cfg(feature = "sm2")]
+            BareKey::Sm2(_, public) => return public.verify(msg, sig).is_ok(),
+        };
+        signature::UnparsedPublicKey::new(alg, public)
+            .verify(msg, sig)
+            .is_ok()
     }
 }
 
@@ -375,9 +468,9 @@ fn run_algorithm(
     timer: Timer,
 ) -> Result<AlgorithmSpeed, crate::Error> {
     // Keys in memory: a root, one document signer under it, the signer's bare ring twin.
-    let (root_key, _) = RingSigner::generate(alg)?;
+    let (root_key, _) = crypto::generate_signer(alg)?;
     let root = RootCert::issue(
-        &root_key,
+        root_key.as_ref(),
         &RootParams {
             common_name: "certseal speed root".into(),
             authority_name: "人力资源社会保障部人事考试中心".into(),
@@ -387,9 +480,9 @@ fn run_algorithm(
             not_after: NOW + 3650 * DAY,
         },
     )?;
-    let (signer_key, signer_pkcs8) = RingSigner::generate(alg)?;
+    let (signer_key, signer_pkcs8) = crypto::generate_signer(alg)?;
     let signer_cert = root.issue_signer(
-        &root_key,
+        root_key.as_ref(),
         &signer_key.public_key_spki(),
         &SignerParams {
             common_name: "certseal speed signer".into(),
@@ -402,7 +495,7 @@ fn run_algorithm(
     )?;
     let bare = BareKey::from_pkcs8(alg, &signer_pkcs8)?;
     let store = TrustStore::from_signer_certs(&root, std::slice::from_ref(&signer_cert))?;
-    let issuer = Issuer::new(&signer_key, &signer_cert)?;
+    let issuer = Issuer::new(signer_key.as_ref(), &signer_cert)?;
     let verifier = Verifier::new(store).with_clock(FixedClock(NOW));
 
     // Fixed inputs: every sample issued once.
@@ -421,11 +514,26 @@ fn run_algorithm(
     let mut tbs = Vec::new();
     msg.sig_structure(&[], &mut tbs);
     let sig = msg.signature.to_vec();
-    let public =
-        signature::UnparsedPublicKey::new(bare.verification_algorithm(), bare.public_key());
-    if public.verify(&tbs, &sig).is_err() || !verifier.verify_at(first, NOW).is_valid() {
+    if !bare.verify(&tbs, &sig) || !verifier.verify_at(first, NOW).is_valid() {
         return Err(crate::crypto::CryptoError::BadSignature.into());
     }
+    // SM2's goals are stated against a bare ring P-256 verification: measure one beside it.
+    let baseline: Option<(Vec<u8>, Vec<u8>)> = match alg {
+        Algorithm::Es256 | Algorithm::EdDsa => None,
+        #[cfg(feature = "sm2")]
+        Algorithm::Sm2 => {
+            let (p256, _) = crypto::RingSigner::generate(Algorithm::Es256)?;
+            let p256_sig = crypto::Signer::sign(&p256, &tbs)?;
+            let public = p256.public_key_raw().to_vec();
+            if signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &public)
+                .verify(&tbs, &p256_sig)
+                .is_err()
+            {
+                return Err(crate::crypto::CryptoError::BadSignature.into());
+            }
+            Some((public, p256_sig))
+        }
+    };
 
     // The rows take turns in slices of about 50 ms and each keeps its best slice, so load
     // from elsewhere on the machine skews the rows of a ratio alike instead of one of them.
@@ -436,7 +544,7 @@ fn run_algorithm(
         black_box(bare.sign(black_box(&tbs)));
     };
     let mut verify_row = || {
-        black_box(public.verify(black_box(&tbs), black_box(&sig)).is_ok());
+        black_box(bare.verify(black_box(&tbs), black_box(&sig)));
     };
     let mut e2e_row = || {
         black_box(verifier.verify_at(black_box(first), NOW).is_valid());
@@ -448,9 +556,19 @@ fn run_algorithm(
             black_box(issuer.issue(cert, None, NOW).is_ok());
         }
     };
-    let mut rows: [&mut dyn FnMut(); 4] =
-        [&mut sign_row, &mut verify_row, &mut e2e_row, &mut issue_row];
-    let mut best = [0f64; 4];
+    let mut p256_row = || {
+        if let Some((public, p256_sig)) = &baseline {
+            let key =
+                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public);
+            black_box(key.verify(black_box(&tbs), black_box(p256_sig)).is_ok());
+        }
+    };
+    let mut rows: Vec<&mut dyn FnMut()> =
+        vec![&mut sign_row, &mut verify_row, &mut e2e_row, &mut issue_row];
+    if baseline.is_some() {
+        rows.push(&mut p256_row);
+    }
+    let mut best = [0f64; 5];
     // The order rotates every round, so no row always follows the same one.
     for round in 0..rounds {
         for k in 0..rows.len() {
@@ -460,7 +578,8 @@ fn run_algorithm(
             }
         }
     }
-    let [sign, verify, verify_e2e, issue] = best;
+    let [sign, verify, verify_e2e, issue, p256] = best;
+    let p256_verify = baseline.as_ref().map(|_| p256);
 
     // A batch call takes about half a slice on one thread, at most `max_batch` strings.
     let wanted = (verify_e2e * slice / 2.0).clamp(0.0, 1e9) as usize;
@@ -505,6 +624,7 @@ fn run_algorithm(
         batch_size,
         message_len: tbs.len(),
         payload_len: first.len(),
+        p256_verify,
     })
 }
 
@@ -575,6 +695,14 @@ mod tests {
             assert!(json["ratios"][key].is_number(), "{key}: {json}");
             assert!(json["ratios"]["ES256"][key].is_number(), "{key}: {json}");
             assert!(json["ratios"]["EdDSA"][key].is_number(), "{key}: {json}");
+        }
+        #[cfg(feature = "sm2")]
+        for key in ["sm2_verify_e2e_vs_p256_verify", "sm2_sign_vs_p256_verify"] {
+            assert!(json["ratios"][key].is_number(), "{key}: {json}");
+            assert!(
+                json["ops_per_sec"]["SM2"]["p256_verify"].is_number(),
+                "{json}"
+            );
         }
         assert!(!report.to_string().is_empty());
     }

@@ -391,7 +391,68 @@ fn speed_json_has_the_ratio_keys() {
             assert!(ratios[alg][key].is_number(), "{alg} {key}: {ratios}");
         }
     }
+    #[cfg(feature = "sm2")]
+    for key in ["sm2_verify_e2e_vs_p256_verify", "sm2_sign_vs_p256_verify"] {
+        assert!(ratios[key].is_number(), "{key}: {ratios}");
+    }
     assert_eq!(code(&certseal(tmp.path(), &["speed", "--seconds", "0"])), 2);
+}
+
+#[cfg(feature = "sm2")]
+#[test]
+fn sm2_keys_init_issue_verify_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = certseal(dir, &["keys", "init", "--dir", "keys", "--alg", "sm2"]);
+    assert_eq!(code(&o), 0, "{o:?}");
+    assert!(stdout(&o).contains("SM2 kid"), "{}", stdout(&o));
+    let o = certseal(dir, &["trust", "export", "--keys", "keys"]);
+    assert_eq!(code(&o), 0, "{o:?}");
+    let o = certseal(
+        dir,
+        &["issue", "--keys", "keys", "--out", "issued", SAMPLES_CSV],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    let qr = "issued/qr.txt";
+    let o = certseal(dir, &["verify", "--keys", "keys", "--file", qr]);
+    assert_eq!(code(&o), 0, "{o:?}");
+    let o = certseal(
+        dir,
+        &[
+            "verify",
+            "--trust-list",
+            "keys/trust-list.cbor",
+            "--root",
+            "keys/root.cert.pem",
+            "--alg-policy",
+            "sm2",
+            "--json",
+            "--file",
+            qr,
+        ],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    for line in json_lines(&o) {
+        assert_eq!(line["alg"], "SM2", "{line}");
+    }
+    // An ES256-only policy refuses every SM2 payload at the alg step: exit 1.
+    let o = certseal(
+        dir,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--alg-policy",
+            "es256",
+            "--json",
+            "--file",
+            qr,
+        ],
+    );
+    assert_eq!(code(&o), 1, "{o:?}");
+    for line in json_lines(&o) {
+        assert_eq!(line["reason"], "unsupported_algorithm", "{line}");
+    }
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn key_dir(alg: Algorithm) -> (tempfile::TempDir, KeyDir) {
 
 #[test]
 fn issued_samples_verify_and_fit_qr_version_11_at_level_q() {
-    for alg in [Algorithm::Es256, Algorithm::EdDsa] {
+    for &alg in Algorithm::ALL {
         let (_dir, keys) = key_dir(alg);
         let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
         let batch = parse_json(SAMPLES).unwrap();

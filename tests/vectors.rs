@@ -443,6 +443,106 @@ fn interop_vectors() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// SM2 (feature `sm2`): sm2.txt.
+
+#[cfg(feature = "sm2")]
+#[test]
+fn sm2_vectors() {
+    use certseal::crypto::sm2::{Sm2Signer, DEFAULT_ID};
+    let mut root: Option<RootCert> = None;
+    let mut store: Option<TrustStore> = None;
+    let mut payloads = 0;
+    let n = run("sm2.txt", |t| {
+        if let Some(payload) = t.consume_optional_string("Payload") {
+            let store = store
+                .clone()
+                .expect("the trust list comes before the payloads");
+            let at = t.consume_i64("At");
+            let verdict = Verifier::new(store)
+                .with_clock(FixedClock(at))
+                .verify_at(&payload, at);
+            let code = match &verdict.result {
+                Ok(()) => "valid",
+                Err(r) => r.code(),
+            };
+            assert_eq!(code, t.consume_string("Result"), "{t}");
+            assert_eq!(verdict.alg, Some(alg(&t.consume_string("Alg"))), "{t}");
+            assert_eq!(
+                verdict.kid.map(|k| k.to_vec()),
+                Some(t.consume_bytes("Kid")),
+                "{t}"
+            );
+            payloads += 1;
+            return;
+        }
+        let name = t.consume_string("Name");
+        match t.consume_string("Role").as_str() {
+            "root" => {
+                assert_eq!(alg(&t.consume_string("Alg")), Algorithm::Sm2, "{t}");
+                let secret: [u8; 32] = t.consume_bytes("Secret").try_into().unwrap();
+                let key = Sm2Signer::from_secret_bytes(&secret, DEFAULT_ID).unwrap();
+                let der = t.consume_bytes("Certificate");
+                let cert = RootCert::parse(&der).unwrap_or_else(|e| panic!("{t}: {e}"));
+                assert_eq!(cert.verifying_key().raw(), key.public_key_raw(), "{t}");
+                assert_eq!(cert.kid().to_vec(), t.consume_bytes("Kid"), "{t}");
+                assert_eq!(cert.subject(), t.consume_string("Subject"), "{t}");
+                assert!(root.replace(cert).is_none(), "{t}: two roots");
+            }
+            "signer" => {
+                let root = root.as_ref().expect("the root comes first");
+                let alg = alg(&t.consume_string("Alg"));
+                let secret: [u8; 32] = t.consume_bytes("Secret").try_into().unwrap();
+                let der = t.consume_bytes("Certificate");
+                let cert = SignerCert::parse(&der).unwrap();
+                check_chain(&cert, root).unwrap_or_else(|e| panic!("{t} ({name}): {e}"));
+                let spki = match alg {
+                    Algorithm::Sm2 => Sm2Signer::from_secret_bytes(&secret, DEFAULT_ID)
+                        .unwrap()
+                        .public_key_spki(),
+                    _ => support::P256Signer::from_scalar(&secret).public_key_spki(),
+                };
+                assert_eq!(cert.verifying_key().algorithm(), alg, "{t}");
+                assert_eq!(
+                    certseal::crypto::VerifyingKey::from_spki(&spki).unwrap(),
+                    *cert.verifying_key(),
+                    "{t}: secret does not match the certificate"
+                );
+                assert_eq!(cert.kid().to_vec(), t.consume_bytes("Kid"), "{t}");
+                assert_eq!(cert.kid(), kid_of(&der));
+                assert_eq!(cert.subject(), t.consume_string("Subject"), "{t}");
+                assert_eq!(
+                    cert.authority_uscc(),
+                    Some(t.consume_string("AuthorityUscc").as_str()),
+                    "{t}"
+                );
+            }
+            "list" => {
+                let root = root.as_ref().expect("the root comes first");
+                let list = TrustList::verify(&t.consume_bytes("TrustList"), root)
+                    .unwrap_or_else(|e| panic!("{t}: {e}"));
+                assert_eq!(list.issued_at, t.consume_i64("IssuedAt"), "{t}");
+                assert_eq!(list.next_update, t.consume_i64("NextUpdate"), "{t}");
+                let want: BTreeSet<String> = t
+                    .consume_string("Kids")
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                let got: BTreeSet<String> = list
+                    .store
+                    .signers()
+                    .iter()
+                    .map(|s| hex::encode(s.kid()))
+                    .collect();
+                assert_eq!(got, want, "{t}");
+                store = Some(list.store);
+            }
+            other => panic!("{t}: unknown role {other}"),
+        }
+    });
+    assert!(payloads >= 9, "{payloads} payloads in {n} records");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reproducibility.
 
 #[test]

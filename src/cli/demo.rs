@@ -19,13 +19,13 @@ const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.csv");
 /// The base45 alphabet, to alter one character the way a forger would.
 const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
-/// `certseal demo [--dir DIR] [--alg es256|ed25519]`
+/// `certseal demo [--dir DIR] [--alg es256|ed25519|sm2]`
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Directory for everything the demo makes (overwritten on every run).
     #[arg(long, default_value = "certseal-demo")]
     dir: PathBuf,
-    /// Signature algorithm: es256 or ed25519.
+    /// Signature algorithm: es256, ed25519, or sm2 (builds with feature `sm2`).
     #[arg(long, default_value = "es256", value_parser = super::parse_alg)]
     alg: Algorithm,
 }

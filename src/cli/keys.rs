@@ -28,7 +28,7 @@ struct InitArgs {
     /// Directory to write the keys into.
     #[arg(long, default_value = super::DEFAULT_KEYS)]
     dir: PathBuf,
-    /// Signature algorithm: es256 or ed25519.
+    /// Signature algorithm: es256, ed25519, or sm2 (SM2 with SM3; builds with feature `sm2`).
     #[arg(long, default_value = "es256", value_parser = super::parse_alg)]
     alg: Algorithm,
     /// Issuing authority's name (subject O of every certificate).

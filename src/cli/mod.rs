@@ -51,7 +51,7 @@ enum Command {
     Verify(verify::Args),
     /// Check or mint e-licence identifiers, resident ID numbers, credit codes.
     Identifier(identifier::Args),
-    /// Measure bare ring signatures beside the issue and verify pipelines.
+    /// Measure bare signatures beside the issue and verify pipelines.
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
@@ -181,9 +181,18 @@ pub(crate) fn now() -> i64 {
     SystemClock.now()
 }
 
-/// `es256` / `ed25519` (also `eddsa`) for clap.
+/// `es256` / `ed25519` (also `eddsa`) / `sm2` (feature `sm2`) for clap.
 pub(crate) fn parse_alg(s: &str) -> Result<Algorithm, String> {
-    Algorithm::from_name(s).ok_or_else(|| format!("got {s:?}, expected es256 or ed25519"))
+    Algorithm::from_name(s).ok_or_else(|| {
+        let names: Vec<String> = Algorithm::ALL
+            .iter()
+            .map(|a| match a {
+                Algorithm::EdDsa => "ed25519".to_owned(),
+                other => other.name().to_ascii_lowercase(),
+            })
+            .collect();
+        format!("got {s:?}, expected {}", names.join(" or "))
+    })
 }
 
 /// An RFC 3339 time given to `flag`.

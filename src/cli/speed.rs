@@ -1,4 +1,4 @@
-//! `certseal speed`: bare `ring` sign/verify beside the issue and verify pipelines, single
+//! `certseal speed`: bare sign/verify beside the issue and verify pipelines, single
 //! thread and batch, in one run (`certseal::speed::run`). A table like `openssl speed`, or one
 //! JSON object with `ops_per_sec` and `ratios`.
 
@@ -18,7 +18,7 @@ pub(crate) struct Args {
     /// Seconds to measure each row.
     #[arg(long, default_value_t = 1.0)]
     seconds: f64,
-    /// Only these algorithms (es256, ed25519) [default: both].
+    /// Only these algorithms (es256, ed25519, sm2) [default: every one this build has].
     #[arg(long, value_parser = super::parse_alg, value_delimiter = ',')]
     alg: Vec<Algorithm>,
     /// Most strings per batch-verify call.

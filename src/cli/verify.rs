@@ -13,6 +13,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use certseal::crypto::Algorithm;
 use certseal::document::Document;
 use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
@@ -58,6 +59,11 @@ pub(crate) struct Args {
     /// One JSON object per input instead of a table.
     #[arg(long)]
     json: bool,
+    /// Accept only these signature algorithms (comma-separated: sm2, es256, ed25519); a
+    /// payload or document signed with another is invalid (`unsupported_algorithm`). E.g.
+    /// `--alg-policy sm2` for a national SM2-only deployment [default: every algorithm].
+    #[arg(long, value_name = "ALG[,ALG]", value_parser = super::parse_alg, value_delimiter = ',')]
+    alg_policy: Vec<Algorithm>,
     /// Verify a signed certificate document (.cbor) and print its JSON view.
     #[arg(long, value_name = "FILE.cbor", conflicts_with_all = ["inputs", "file", "profile"])]
     document: Option<PathBuf>,
@@ -120,10 +126,12 @@ enum Plan {
         inputs: Inputs,
         at: Option<i64>,
         json: bool,
+        policy: Vec<Algorithm>,
     },
     Document {
         trust: TrustSource,
         path: PathBuf,
+        policy: Vec<Algorithm>,
     },
     Interop {
         trust: Anchor,
@@ -167,8 +175,17 @@ impl Args {
                 (_, _, Some(keys)) => TrustSource::Keys(keys),
                 _ => TrustSource::Keys(PathBuf::from(super::DEFAULT_KEYS)),
             };
+            let policy = if self.alg_policy.is_empty() {
+                Algorithm::ALL.to_vec()
+            } else {
+                self.alg_policy
+            };
             if let Some(path) = self.document {
-                return Ok(Plan::Document { trust, path });
+                return Ok(Plan::Document {
+                    trust,
+                    path,
+                    policy,
+                });
             }
             let inputs = own_inputs(self.inputs, self.file)?;
             return Ok(Plan::Own {
@@ -176,6 +193,7 @@ impl Args {
                 inputs,
                 at,
                 json: self.json,
+                policy,
             });
         };
         let own_flag = [
@@ -183,6 +201,7 @@ impl Args {
             (self.trust_list.is_some(), "--trust-list"),
             (self.root.is_some(), "--root"),
             (self.file.is_some(), "--file"),
+            (!self.alg_policy.is_empty(), "--alg-policy"),
         ]
         .into_iter()
         .find(|(set, _)| *set);
@@ -310,20 +329,37 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             inputs,
             at,
             json,
+            policy,
         } => {
             let store = load_trust(&trust, now)?;
             let lines = lines(inputs, true)?;
             if lines.is_empty() {
                 return Err(usage("no payloads to verify"));
             }
-            let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
+            let verifier = Verifier::new(store)
+                .with_clock(FixedClock(at.unwrap_or(now)))
+                .allow_only(&policy);
             let results = verify_lines(&verifier, lines);
             print_own(&results, json, out)
         }
-        Plan::Document { trust, path } => {
+        Plan::Document {
+            trust,
+            path,
+            policy,
+        } => {
             let store = load_trust(&trust, now)?;
             let bytes = super::read(&path)?;
             match Document::verify(&bytes, &store) {
+                Ok(doc) if !policy.contains(&doc.alg) => {
+                    let view = serde_json::json!({
+                        "status": "invalid",
+                        "detail": format!(
+                            "{}: alg {} not allowed by --alg-policy", path.display(), doc.alg
+                        ),
+                    });
+                    writeln!(out, "{}", pretty(&view))?;
+                    Ok(Outcome::NotValid)
+                }
                 Ok(doc) => {
                     let mut view = doc.to_json();
                     if let Some(map) = view.as_object_mut() {

@@ -488,11 +488,12 @@ pub fn signer_from_pkcs8(der: &[u8]) -> Result<Box<dyn Signer>, CryptoError> {
     ))
 }
 
-/// Reads a PKCS#8 private key file (PEM or DER) into a [`RingSigner`].
-pub fn read_private_key(path: &Path) -> Result<RingSigner, crate::Error> {
+/// Reads a PKCS#8 private key file (PEM or DER) of any algorithm this build supports
+/// ([`signer_from_pkcs8`]).
+pub fn read_private_key(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
     let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
     let der = from_pem_or_der("PRIVATE KEY", &bytes)?;
-    Ok(RingSigner::from_pkcs8_any(&der)?)
+    Ok(signer_from_pkcs8(&der)?)
 }
 
 #[cfg(test)]

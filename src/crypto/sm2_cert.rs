@@ -4,37 +4,51 @@
 //! decisions belong to `trust`.
 //!
 //! A certificate made here carries: version v3, a positive serial number, signature algorithm
-//! SM2-with-SM3 (1.2.156.10197.1.501, no parameters), issuer and subject names of C / O / CN,
-//! a validity period (UTCTime up to 2049, GeneralizedTime after, as RFC 5280 asks), an SM2
-//! SubjectPublicKeyInfo (id-ecPublicKey + sm2p256v1), and two critical extensions:
-//! basicConstraints and keyUsage (keyCertSign + cRLSign for a CA, digitalSignature otherwise).
+//! SM2-with-SM3 (1.2.156.10197.1.501, no parameters), a subject name of C / O /
+//! organizationIdentifier / CN (the issuer's name copied byte for byte from its certificate),
+//! a validity period (UTCTime up to 2049, GeneralizedTime after, as RFC 5280 asks), the
+//! subject's SubjectPublicKeyInfo (SM2: id-ecPublicKey + sm2p256v1; P-256 or Ed25519 under an
+//! SM2 root), and the extensions rcgen writes for certseal's other certificates:
+//! authorityKeyIdentifier (document signers), keyUsage (critical; keyCertSign + cRLSign for a
+//! CA, digitalSignature otherwise), subjectKeyIdentifier, basicConstraints (critical).
 //! The signature is DER `SEQUENCE { r, s }` over the TBSCertificate bytes, made with the
 //! signer's distinguishing identifier (the default `1234567812345678`, as GM/T 0015 uses).
 
 use super::sm2::{
-    signature_from_der, signature_to_der, Sm2Signer, Sm2VerifyingKey, OID_SM2_WITH_SM3,
-    SM2_SPKI_PREFIX,
+    signature_from_der, signature_to_der, Sm2VerifyingKey, OID_SM2_WITH_SM3, SIGNATURE_LEN,
 };
-use super::CryptoError;
+use super::{Algorithm, CryptoError, Signer, VerifyingKey};
 
-/// A distinguished name: country, organisation, common name, in that order.
+/// A distinguished name: country, organisation, organisation identifier, common name, in that
+/// order, one attribute per RDN — the attributes and string types of certseal's rcgen-made
+/// certificates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sm2Name {
     /// Country (C), two letters, e.g. `CN`; PrintableString.
     pub country: Option<String>,
     /// Organisation (O); UTF8String.
     pub organization: Option<String>,
+    /// organizationIdentifier (2.5.4.97), e.g. a unified social credit code; PrintableString.
+    pub organization_identifier: Option<String>,
     /// Common name (CN); UTF8String.
     pub common_name: String,
 }
 
-/// What goes into an SM2 certificate.
+impl Sm2Name {
+    /// The DER `Name` (a SEQUENCE of one-attribute RDNs).
+    pub fn to_der(&self) -> Result<Vec<u8>, CryptoError> {
+        name(self)
+    }
+}
+
+/// What goes into an SM2-signed certificate.
 #[derive(Clone, Debug)]
 pub struct Sm2CertificateParams {
     /// Serial number, big-endian, 1 to 20 bytes, not all zero (RFC 5280 §4.1.2.2).
     pub serial: Vec<u8>,
-    /// The issuer's name (equal to `subject` for a self-signed root).
-    pub issuer: Sm2Name,
+    /// The issuer's name as DER, copied byte for byte from the issuer certificate's subject;
+    /// `None` for a self-signed certificate (issuer = subject).
+    pub issuer: Option<Vec<u8>>,
     /// The subject's name.
     pub subject: Sm2Name,
     /// Start of validity, seconds since the Unix epoch.
@@ -45,8 +59,19 @@ pub struct Sm2CertificateParams {
     pub is_ca: bool,
     /// For a CA: the basicConstraints path length limit, if any.
     pub path_len: Option<u8>,
-    /// The subject's SM2 public key, 65-byte uncompressed SEC1.
-    pub subject_public_key: Vec<u8>,
+    /// The subject's public key, a DER SubjectPublicKeyInfo: SM2, or P-256 / Ed25519 under an
+    /// SM2 root. Checked before it goes into the certificate.
+    pub subject_spki: Vec<u8>,
+    /// The authorityKeyIdentifier keyIdentifier (the issuer's subjectKeyIdentifier, see
+    /// [`key_identifier`]); `None` writes no authorityKeyIdentifier (a self-signed root).
+    pub authority_key_id: Option<Vec<u8>>,
+}
+
+/// A key identifier the way rcgen derives one: the first 20 bytes of SHA-256 over the whole
+/// DER SubjectPublicKeyInfo (RFC 7093 §2 method 1 applied to the SPKI).
+pub fn key_identifier(spki_der: &[u8]) -> Vec<u8> {
+    let d = ring::digest::digest(&ring::digest::SHA256, spki_der);
+    d.as_ref().iter().take(20).copied().collect()
 }
 
 /// The DER TBSCertificate for `params`, with signature algorithm SM2-with-SM3.
@@ -54,11 +79,10 @@ pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, Cry
     let serial = positive_integer(&params.serial).ok_or(CryptoError::BadCertificate(
         "serial number must be 1 to 20 bytes, not zero",
     ))?;
-    let spki = {
-        // Checks the point before it goes into a certificate.
-        let key = Sm2VerifyingKey::from_sec1(&params.subject_public_key)?;
-        [SM2_SPKI_PREFIX, key.raw()].concat()
-    };
+    // Checks the key (an SM2 point on the curve, or a P-256 / Ed25519 key) before it goes
+    // into a certificate, and writes the SPKI in certseal's canonical form.
+    let key = VerifyingKey::from_spki(&params.subject_spki)?;
+    let spki = super::spki_from_raw(key.algorithm(), key.raw());
     if params.not_after < params.not_before {
         return Err(CryptoError::BadCertificate(
             "validity ends before it starts",
@@ -68,26 +92,49 @@ pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, Cry
         0x30,
         &[time(params.not_before)?, time(params.not_after)?].concat(),
     );
+    let subject = name(&params.subject)?;
+    let issuer = match &params.issuer {
+        None => subject.clone(),
+        Some(der) => {
+            use x509_parser::prelude::FromDer;
+            match x509_parser::x509::X509Name::from_der(der) {
+                Ok(([], _)) => der.clone(),
+                _ => return Err(CryptoError::BadCertificate("issuer is not a DER Name")),
+            }
+        }
+    };
     let mut body = Vec::new();
     body.extend(tlv(0xa0, &tlv(0x02, &[2]))); // version v3
     body.extend(tlv(0x02, &serial));
     body.extend(sm2_with_sm3_algorithm_identifier());
-    body.extend(name(&params.issuer));
+    body.extend(issuer);
     body.extend(validity);
-    body.extend(name(&params.subject));
-    body.extend(spki);
-    body.extend(tlv(0xa3, &tlv(0x30, &extensions(params))));
+    body.extend(subject);
+    body.extend_from_slice(&spki);
+    body.extend(tlv(0xa3, &tlv(0x30, &extensions(params, &spki))));
     Ok(tlv(0x30, &body))
 }
 
-/// A whole certificate: `params` signed by `issuer` (whose own certificate, or itself for a
-/// root, names `params.issuer`).
+/// A whole certificate: `params` signed by `issuer`, an SM2 key (whose own certificate, or
+/// itself for a root, names `params.issuer`). Any [`Signer`] of algorithm SM2 works, so a
+/// hardware key plugs in here too.
 pub fn sign_certificate(
     params: &Sm2CertificateParams,
-    issuer: &Sm2Signer,
+    issuer: &dyn Signer,
 ) -> Result<Vec<u8>, CryptoError> {
+    if issuer.algorithm() != Algorithm::Sm2 {
+        return Err(CryptoError::AlgorithmMismatch {
+            got: issuer.algorithm(),
+            expected: Algorithm::Sm2,
+        });
+    }
     let tbs = tbs_certificate_der(params)?;
-    let sig = signature_to_der(&issuer.sign_raw(&tbs)?);
+    let raw: [u8; SIGNATURE_LEN] = issuer
+        .sign(&tbs)?
+        .as_slice()
+        .try_into()
+        .map_err(|_| CryptoError::SigningFailed)?;
+    let sig = signature_to_der(&raw);
     let mut bit_string = Vec::with_capacity(sig.len() + 1);
     bit_string.push(0); // no unused bits
     bit_string.extend_from_slice(&sig);
@@ -120,7 +167,11 @@ fn sm2_with_sm3_algorithm_identifier() -> Vec<u8> {
     tlv(0x30, &tlv(0x06, OID_SM2_WITH_SM3))
 }
 
-fn extensions(params: &Sm2CertificateParams) -> Vec<u8> {
+/// The extensions, in the order rcgen writes them: authorityKeyIdentifier (if given),
+/// keyUsage (critical), subjectKeyIdentifier, basicConstraints (critical).
+fn extensions(params: &Sm2CertificateParams, spki: &[u8]) -> Vec<u8> {
+    const AUTHORITY_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x23];
+    const SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x0e];
     const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
     const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
     let basic = if params.is_ca {
@@ -141,18 +192,43 @@ fn extensions(params: &Sm2CertificateParams) -> Vec<u8> {
     } else {
         tlv(0x03, &[0x07, 0x80]) // 1000 0000, 7 unused bits
     };
-    let ext = |oid: &[u8], value: &[u8]| {
-        tlv(
-            0x30,
-            &[tlv(0x06, oid), tlv(0x01, &[0xff]), tlv(0x04, value)].concat(),
-        )
+    let ext = |oid: &[u8], critical: bool, value: &[u8]| {
+        let mut body = tlv(0x06, oid);
+        if critical {
+            body.extend(tlv(0x01, &[0xff]));
+        }
+        body.extend(tlv(0x04, value));
+        tlv(0x30, &body)
     };
-    [ext(BASIC_CONSTRAINTS, &basic), ext(KEY_USAGE, &key_usage)].concat()
+    let mut out = Vec::new();
+    if let Some(aki) = &params.authority_key_id {
+        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
+        out.extend(ext(
+            AUTHORITY_KEY_IDENTIFIER,
+            false,
+            &tlv(0x30, &tlv(0x80, aki)),
+        ));
+    }
+    out.extend(ext(KEY_USAGE, true, &key_usage));
+    out.extend(ext(
+        SUBJECT_KEY_IDENTIFIER,
+        false,
+        &tlv(0x04, &key_identifier(spki)),
+    ));
+    out.extend(ext(BASIC_CONSTRAINTS, true, &basic));
+    out
 }
 
-fn name(n: &Sm2Name) -> Vec<u8> {
+/// The characters of an ASN.1 PrintableString.
+fn is_printable(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
+}
+
+fn name(n: &Sm2Name) -> Result<Vec<u8>, CryptoError> {
     const C: &[u8] = &[0x55, 0x04, 0x06];
     const O: &[u8] = &[0x55, 0x04, 0x0a];
+    const ORG_ID: &[u8] = &[0x55, 0x04, 0x61];
     const CN: &[u8] = &[0x55, 0x04, 0x03];
     let rdn = |oid: &[u8], tag: u8, value: &str| {
         tlv(
@@ -160,15 +236,29 @@ fn name(n: &Sm2Name) -> Vec<u8> {
             &tlv(0x30, &[tlv(0x06, oid), tlv(tag, value.as_bytes())].concat()),
         )
     };
+    let printable = |value: &str| {
+        if is_printable(value) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadCertificate(
+                "country and organizationIdentifier must be PrintableString characters",
+            ))
+        }
+    };
     let mut body = Vec::new();
     if let Some(c) = &n.country {
+        printable(c)?;
         body.extend(rdn(C, 0x13, c));
     }
     if let Some(o) = &n.organization {
         body.extend(rdn(O, 0x0c, o));
     }
+    if let Some(id) = &n.organization_identifier {
+        printable(id)?;
+        body.extend(rdn(ORG_ID, 0x13, id));
+    }
     body.extend(rdn(CN, 0x0c, &n.common_name));
-    tlv(0x30, &body)
+    Ok(tlv(0x30, &body))
 }
 
 /// UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5), always in UTC.
@@ -244,7 +334,7 @@ mod tests {
     #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
     use super::*;
-    use crate::crypto::VerifyingKey;
+    use crate::crypto::sm2::Sm2Signer;
     use x509_parser::prelude::*;
 
     const NOW: i64 = 1_764_115_200; // 2025-11-26T00:00:00Z
@@ -253,6 +343,7 @@ mod tests {
         Sm2Name {
             country: Some("CN".into()),
             organization: Some("certseal test".into()),
+            organization_identifier: Some("12100000400010398P".into()),
             common_name: cn.into(),
         }
     }
@@ -260,13 +351,14 @@ mod tests {
     fn root_params(root: &Sm2Signer) -> Sm2CertificateParams {
         Sm2CertificateParams {
             serial: vec![0x81, 0x02],
-            issuer: name("certseal SM2 root"),
+            issuer: None,
             subject: name("certseal SM2 root"),
             not_before: NOW,
             not_after: NOW + 20 * 365 * 86_400, // into GeneralizedTime territory
             is_ca: true,
             path_len: Some(0),
-            subject_public_key: root.public_key_raw().to_vec(),
+            subject_spki: root.public_key_spki(),
+            authority_key_id: None,
         }
     }
 
@@ -277,13 +369,14 @@ mod tests {
         let root_der = sign_certificate(&root_params(&root), &root).unwrap();
         let dsc_params = Sm2CertificateParams {
             serial: vec![0x00, 0x01, 0x02, 0x03],
-            issuer: name("certseal SM2 root"),
+            issuer: Some(name("certseal SM2 root").to_der().unwrap()),
             subject: name("document signer 0001"),
             not_before: NOW,
             not_after: NOW + 2 * 365 * 86_400,
             is_ca: false,
             path_len: None,
-            subject_public_key: dsc.public_key_raw().to_vec(),
+            subject_spki: dsc.public_key_spki(),
+            authority_key_id: Some(key_identifier(&root.public_key_spki())),
         };
         let dsc_der = sign_certificate(&dsc_params, &root).unwrap();
 
@@ -377,7 +470,8 @@ mod tests {
         p.not_after = p.not_before - 1;
         assert!(tbs_certificate_der(&p).is_err());
         p.not_after = p.not_before;
-        p.subject_public_key[64] ^= 1; // off the curve
+        let last = p.subject_spki.len() - 1;
+        p.subject_spki[last] ^= 1; // off the curve
         assert!(tbs_certificate_der(&p).is_err());
     }
 

@@ -1,5 +1,7 @@
 //! Reading root and document-signer certificates (x509-parser) and checking a signer against its
-//! root. Signatures are checked with `ring`, over the TBS bytes exactly as received.
+//! root. Signatures are checked over the TBS bytes exactly as received: ECDSA P-256 and Ed25519
+//! with `ring`, SM2-with-SM3 (feature `sm2`) with certseal's SM2 verifier and the default
+//! distinguishing identifier.
 
 use std::fmt;
 
@@ -18,6 +20,18 @@ pub const MAX_CERT_LEN: usize = 16 * 1024;
 
 /// DER content of the `organizationIdentifier` attribute type OID (2.5.4.97).
 const OID_ORGANIZATION_IDENTIFIER: &[u8] = &[0x55, 0x04, 0x61];
+
+/// SM2 for the SM2-with-SM3 signature algorithm OID (1.2.156.10197.1.501), in builds with
+/// feature `sm2`.
+#[cfg(feature = "sm2")]
+fn sm2_signature_algorithm(oid: &x509_parser::der_parser::oid::Oid<'_>) -> Option<Algorithm> {
+    (oid.as_bytes() == crypto::sm2::OID_SM2_WITH_SM3).then_some(Algorithm::Sm2)
+}
+/// Without feature `sm2`, SM2-with-SM3 is an unsupported signature algorithm.
+#[cfg(not(feature = "sm2"))]
+fn sm2_signature_algorithm(_: &x509_parser::der_parser::oid::Oid<'_>) -> Option<Algorithm> {
+    None
+}
 
 /// Prefix of the ETSI EN 319 412-1 form of a Chinese trade-register identifier; tolerated when
 /// reading `organizationIdentifier`, never written.
@@ -137,6 +151,8 @@ impl Parsed {
             Algorithm::Es256
         } else if outer.algorithm == oids::OID_SIG_ED25519 {
             Algorithm::EdDsa
+        } else if let Some(sm2) = sm2_signature_algorithm(&outer.algorithm) {
+            sm2
         } else {
             return Err(TrustError::UnsupportedSignatureAlgorithm {
                 what,
@@ -227,6 +243,10 @@ impl Parsed {
                 .verify(&self.tbs, &self.signature)
                 .is_ok(),
             Algorithm::EdDsa => key.verify(&self.tbs, &self.signature).is_ok(),
+            // X.509 carries SM2 signatures as DER SEQUENCE { r, s } too.
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => crypto::sm2::signature_from_der(&self.signature)
+                .is_ok_and(|raw| key.verify(&self.tbs, &raw).is_ok()),
         }
     }
 
@@ -259,7 +279,7 @@ impl fmt::Debug for RootCert {
 
 impl RootCert {
     /// Reads a root certificate from DER and checks it: the issuer equals the subject, its
-    /// signature verifies with its own key (ES256 or Ed25519), basicConstraints says cA, and
+    /// signature verifies with its own key (ES256, Ed25519 or SM2), basicConstraints says cA, and
     /// keyUsage, when present, includes keyCertSign. Trailing bytes after the certificate are
     /// refused.
     pub fn parse(der: &[u8]) -> Result<Self, TrustError> {
@@ -375,8 +395,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 impl SignerCert {
     /// Reads a signer certificate from DER, keeping the bytes exactly as given. Accepts what
-    /// x509-parser accepts, provided the signature algorithm is ecdsa-with-SHA256 or Ed25519, the
-    /// public key is P-256 or Ed25519, no critical extension is unknown, and no bytes trail the
+    /// x509-parser accepts, provided the signature algorithm is ecdsa-with-SHA256, Ed25519 or
+    /// SM2-with-SM3 (feature `sm2`), the public key is P-256, Ed25519 or SM2, no critical
+    /// extension is unknown, and no bytes trail the
     /// certificate. Chain rules are checked by [`check_chain`].
     pub fn parse(der: &[u8]) -> Result<Self, TrustError> {
         Ok(SignerCert {
@@ -454,8 +475,8 @@ impl SignerCert {
 ///
 /// 1. the signer's issuer name equals the root's subject name (byte for byte);
 /// 2. the signer's signature algorithm matches the root key (ecdsa-with-SHA256 with a P-256
-///    root, Ed25519 with an Ed25519 root) and the signature over the received TBS bytes
-///    verifies with the root key;
+///    root, Ed25519 with an Ed25519 root, SM2-with-SM3 with an SM2 root) and the signature over
+///    the received TBS bytes verifies with the root key;
 /// 3. the signer is not a CA and its keyUsage is present and includes digitalSignature;
 /// 4. the signer's validity window lies **inside** the root's (`root.not_before <=
 ///    signer.not_before` and `signer.not_after <= root.not_after`): the shell model, so a

@@ -1,6 +1,8 @@
-//! Making root and document-signer certificates with rcgen. Any [`Signer`] signs: an adapter
-//! implements rcgen's `SigningKey` over it (turning ECDSA's raw r‖s into the DER form X.509
-//! wants), so a hardware or SM2 key plugs in without touching this module.
+//! Making root and document-signer certificates. Any [`Signer`] signs: for ES256 and Ed25519 an
+//! adapter implements rcgen's `SigningKey` over it (turning ECDSA's raw r‖s into the DER form
+//! X.509 wants), so a hardware key plugs in without touching this module. rcgen has no
+//! SM2-with-SM3, so an SM2 root key (feature `sm2`) signs through `crypto::sm2_cert` instead,
+//! with the same subject attributes, extensions, serial and validity.
 
 use rcgen::string::PrintableString;
 use rcgen::{
@@ -63,10 +65,15 @@ pub fn check_uscc(uscc: &str) -> Result<(), TrustError> {
         })
 }
 
-fn rcgen_alg(alg: Algorithm) -> &'static SignatureAlgorithm {
+/// rcgen's name for `alg`; rcgen knows no SM2 (neither its keys nor its signatures).
+fn rcgen_alg(alg: Algorithm) -> Result<&'static SignatureAlgorithm, TrustError> {
     match alg {
-        Algorithm::Es256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-        Algorithm::EdDsa => &rcgen::PKCS_ED25519,
+        Algorithm::Es256 => Ok(&rcgen::PKCS_ECDSA_P256_SHA256),
+        Algorithm::EdDsa => Ok(&rcgen::PKCS_ED25519),
+        #[cfg(feature = "sm2")]
+        Algorithm::Sm2 => Err(TrustError::Generate(
+            "rcgen cannot write an SM2 key: an SM2 signer certificate needs an SM2 root".into(),
+        )),
     }
 }
 
@@ -77,11 +84,11 @@ struct PublicKey {
 }
 
 impl PublicKey {
-    fn new(key: &VerifyingKey) -> Self {
-        PublicKey {
-            alg: rcgen_alg(key.algorithm()),
+    fn new(key: &VerifyingKey) -> Result<Self, TrustError> {
+        Ok(PublicKey {
+            alg: rcgen_alg(key.algorithm())?,
             raw: key.raw().into(),
-        }
+        })
     }
 }
 
@@ -114,7 +121,7 @@ impl<'a> CertSigningKey<'a> {
         }
         Ok(CertSigningKey {
             signer,
-            public: PublicKey::new(&key),
+            public: PublicKey::new(&key)?,
             alg: key.algorithm(),
         })
     }
@@ -138,6 +145,11 @@ impl SigningKey for CertSigningKey<'_> {
         match self.alg {
             Algorithm::Es256 => ecdsa_raw_to_der(&sig).ok_or(rcgen::Error::RemoteKeyError),
             Algorithm::EdDsa => Ok(sig),
+            // Not reached (rcgen_alg refuses SM2 before rcgen signs), but correct if it were.
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => <[u8; 64]>::try_from(sig.as_slice())
+                .map(|raw| crate::crypto::sm2::signature_to_der(&raw))
+                .map_err(|_| rcgen::Error::RemoteKeyError),
         }
     }
 }
@@ -257,12 +269,8 @@ fn dn_from_x509(name: &X509Name<'_>) -> Result<DistinguishedName, TrustError> {
     Ok(dn)
 }
 
-fn base_params(
-    serial: u64,
-    not_before: i64,
-    not_after: i64,
-    dn: DistinguishedName,
-) -> Result<CertificateParams, TrustError> {
+/// Checks the serial and the validity window (both ends encodable in X.509).
+fn check_serial_and_window(serial: u64, not_before: i64, not_after: i64) -> Result<(), TrustError> {
     if serial == 0 {
         return Err(TrustError::BadParameter {
             field: "serial",
@@ -279,6 +287,18 @@ fn base_params(
             ),
         });
     }
+    unix_to_asn1(not_before)?;
+    unix_to_asn1(not_after)?;
+    Ok(())
+}
+
+fn base_params(
+    serial: u64,
+    not_before: i64,
+    not_after: i64,
+    dn: DistinguishedName,
+) -> Result<CertificateParams, TrustError> {
+    check_serial_and_window(serial, not_before, not_after)?;
     let mut params = CertificateParams::default();
     params.serial_number = Some(SerialNumber::from_slice(&serial.to_be_bytes()));
     params.not_before = unix_to_asn1(not_before)?.to_datetime();
@@ -292,15 +312,22 @@ fn generated(e: rcgen::Error) -> TrustError {
 }
 
 impl RootCert {
-    /// Makes a self-signed root certificate for `root_key`. Deterministic for an Ed25519 key
-    /// (same key, params → same DER).
+    /// Makes a self-signed root certificate for `root_key`. Deterministic for an Ed25519 or SM2
+    /// key (same key, params → same DER). An SM2 key (feature `sm2`) gives an SM2-with-SM3
+    /// certificate written by `crypto::sm2_cert`, with the same subject and extensions.
     pub fn issue(root_key: &dyn Signer, params: &RootParams) -> Result<RootCert, TrustError> {
-        let key = CertSigningKey::new(root_key)?;
         let dn = subject_dn(
             &params.common_name,
             &params.authority_name,
             params.authority_uscc.as_deref(),
         )?;
+        #[cfg(feature = "sm2")]
+        if root_key.algorithm() == Algorithm::Sm2 {
+            check_serial_and_window(params.serial, params.not_before, params.not_after)?;
+            let der = sm2::root(root_key, params)?;
+            return RootCert::parse(&der);
+        }
+        let key = CertSigningKey::new(root_key)?;
         let mut cp = base_params(params.serial, params.not_before, params.not_after, dn)?;
         cp.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         cp.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
@@ -309,17 +336,19 @@ impl RootCert {
     }
 
     /// Makes a document-signer certificate for the public key `subject_key_spki` (DER
-    /// SubjectPublicKeyInfo, P-256 or Ed25519), signed by `root_key`, which must be this root's
-    /// key. The result passes [`check_chain`] against this root. Deterministic for an Ed25519
-    /// root key.
+    /// SubjectPublicKeyInfo, P-256, Ed25519 or SM2), signed by `root_key`, which must be this
+    /// root's key. The result passes [`check_chain`] against this root. Deterministic for an
+    /// Ed25519 or SM2 root key. An SM2 root signs any of the three; an ES256 or Ed25519 root
+    /// (rcgen) signs ES256 and Ed25519 keys only.
     pub fn issue_signer(
         &self,
         root_key: &dyn Signer,
         subject_key_spki: &[u8],
         params: &SignerParams,
     ) -> Result<SignerCert, TrustError> {
-        let key = CertSigningKey::new(root_key)?;
-        if key.public.raw.as_ref() != self.p.key.raw() || key.alg != self.p.key.algorithm() {
+        let root_public = VerifyingKey::from_spki(&root_key.public_key_spki())
+            .map_err(|e| TrustError::Generate(format!("signing key: {e}")))?;
+        if root_public.algorithm() != root_key.algorithm() || root_public != self.p.key {
             return Err(TrustError::KeyMismatch {
                 what: format!("root \"{}\"", self.p.subject),
             });
@@ -336,6 +365,17 @@ impl RootCert {
             &params.authority_name,
             Some(&params.authority_uscc),
         )?;
+        #[cfg(feature = "sm2")]
+        if root_key.algorithm() == Algorithm::Sm2 {
+            check_serial_and_window(params.serial, params.not_before, params.not_after)?;
+            let der = sm2::signer(self, root_key, subject_key_spki, params)?;
+            let signer = SignerCert {
+                p: Parsed::parse(Role::Signer, &der)?,
+            };
+            check_chain(&signer, self)?;
+            return Ok(signer);
+        }
+        let key = CertSigningKey::new(root_key)?;
         let mut cp = base_params(params.serial, params.not_before, params.not_after, dn)?;
         cp.is_ca = IsCa::ExplicitNoCa;
         cp.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -365,7 +405,7 @@ impl RootCert {
         issuer_params.distinguished_name = dn_from_x509(root_x509.subject())?;
         let issuer = Issuer::new(issuer_params, key);
         let cert = cp
-            .signed_by(&PublicKey::new(subject_key), &issuer)
+            .signed_by(&PublicKey::new(subject_key)?, &issuer)
             .map_err(generated)?;
         Ok(cert.der().to_vec())
     }
@@ -391,5 +431,69 @@ impl RootCert {
         cp.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         tweak(&mut cp);
         self.sign_params(key, subject_key, &cp)
+    }
+}
+
+/// SM2-signed certificates (feature `sm2`): the parameters of the rcgen path, written by
+/// `crypto::sm2_cert`. The caller has checked the subject fields, serial and window.
+#[cfg(feature = "sm2")]
+mod sm2 {
+    use super::{RootCert, RootParams, SignerParams, TrustError};
+    use crate::crypto::sm2_cert::{self, Sm2CertificateParams, Sm2Name};
+    use crate::crypto::Signer;
+
+    fn name(common_name: &str, authority_name: &str, uscc: Option<&str>) -> Sm2Name {
+        Sm2Name {
+            country: Some("CN".into()),
+            organization: Some(authority_name.to_owned()),
+            organization_identifier: uscc.map(str::to_owned),
+            common_name: common_name.to_owned(),
+        }
+    }
+
+    fn failed(e: crate::crypto::CryptoError) -> TrustError {
+        TrustError::Generate(e.to_string())
+    }
+
+    /// A self-signed SM2 root: CA, pathLenConstraint 0, keyCertSign + cRLSign.
+    pub(super) fn root(root_key: &dyn Signer, p: &RootParams) -> Result<Vec<u8>, TrustError> {
+        let params = Sm2CertificateParams {
+            serial: p.serial.to_be_bytes().to_vec(),
+            issuer: None,
+            subject: name(
+                &p.common_name,
+                &p.authority_name,
+                p.authority_uscc.as_deref(),
+            ),
+            not_before: p.not_before,
+            not_after: p.not_after,
+            is_ca: true,
+            path_len: Some(0),
+            subject_spki: root_key.public_key_spki(),
+            authority_key_id: None,
+        };
+        sm2_cert::sign_certificate(&params, root_key).map_err(failed)
+    }
+
+    /// A document signer under an SM2 root: not a CA, digitalSignature, with an
+    /// authorityKeyIdentifier; the issuer name is the root's subject, byte for byte.
+    pub(super) fn signer(
+        root: &RootCert,
+        root_key: &dyn Signer,
+        subject_spki: &[u8],
+        p: &SignerParams,
+    ) -> Result<Vec<u8>, TrustError> {
+        let params = Sm2CertificateParams {
+            serial: p.serial.to_be_bytes().to_vec(),
+            issuer: Some(root.p.subject_raw.clone()),
+            subject: name(&p.common_name, &p.authority_name, Some(&p.authority_uscc)),
+            not_before: p.not_before,
+            not_after: p.not_after,
+            is_ca: false,
+            path_len: None,
+            subject_spki: subject_spki.to_vec(),
+            authority_key_id: Some(sm2_cert::key_identifier(&root_key.public_key_spki())),
+        };
+        sm2_cert::sign_certificate(&params, root_key).map_err(failed)
     }
 }

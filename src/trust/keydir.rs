@@ -5,7 +5,7 @@
 //! Layout (N counts from 1):
 //!
 //! ```text
-//! root.key.pem        PKCS#8, mode 0600
+//! root.key.pem        PKCS#8 (P-256, Ed25519 or SM2), mode 0600
 //! root.cert.pem
 //! signer-N.key.pem    PKCS#8, mode 0600
 //! signer-N.cert.pem
@@ -21,7 +21,7 @@ use super::issue::{check_uscc, RootParams, SignerParams};
 use super::store::{TrustStore, TrustedSigner};
 use super::time::{year_of, DAY};
 use super::TrustError;
-use crate::crypto::{self, Algorithm, RingSigner, Signer};
+use crate::crypto::{self, Algorithm, Signer};
 
 /// Most signers `KeyDir::init` makes.
 pub const MAX_INIT_SIGNERS: usize = 16;
@@ -192,7 +192,7 @@ fn make_signer(
     (authority_name, authority_uscc): (&str, &str),
     rng: &SystemRandom,
 ) -> Result<(Vec<u8>, SignerCert), crate::Error> {
-    let (signer, pkcs8) = RingSigner::generate(alg)?;
+    let (signer, pkcs8) = crypto::generate_signer(alg)?;
     let year =
         year_of(not_before.saturating_add(BACKDATE)).map_or_else(String::new, |y| format!(" {y}"));
     let cert = root.issue_signer(
@@ -215,7 +215,7 @@ fn write_cert(path: &Path, pem: &str) -> Result<(), crate::Error> {
 }
 
 fn read_signer(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
-    Ok(Box::new(crypto::read_private_key(path)?))
+    crypto::read_private_key(path)
 }
 
 fn same_key(signer: &dyn Signer, cert_key: &crypto::VerifyingKey) -> bool {
@@ -270,9 +270,9 @@ impl KeyDir {
         let year = |t: i64| year_of(t).map_or_else(String::new, |y| format!(" {y}"));
 
         let rng = SystemRandom::new();
-        let (root_signer, root_pkcs8) = RingSigner::generate(opts.alg)?;
+        let (root_signer, root_pkcs8) = crypto::generate_signer(opts.alg)?;
         let root = RootCert::issue(
-            &root_signer,
+            root_signer.as_ref(),
             &RootParams {
                 common_name: format!("certseal root{}", year(opts.now)),
                 authority_name: opts.authority_name.clone(),
@@ -287,7 +287,7 @@ impl KeyDir {
             let n = i.saturating_add(1);
             let (pkcs8, cert) = make_signer(
                 &root,
-                &root_signer,
+                root_signer.as_ref(),
                 opts.alg,
                 n,
                 (*nb, *na),
@@ -463,7 +463,7 @@ impl KeyDir {
             (name, uscc),
             &rng,
         )?;
-        let key = RingSigner::from_pkcs8(alg, &pkcs8)?;
+        let key = crypto::signer_from_pkcs8(&pkcs8)?;
         let trusted = TrustedSigner::new(&cert, &self.root)?;
         crypto::write_private_key(&kp, &pkcs8)?;
         write_cert(&cp, &cert.to_pem())?;
@@ -471,7 +471,7 @@ impl KeyDir {
             index: n,
             cert,
             trusted,
-            key: Box::new(key),
+            key,
         });
         self.signers
             .last()

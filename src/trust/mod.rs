@@ -12,7 +12,11 @@
 //! - A root is self-signed (signature checked), a CA, with keyCertSign when keyUsage is present.
 //! - A signer is issued by the root (issuer name and signature), not a CA, keyUsage
 //!   digitalSignature, and its window lies inside the root's ([`check_chain`]).
-//! - Signature algorithms: ecdsa-with-SHA256 on P-256 (DER signature in X.509) and Ed25519.
+//! - Signature algorithms: ecdsa-with-SHA256 on P-256 (DER signature in X.509), Ed25519, and
+//!   with feature `sm2` SM2-with-SM3 (1.2.156.10197.1.501, DER signature, default ID). rcgen
+//!   writes the ES256 and Ed25519 certificates; SM2-signed ones are written by
+//!   `crypto::sm2_cert`. A root signs signers of another algorithm where the writer can hold
+//!   that key: an SM2 root any signer, an ES256 or Ed25519 root ES256 and Ed25519 signers.
 //! - The issuing authority is the subject's organizationName (O) and its unified social credit
 //!   code the subject's `organizationIdentifier` (2.5.4.97).
 
@@ -69,7 +73,7 @@ pub enum TrustError {
     },
     /// The certificate is signed with an algorithm certseal does not accept.
     #[error(
-        "{what} \"{subject}\": signature algorithm {oid}, expected ecdsa-with-SHA256 or Ed25519"
+        "{what} \"{subject}\": signature algorithm {oid}, expected ecdsa-with-SHA256, Ed25519 or SM2-with-SM3"
     )]
     UnsupportedSignatureAlgorithm {
         /// Which certificate.
@@ -79,7 +83,7 @@ pub enum TrustError {
         /// The algorithm OID, dotted.
         oid: String,
     },
-    /// The certificate's public key is not P-256 or Ed25519.
+    /// The certificate's public key is not P-256, Ed25519 or SM2.
     #[error("{what} \"{subject}\": {source}")]
     UnsupportedKey {
         /// Which certificate.
