@@ -178,11 +178,21 @@ impl Verdict {
     }
 
     #[cold]
-    fn reject(reason: Reason) -> Self {
+    pub(crate) fn reject(reason: Reason) -> Self {
         Verdict {
             result: Err(reason),
             alg: None,
             kid: None,
+            certificate: None,
+        }
+    }
+
+    #[cold]
+    fn header_reject(alg: Algorithm, kid: [u8; 8], reason: Reason) -> Self {
+        Verdict {
+            result: Err(reason),
+            alg: Some(alg),
+            kid: Some(kid),
             certificate: None,
         }
     }
@@ -266,6 +276,7 @@ pub struct Verifier {
     skew: i64,
     limits: Limits,
     allowed: Vec<Algorithm>,
+    batch_keys: crate::batch::BatchKeys,
 }
 
 impl fmt::Debug for Verifier {
@@ -291,6 +302,7 @@ impl Verifier {
             skew: DEFAULT_SKEW_SECS,
             limits: Limits::DEFAULT,
             allowed: Algorithm::ALL.to_vec(),
+            batch_keys: Default::default(),
         }
     }
 
@@ -323,6 +335,16 @@ impl Verifier {
         &self.trust
     }
 
+    /// The clock's current time.
+    pub(crate) fn clock_now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The Ed25519 key table of the batch path, built on first use.
+    pub(crate) fn batch_keys(&self) -> &crate::batch::BatchKeys {
+        &self.batch_keys
+    }
+
     /// Verifies one QR payload text at the clock's current time.
     pub fn verify(&self, text: &str) -> Verdict {
         self.verify_at(text, self.clock.now())
@@ -330,105 +352,136 @@ impl Verifier {
 
     /// Verifies one QR payload text as of `now` (seconds since the epoch).
     pub fn verify_at(&self, text: &str, now: i64) -> Verdict {
-        if text.len() > self.limits.max_text_len {
-            return Verdict::reject(Reason::TooLong {
-                len: text.len(),
-                max: self.limits.max_text_len,
-            });
-        }
-        let body = match payload::strip_prefix(text) {
-            Ok(body) => body,
-            Err(e) => return Verdict::reject(Reason::Prefix(e)),
-        };
         let mut cose = Vec::new();
-        if let Err(e) = base45::decode_into(body.as_bytes(), &mut cose) {
-            return Verdict::reject(Reason::Base45(e));
+        if let Err(reason) = self.decode_text(text, &mut cose) {
+            return Verdict::reject(reason);
         }
         self.verify_cose(&cose, now)
     }
 
     /// Verifies a binary COSE_Sign1 message holding certseal claims, as of `now`.
     pub fn verify_cose(&self, cose: &[u8], now: i64) -> Verdict {
+        let pre = match self.pre_signature(cose) {
+            Ok(pre) => pre,
+            Err(verdict) => return verdict,
+        };
+        let mut verdict = pre.verdict();
+        let mut tbs = Vec::new();
+        match pre.check_signature(&mut tbs) {
+            Some(signer) => self.post_signature(&mut verdict, pre.payload, signer, now),
+            None => verdict.result = Err(Reason::Signature),
+        }
+        verdict
+    }
+
+    /// The steps before base45: length bound, prefix, base45 into `cose` (cleared first).
+    #[inline]
+    pub(crate) fn decode_text(&self, text: &str, cose: &mut Vec<u8>) -> Result<(), Reason> {
+        if text.len() > self.limits.max_text_len {
+            return Err(Reason::TooLong {
+                len: text.len(),
+                max: self.limits.max_text_len,
+            });
+        }
+        let body = payload::strip_prefix(text).map_err(Reason::Prefix)?;
+        cose.clear();
+        base45::decode_into(body.as_bytes(), cose).map_err(Reason::Base45)
+    }
+
+    /// The steps between the COSE bytes and the signature: parse, `alg` (protected, allowed),
+    /// `kid` (protected, 8 bytes), attached payload, trusted signers with this kid and
+    /// algorithm. Shared by [`Verifier::verify_cose`] and the batch path
+    /// ([`Verifier::verify_many`]), so both apply the same rules in the same order.
+    #[inline]
+    pub(crate) fn pre_signature<'m>(
+        &self,
+        cose: &'m [u8],
+    ) -> Result<PreSignature<'m, '_>, Verdict> {
         let msg = match Sign1::parse(cose, Mode::Strict, &self.limits) {
             Ok(msg) => msg,
-            Err(e) => return Verdict::reject(reason_of(e)),
+            Err(e) => return Err(Verdict::reject(reason_of(e))),
         };
         let alg = match msg.alg {
             Some((alg, HeaderBucket::Protected)) => alg,
             Some((_, HeaderBucket::Unprotected)) => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
-                    "alg must be in the protected header",
+                return Err(Verdict::reject(Reason::CoseStructure(
+                    CoseError::Structure("alg must be in the protected header"),
                 )))
             }
-            None => return Verdict::reject(Reason::CoseStructure(CoseError::MissingAlg)),
+            None => {
+                return Err(Verdict::reject(Reason::CoseStructure(
+                    CoseError::MissingAlg,
+                )))
+            }
         };
         let algorithm = match Algorithm::from_cose(alg) {
             Some(a) if self.allowed.contains(&a) => a,
-            _ => return Verdict::reject(Reason::UnsupportedAlgorithm { alg }),
+            _ => return Err(Verdict::reject(Reason::UnsupportedAlgorithm { alg })),
         };
         let kid: [u8; 8] = match msg.kid {
             Some((kid, HeaderBucket::Protected)) => match kid.try_into() {
                 Ok(kid) => kid,
                 Err(_) => {
-                    return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
-                        "kid must be 8 bytes",
+                    return Err(Verdict::reject(Reason::CoseStructure(
+                        CoseError::Structure("kid must be 8 bytes"),
                     )))
                 }
             },
             Some((_, HeaderBucket::Unprotected)) => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
-                    "kid must be in the protected header",
+                return Err(Verdict::reject(Reason::CoseStructure(
+                    CoseError::Structure("kid must be in the protected header"),
                 )))
             }
             None => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
-                    "kid is missing",
+                return Err(Verdict::reject(Reason::CoseStructure(
+                    CoseError::Structure("kid is missing"),
                 )))
             }
         };
-        let mut verdict = Verdict {
-            result: Ok(()),
-            alg: Some(algorithm),
-            kid: Some(kid),
-            certificate: None,
-        };
         let Some(payload) = msg.payload else {
-            verdict.result = Err(Reason::CoseStructure(CoseError::Structure(
-                "payload must not be detached",
-            )));
-            return verdict;
+            return Err(Verdict::header_reject(
+                algorithm,
+                kid,
+                Reason::CoseStructure(CoseError::Structure("payload must not be detached")),
+            ));
         };
-        let mut candidates = self
-            .trust
-            .lookup(&kid)
-            .iter()
-            .filter(|s| s.key().algorithm() == algorithm)
-            .peekable();
-        if candidates.peek().is_none() {
-            verdict.result = Err(Reason::UnknownKid { kid: kid.to_vec() });
-            return verdict;
+        let signers = self.trust.lookup(&kid);
+        if !signers.iter().any(|s| s.key().algorithm() == algorithm) {
+            return Err(Verdict::header_reject(
+                algorithm,
+                kid,
+                Reason::UnknownKid { kid: kid.to_vec() },
+            ));
         }
-        // Certseal issues low-S ECDSA only, so each payload has one accepted encoding.
-        if algorithm == Algorithm::Es256 && !crypto::p256_is_low_s(msg.signature) {
-            verdict.result = Err(Reason::Signature);
-            return verdict;
-        }
-        let mut tbs = Vec::new();
-        msg.sig_structure(&[], &mut tbs);
-        let Some(signer) = candidates.find(|s| s.key().verify(&tbs, msg.signature).is_ok()) else {
-            verdict.result = Err(Reason::Signature);
-            return verdict;
-        };
+        Ok(PreSignature {
+            msg,
+            algorithm,
+            kid,
+            payload,
+            signers,
+        })
+    }
+
+    /// The steps after the signature: decode the claims, fill the certificate view, check the
+    /// signer's window at issuance and the time. Never skipped, whatever checked the signature
+    /// (single, batch or cache).
+    #[inline]
+    pub(crate) fn post_signature(
+        &self,
+        verdict: &mut Verdict,
+        payload: &[u8],
+        signer: &TrustedSigner,
+        now: i64,
+    ) {
         let claims = match QrClaims::decode(payload) {
             Ok(c) => c,
             Err(e) => {
                 verdict.result = Err(Reason::ClaimsMalformed(e));
-                return verdict;
+                return;
             }
         };
         verdict.certificate = Some(CertificateView::new(&claims, signer));
         verdict.result = check_times(&claims, signer, now, self.skew);
-        verdict
     }
 
     /// Verifies many payloads in parallel on the current rayon pool; verdicts come back in
@@ -439,6 +492,55 @@ impl Verifier {
             .par_iter()
             .map(|t| self.verify_at(t.as_ref(), now))
             .collect()
+    }
+}
+
+/// A message that passed every step before the signature ([`Verifier::pre_signature`]).
+pub(crate) struct PreSignature<'m, 't> {
+    /// The parsed message, borrowing the COSE bytes.
+    pub(crate) msg: Sign1<'m>,
+    /// Its algorithm (protected, allowed).
+    pub(crate) algorithm: Algorithm,
+    /// Its kid (protected, 8 bytes).
+    pub(crate) kid: [u8; 8],
+    /// The attached payload (claims not yet decoded).
+    pub(crate) payload: &'m [u8],
+    /// The trusted signers with this kid; at least one has this algorithm.
+    pub(crate) signers: &'t [TrustedSigner],
+}
+
+impl<'t> PreSignature<'_, 't> {
+    /// The verdict so far: valid, with alg and kid.
+    #[inline]
+    pub(crate) fn verdict(&self) -> Verdict {
+        Verdict {
+            result: Ok(()),
+            alg: Some(self.algorithm),
+            kid: Some(self.kid),
+            certificate: None,
+        }
+    }
+
+    /// The trusted signers with this kid and algorithm.
+    #[inline]
+    pub(crate) fn candidates(&self) -> impl Iterator<Item = &'t TrustedSigner> + '_ {
+        self.signers
+            .iter()
+            .filter(move |s| s.key().algorithm() == self.algorithm)
+    }
+
+    /// The single signature check (`ring`): the first candidate whose key verifies the
+    /// signature over the Sig_structure (built into `tbs`), or `None`.
+    #[inline]
+    pub(crate) fn check_signature(&self, tbs: &mut Vec<u8>) -> Option<&'t TrustedSigner> {
+        // Certseal issues low-S ECDSA only, so each payload has one accepted encoding.
+        if self.algorithm == Algorithm::Es256 && !crypto::p256_is_low_s(self.msg.signature) {
+            return None;
+        }
+        tbs.clear();
+        self.msg.sig_structure(&[], tbs);
+        let sig = self.msg.signature;
+        self.candidates().find(|s| s.key().verify(tbs, sig).is_ok())
     }
 }
 
