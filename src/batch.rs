@@ -142,13 +142,23 @@ impl Verifier {
 
     /// [`Verifier::verify_many`] as of `now` (seconds since the epoch).
     pub fn verify_many_at<S: AsRef<str>>(&self, texts: &[S], now: i64) -> Vec<Verdict> {
+        self.verify_many_chunked(texts, now, BATCH_SIZE)
+    }
+
+    /// [`Verifier::verify_many_at`] with `batch_size` payloads per batch equation (at least 1).
+    pub(crate) fn verify_many_chunked<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        now: i64,
+        batch_size: usize,
+    ) -> Vec<Verdict> {
         let keys = self.ed_keys();
         let rng = SystemRandom::new();
         let mut out = Vec::with_capacity(texts.len());
         let mut coses: Vec<Vec<u8>> = Vec::new();
         let mut decoded: Vec<Result<(), Reason>> = Vec::new();
         let mut tbs = Vec::new();
-        for chunk in texts.chunks(BATCH_SIZE) {
+        for chunk in texts.chunks(batch_size.max(1)) {
             coses.resize_with(chunk.len().max(coses.len()), Vec::new);
             decoded.clear();
             for (text, cose) in chunk.iter().zip(coses.iter_mut()) {

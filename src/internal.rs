@@ -1,6 +1,21 @@
 //! Entry points for fuzz targets and benches. Not part of the public API: names and behaviour
 //! may change without notice.
 
+/// Hooks for benches: knobs that are not part of the public API.
+pub mod bench {
+    use crate::verify::{Verdict, Verifier};
+
+    /// [`Verifier::verify_many_at`] with a chosen number of payloads per batch equation.
+    pub fn verify_many_chunked<S: AsRef<str>>(
+        verifier: &Verifier,
+        texts: &[S],
+        now: i64,
+        batch_size: usize,
+    ) -> Vec<Verdict> {
+        verifier.verify_many_chunked(texts, now, batch_size)
+    }
+}
+
 /// One function per parser, each taking arbitrary bytes and returning nothing. A fuzz target
 /// is three lines: `fuzz_target!(|data: &[u8]| fuzzing::NAME(data));`. Round-trip targets
 /// assert that decode → encode → decode is stable.
