@@ -36,9 +36,10 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::cache::{self, Digest};
 use crate::crypto::Algorithm;
 use crate::trust::{TrustStore, TrustedSigner};
-use crate::verify::{Reason, Verdict, Verifier};
+use crate::verify::{cached_signature, Reason, Verdict, Verifier};
 
 /// Payloads decoded and checked together; one Ed25519 batch equation per chunk at most.
 /// Large enough that the multi-scalar multiplication runs Pippenger's method, small enough that
@@ -115,6 +116,8 @@ struct Pending<'m, 't> {
     slot: usize,
     payload: &'m [u8],
     signer: &'t TrustedSigner,
+    /// Its cache key, when the verifier has a cache.
+    digest: Option<Digest>,
 }
 
 /// What the batch equation needs of one signature: `R`, `s`, `k`, and the key.
@@ -153,6 +156,7 @@ impl Verifier {
         batch_size: usize,
     ) -> Vec<Verdict> {
         let keys = self.ed_keys();
+        let cache = self.cache();
         let rng = SystemRandom::new();
         let mut out = Vec::with_capacity(texts.len());
         let mut coses: Vec<Vec<u8>> = Vec::new();
@@ -184,6 +188,18 @@ impl Verifier {
                     (Algorithm::EdDsa, [signer]) => keys.index_of(signer).map(|k| (k, signer)),
                     _ => None,
                 };
+                let digest = match (cache, batch_key) {
+                    (Some(cache), Some((_, signer))) => match cache::digest_of(cose) {
+                        // Cached: this exact message verified under its one candidate.
+                        Some(d) if cache.get(&d).map(|v| v & !cache::BATCH_ONLY) == Some(0) => {
+                            self.post_signature(&mut verdict, pre.payload, signer, now);
+                            out.push(verdict);
+                            continue;
+                        }
+                        d => d,
+                    },
+                    _ => None,
+                };
                 match batch_key {
                     Some((key, signer)) => {
                         tbs.clear();
@@ -195,15 +211,24 @@ impl Verifier {
                                     slot,
                                     payload: pre.payload,
                                     signer,
+                                    digest,
                                 });
                             }
                             None => verdict.result = Err(Reason::Signature),
                         }
                     }
-                    None => match pre.check_signature(&mut tbs) {
-                        Some(signer) => self.post_signature(&mut verdict, pre.payload, signer, now),
-                        None => verdict.result = Err(Reason::Signature),
-                    },
+                    None => {
+                        let signer = match cache {
+                            None => pre.check_signature(&mut tbs),
+                            Some(cache) => cached_signature(cache, cose, &pre, &mut tbs),
+                        };
+                        match signer {
+                            Some(signer) => {
+                                self.post_signature(&mut verdict, pre.payload, signer, now)
+                            }
+                            None => verdict.result = Err(Reason::Signature),
+                        }
+                    }
                 }
                 out.push(verdict);
             }
@@ -213,6 +238,9 @@ impl Verifier {
                     if bad {
                         verdict.result = Err(Reason::Signature);
                     } else {
+                        if let (Some(cache), Some(d)) = (cache, p.digest) {
+                            cache.insert(d, cache::BATCH_ONLY);
+                        }
                         self.post_signature(verdict, p.payload, p.signer, now);
                     }
                 }

@@ -11,6 +11,7 @@ use std::fmt;
 
 use rayon::prelude::*;
 
+use crate::cache::{self, VerifiedCache};
 use crate::clock::{Clock, SystemClock};
 use crate::codec::cbor::Mode;
 use crate::codec::{base45, CodecError, Limits};
@@ -277,6 +278,7 @@ pub struct Verifier {
     limits: Limits,
     allowed: Vec<Algorithm>,
     batch_keys: crate::batch::BatchKeys,
+    cache: Option<VerifiedCache>,
 }
 
 impl fmt::Debug for Verifier {
@@ -303,6 +305,7 @@ impl Verifier {
             limits: Limits::DEFAULT,
             allowed: Algorithm::ALL.to_vec(),
             batch_keys: Default::default(),
+            cache: None,
         }
     }
 
@@ -328,6 +331,21 @@ impl Verifier {
     pub fn allow_only(mut self, algs: &[Algorithm]) -> Self {
         self.allowed = algs.to_vec();
         self
+    }
+
+    /// Keeps a bounded cache of up to `capacity` payloads whose signature verified, keyed by
+    /// SHA-256 of the COSE bytes, so a payload seen again skips the signature check (and only
+    /// that: structure, kid, claims, signer window and time are checked every time). Opt-in:
+    /// it costs a SHA-256 per verification and keeps digests of the payloads seen. See
+    /// [`crate::cache`] and `specs/batch-verify.md`.
+    pub fn with_cache(mut self, capacity: usize) -> Self {
+        self.cache = Some(VerifiedCache::new(capacity));
+        self
+    }
+
+    /// The verified-payload cache, when enabled.
+    pub fn cache(&self) -> Option<&VerifiedCache> {
+        self.cache.as_ref()
     }
 
     /// The trust store.
@@ -367,7 +385,11 @@ impl Verifier {
         };
         let mut verdict = pre.verdict();
         let mut tbs = Vec::new();
-        match pre.check_signature(&mut tbs) {
+        let signer = match &self.cache {
+            None => pre.check_signature(&mut tbs),
+            Some(cache) => cached_signature(cache, cose, &pre, &mut tbs),
+        };
+        match signer {
             Some(signer) => self.post_signature(&mut verdict, pre.payload, signer, now),
             None => verdict.result = Err(Reason::Signature),
         }
@@ -542,6 +564,39 @@ impl<'t> PreSignature<'_, 't> {
         let sig = self.msg.signature;
         self.candidates().find(|s| s.key().verify(tbs, sig).is_ok())
     }
+}
+
+/// The signature step through the cache: a hit names the signer that verified these exact
+/// bytes before; a miss checks the signature and remembers a success.
+pub(crate) fn cached_signature<'t>(
+    cache: &VerifiedCache,
+    cose: &[u8],
+    pre: &PreSignature<'_, 't>,
+    tbs: &mut Vec<u8>,
+) -> Option<&'t TrustedSigner> {
+    let key = cache::digest_of(cose);
+    // An entry the batch path stored (cofactored equation only) does not count here.
+    let hit = key
+        .as_ref()
+        .and_then(|k| cache.get(k))
+        .filter(|v| v & cache::BATCH_ONLY == 0);
+    if let Some(hit) = hit {
+        if let Some(signer) = usize::try_from(hit)
+            .ok()
+            .and_then(|i| pre.candidates().nth(i))
+        {
+            return Some(signer);
+        }
+    }
+    let signer = pre.check_signature(tbs)?;
+    let index = pre
+        .candidates()
+        .position(|c| std::ptr::eq(c, signer))
+        .and_then(|i| u32::try_from(i).ok());
+    if let (Some(key), Some(index)) = (key, index) {
+        cache.insert(key, index);
+    }
+    Some(signer)
 }
 
 #[inline]

@@ -304,3 +304,47 @@ fn small_order_component_in_r_is_valid_in_batch_and_refused_singly() {
     // The crafted ones carry the honest-signer's claims, fully decoded.
     assert!(verdicts[70].certificate.is_some());
 }
+
+#[test]
+fn cache_skips_only_the_signature_never_the_time_checks() {
+    let f = fixture(Algorithm::EdDsa, 17, 170);
+    let v = verifier(&f).with_cache(8);
+    let texts = issue_many(&f, 20);
+    let first = v.verify_at(&texts[0], NOW);
+    assert!(first.is_valid());
+    assert_eq!(v.cache().unwrap().len(), 1);
+    // A hit gives the same verdict, with the claims decoded again.
+    assert_eq!(v.verify_at(&texts[0], NOW), first);
+    assert_eq!(v.cache().unwrap().len(), 1);
+    // Time is checked on every hit.
+    let early = v.verify_at(&texts[0], NOW - 86_400 * 2);
+    assert!(matches!(early.result, Err(Reason::NotYetValid { .. })));
+    // A tampered copy has another digest: its signature is checked, and fails; failures are
+    // not stored.
+    let other = signature_of(&texts[1]);
+    let bad = with_signature(&texts[0], &other);
+    assert_eq!(v.verify_at(&bad, NOW).result, Err(Reason::Signature));
+    assert_eq!(v.cache().unwrap().len(), 1);
+    // Bounded.
+    for t in &texts {
+        assert!(v.verify_at(t, NOW).is_valid());
+        assert!(v.cache().unwrap().len() <= 8);
+    }
+    // The batch path reads and fills the same cache; verdicts do not change.
+    let many = v.verify_many_at(&texts, NOW);
+    assert_same_as_single(&verifier(&f), &texts, &many);
+    assert!(v.cache().unwrap().len() <= 8);
+}
+
+#[test]
+fn cache_entry_from_the_batch_does_not_make_a_torsion_signature_valid_singly() {
+    let f = fixture(Algorithm::EdDsa, 15, 150);
+    let v = verifier(&f).with_cache(64);
+    let crafted = TorsionSigner::new([16; 32], 3);
+    let issuer = Issuer::new(&crafted, &f.signer).unwrap();
+    let qr = issuer.issue(&certs()[0], Some(5), NOW).unwrap().qr;
+    assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
+    assert_eq!(v.cache().unwrap().len(), 1);
+    assert_eq!(v.verify_at(&qr, NOW).result, Err(Reason::Signature));
+    assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
+}
