@@ -178,8 +178,8 @@ impl Verifier {
                 }
                 let pre = match self.pre_signature(cose) {
                     Ok(pre) => pre,
-                    Err(verdict) => {
-                        out.push(verdict);
+                    Err(rejected) => {
+                        out.push(rejected.into_verdict());
                         continue;
                     }
                 };

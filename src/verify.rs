@@ -187,16 +187,6 @@ impl Verdict {
             certificate: None,
         }
     }
-
-    #[cold]
-    fn header_reject(alg: Algorithm, kid: [u8; 8], reason: Reason) -> Self {
-        Verdict {
-            result: Err(reason),
-            alg: Some(alg),
-            kid: Some(kid),
-            certificate: None,
-        }
-    }
 }
 
 /// A certificate as decoded from a verified QR payload: codes and the fields carried, plus the
@@ -381,7 +371,7 @@ impl Verifier {
     pub fn verify_cose(&self, cose: &[u8], now: i64) -> Verdict {
         let pre = match self.pre_signature(cose) {
             Ok(pre) => pre,
-            Err(verdict) => return verdict,
+            Err(rejected) => return rejected.into_verdict(),
         };
         let mut verdict = pre.verdict();
         let mut tbs = Vec::new();
@@ -418,50 +408,46 @@ impl Verifier {
     pub(crate) fn pre_signature<'m>(
         &self,
         cose: &'m [u8],
-    ) -> Result<PreSignature<'m, '_>, Verdict> {
+    ) -> Result<PreSignature<'m, '_>, Rejected> {
         let msg = match Sign1::parse(cose, Mode::Strict, &self.limits) {
             Ok(msg) => msg,
-            Err(e) => return Err(Verdict::reject(reason_of(e))),
+            Err(e) => return Err(Rejected::bare(reason_of(e))),
         };
         let alg = match msg.alg {
             Some((alg, HeaderBucket::Protected)) => alg,
             Some((_, HeaderBucket::Unprotected)) => {
-                return Err(Verdict::reject(Reason::CoseStructure(
-                    CoseError::Structure("alg must be in the protected header"),
-                )))
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
+                    "alg must be in the protected header",
+                ))))
             }
-            None => {
-                return Err(Verdict::reject(Reason::CoseStructure(
-                    CoseError::MissingAlg,
-                )))
-            }
+            None => return Err(Rejected::bare(Reason::CoseStructure(CoseError::MissingAlg))),
         };
         let algorithm = match Algorithm::from_cose(alg) {
             Some(a) if self.allowed.contains(&a) => a,
-            _ => return Err(Verdict::reject(Reason::UnsupportedAlgorithm { alg })),
+            _ => return Err(Rejected::bare(Reason::UnsupportedAlgorithm { alg })),
         };
         let kid: [u8; 8] = match msg.kid {
             Some((kid, HeaderBucket::Protected)) => match kid.try_into() {
                 Ok(kid) => kid,
                 Err(_) => {
-                    return Err(Verdict::reject(Reason::CoseStructure(
-                        CoseError::Structure("kid must be 8 bytes"),
-                    )))
+                    return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
+                        "kid must be 8 bytes",
+                    ))))
                 }
             },
             Some((_, HeaderBucket::Unprotected)) => {
-                return Err(Verdict::reject(Reason::CoseStructure(
-                    CoseError::Structure("kid must be in the protected header"),
-                )))
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
+                    "kid must be in the protected header",
+                ))))
             }
             None => {
-                return Err(Verdict::reject(Reason::CoseStructure(
-                    CoseError::Structure("kid is missing"),
-                )))
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
+                    "kid is missing",
+                ))))
             }
         };
         let Some(payload) = msg.payload else {
-            return Err(Verdict::header_reject(
+            return Err(Rejected::with_header(
                 algorithm,
                 kid,
                 Reason::CoseStructure(CoseError::Structure("payload must not be detached")),
@@ -469,7 +455,7 @@ impl Verifier {
         };
         let signers = self.trust.lookup(&kid);
         if !signers.iter().any(|s| s.key().algorithm() == algorithm) {
-            return Err(Verdict::header_reject(
+            return Err(Rejected::with_header(
                 algorithm,
                 kid,
                 Reason::UnknownKid { kid: kid.to_vec() },
@@ -514,6 +500,42 @@ impl Verifier {
             .par_iter()
             .map(|t| self.verify_at(t.as_ref(), now))
             .collect()
+    }
+}
+
+/// A message refused before its signature: the reason, and the header's alg and kid when
+/// they were read. Small, so the happy path does not carry a whole [`Verdict`].
+pub(crate) struct Rejected {
+    reason: Reason,
+    header: Option<(Algorithm, [u8; 8])>,
+}
+
+impl Rejected {
+    #[cold]
+    fn bare(reason: Reason) -> Self {
+        Rejected {
+            reason,
+            header: None,
+        }
+    }
+
+    #[cold]
+    fn with_header(alg: Algorithm, kid: [u8; 8], reason: Reason) -> Self {
+        Rejected {
+            reason,
+            header: Some((alg, kid)),
+        }
+    }
+
+    /// The verdict: not valid, with alg and kid when known.
+    #[cold]
+    pub(crate) fn into_verdict(self) -> Verdict {
+        Verdict {
+            result: Err(self.reason),
+            alg: self.header.map(|(a, _)| a),
+            kid: self.header.map(|(_, k)| k),
+            certificate: None,
+        }
     }
 }
 
