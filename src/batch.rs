@@ -2,8 +2,8 @@
 //!
 //! [`Verifier::verify_many`] runs the same steps as [`Verifier::verify`], in the same order, on
 //! many payloads: text → prefix → base45 → COSE → alg → kid → key(s) (shared
-//! [`Verifier::pre_signature`]), then the signature, then claims → signer window → time (shared
-//! [`Verifier::post_signature`]). Only the signature step differs: Ed25519 signatures by a key
+//! `Verifier::pre_signature`), then the signature, then claims → signer window → time (shared
+//! `Verifier::post_signature`). Only the signature step differs: Ed25519 signatures by a key
 //! that has a batch form are checked together with one random linear combination (one
 //! multi-scalar multiplication for the whole batch); a failed batch is bisected so the verdict
 //! names exactly the payloads whose signatures are bad. Everything else (ES256, a kid with more

@@ -237,3 +237,47 @@ fn prefix_error(text: &str) -> CodecError {
         expected: PREFIX.to_string(),
     }
 }
+
+/// Alphanumeric capacity of QR versions 1..=40 at error-correction level Q (ISO/IEC 18004
+/// table 7).
+const QR_ALNUM_CAPACITY_Q: [u16; 40] = [
+    16, 29, 47, 67, 87, 108, 125, 157, 189, 221, 259, 296, 352, 376, 426, 470, 531, 574, 644, 702,
+    742, 823, 890, 963, 1041, 1094, 1172, 1263, 1322, 1429, 1499, 1618, 1700, 1787, 1867, 1966,
+    2071, 2181, 2298, 2420,
+];
+
+/// The smallest QR version that holds `len` alphanumeric characters at level Q, if any.
+pub fn qr_version_q(len: usize) -> Option<u8> {
+    QR_ALNUM_CAPACITY_Q
+        .iter()
+        .position(|cap| usize::from(*cap) >= len)
+        .and_then(|i| u8::try_from(i + 1).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qr_version_q_follows_the_capacity_table() {
+        assert_eq!(qr_version_q(0), Some(1));
+        assert_eq!(qr_version_q(221), Some(10));
+        assert_eq!(qr_version_q(222), Some(11));
+        assert_eq!(qr_version_q(259), Some(11));
+        assert_eq!(qr_version_q(260), Some(12));
+        assert_eq!(qr_version_q(2420), Some(40));
+        assert_eq!(qr_version_q(2421), None);
+    }
+
+    #[test]
+    fn serial_is_numeric_only_when_canonical() {
+        assert_eq!(Serial::parse("20230000403"), Serial::Number(20_230_000_403));
+        assert_eq!(Serial::parse("0123"), Serial::Text("0123"));
+        assert_eq!(Serial::parse("0"), Serial::Number(0));
+        assert_eq!(Serial::parse("A12"), Serial::Text("A12"));
+        assert_eq!(
+            Serial::parse("99999999999999999999"),
+            Serial::Text("99999999999999999999")
+        );
+    }
+}

@@ -654,3 +654,80 @@ fn reason_of(e: crate::Error) -> Reason {
         other => Reason::CoseStructure(CoseError::Claims(other.to_string())),
     }
 }
+
+impl CertificateView {
+    /// The certificate's e-licence identifier, rebuilt from the catalogue's licence type, the
+    /// authority's unified social credit code, the serial and the version — when the signer
+    /// certificate names the authority and the qualification is in the built-in catalogue.
+    pub fn identifier(&self) -> Option<crate::model::ElicenceId> {
+        let qual = crate::model::Catalogue::builtin().get(self.qualification)?;
+        let uscc = crate::model::Uscc::parse(self.authority_uscc.as_deref()?).ok()?;
+        crate::model::ElicenceId::mint(&qual.licence_type, &uscc, &self.serial, self.version).ok()
+    }
+
+    /// The view as JSON for people and scripts: codes with their catalogue names, the masked ID
+    /// number (`**************123X`), dates as text, the issue kind in words (补发 for a
+    /// replacement) and the rebuilt identifier.
+    pub fn to_json(&self) -> serde_json::Value {
+        use crate::model::{Catalogue, IdDocType, IssueKind, Sex};
+        let qual = Catalogue::builtin().get(self.qualification);
+        let level = qual.and_then(|q| q.level(self.level));
+        let specialty = self
+            .specialty
+            .and_then(|s| qual.and_then(|q| q.specialty(s)));
+        let birth_year = 1900 + i64::from(self.birth_months / 12);
+        let birth_month = self.birth_months % 12 + 1;
+        let (y, m, d) = crate::time::civil_from_days(i64::from(self.approval_days));
+        serde_json::json!({
+            "identifier": self.identifier().map(|i| i.to_string()),
+            "qualification": {
+                "code": self.qualification,
+                "name": qual.map(|q| q.name.as_str()),
+                "name_en": qual.map(|q| q.name_en.as_str()),
+                "level": self.level,
+                "level_name": level.map(|l| l.name.as_str()),
+                "specialty": self.specialty,
+                "specialty_name": specialty.map(|s| s.name.as_str()),
+            },
+            "holder": {
+                "name": self.holder_name,
+                "sex": Sex::from_code(self.sex).map_or("未知的性别", Sex::label_zh),
+                "birth": format!("{birth_year:04}-{birth_month:02}"),
+                "id_type": IdDocType::from_code(self.id_type)
+                    .and_then(|t| serde_json::to_value(t).ok()),
+                "id_number": format!("{}{}", "*".repeat(14), self.id_tail),
+            },
+            "management_number": self.management_number,
+            "approval_date": format!("{y:04}-{m:02}-{d:02}"),
+            "serial": self.serial,
+            "version": self.version,
+            "kind": IssueKind::from_code(self.kind).map(IssueKind::label_zh),
+            "replacement": self.kind == IssueKind::Replacement.code(),
+            "status_index": self.status_index,
+            "issued_at": crate::time::rfc3339(self.issued_at),
+            "expires_at": self.expires_at.map(crate::time::rfc3339),
+            "authority": {
+                "name": self.authority_name,
+                "uscc": self.authority_uscc,
+            },
+        })
+    }
+}
+
+impl Verdict {
+    /// The verdict as the JSON object `certseal verify --json` prints: `status` (`valid` /
+    /// `invalid`), `reason` code, `stage`, `detail`, `alg`, `kid` (hex) and the `certificate`
+    /// view (see [`CertificateView::to_json`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        let reason = self.result.as_ref().err();
+        serde_json::json!({
+            "status": if self.is_valid() { "valid" } else { "invalid" },
+            "reason": reason.map(Reason::code),
+            "stage": reason.map(Reason::stage),
+            "detail": reason.map(ToString::to_string),
+            "alg": self.alg.map(Algorithm::name),
+            "kid": self.kid.as_ref().map(|k| crate::codec::hex::encode(k)),
+            "certificate": self.certificate.as_ref().map(CertificateView::to_json),
+        })
+    }
+}

@@ -91,3 +91,29 @@ fn signed_trust_list_round_trips_and_rejects_tampering() {
     bad[at] ^= 0x40;
     assert!(TrustList::verify(&bad, keys.root()).is_err());
 }
+
+/// The sizes `specs/qr-payload.md` reports, for the typical certificate.
+#[test]
+fn typical_payload_sizes_match_the_spec() {
+    use certseal::codec::{base45, cbor::Mode, zlib, Limits};
+    use certseal::cose::Sign1;
+    let (_dir, keys) = key_dir(Algorithm::EdDsa);
+    let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
+    let batch = parse_json(SAMPLES).unwrap();
+    let issued = issuer.issue(&batch.accepted[0].1, Some(0), NOW).unwrap();
+    let cose = base45::decode(issued.qr.strip_prefix("CS1:").unwrap()).unwrap();
+    let msg = Sign1::parse(&cose, Mode::Strict, &Limits::DEFAULT).unwrap();
+    let claims = msg.payload.unwrap();
+    println!(
+        "claims {} bytes, deflated {} bytes, cose {} bytes, text {} chars",
+        claims.len(),
+        zlib::deflate(claims).len(),
+        cose.len(),
+        issued.qr.len()
+    );
+    assert_eq!(claims.len(), 69);
+    assert!(zlib::deflate(claims).len() > claims.len());
+    assert_eq!(cose.len(), 153);
+    assert_eq!(issued.qr.len(), 234);
+    assert_eq!(certseal::payload::qr_version_q(issued.qr.len()), Some(11));
+}

@@ -4,12 +4,19 @@
 //! - [`Algorithm`]: the algorithms certseal speaks, with their COSE values.
 //! - [`Signer`]: anything that signs (a `ring` key in memory today, a hardware key later).
 //! - [`VerifyingKey`]: a public key parsed once, when the trust list loads.
+//! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`];
+//!   `sm2_cert`: minimal SM2 X.509 certificates.
 
 use std::fmt;
 use std::path::Path;
 
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+
+#[cfg(feature = "sm2")]
+pub mod sm2;
+#[cfg(feature = "sm2")]
+pub mod sm2_cert;
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,6 +26,10 @@ pub enum Algorithm {
     Es256,
     /// EdDSA on Ed25519 (COSE -8).
     EdDsa,
+    /// SM2 on sm2p256v1 with SM3 (GB/T 32918), signature as raw r‖s, under the private-use
+    /// COSE value [`sm2::COSE_ALG_SM2_SM3`] (-65538).
+    #[cfg(feature = "sm2")]
+    Sm2,
 }
 
 impl Algorithm {
@@ -27,6 +38,8 @@ impl Algorithm {
         match self {
             Algorithm::Es256 => -7,
             Algorithm::EdDsa => -8,
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => sm2::COSE_ALG_SM2_SM3,
         }
     }
 
@@ -35,29 +48,40 @@ impl Algorithm {
         match value {
             -7 => Some(Algorithm::Es256),
             -8 => Some(Algorithm::EdDsa),
+            #[cfg(feature = "sm2")]
+            sm2::COSE_ALG_SM2_SM3 => Some(Algorithm::Sm2),
             _ => None,
         }
     }
 
-    /// The name used on the command line and in JSON (`ES256`, `EdDSA`).
+    /// The name used on the command line and in JSON (`ES256`, `EdDSA`, `SM2`).
     pub const fn name(self) -> &'static str {
         match self {
             Algorithm::Es256 => "ES256",
             Algorithm::EdDsa => "EdDSA",
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => "SM2",
         }
     }
 
-    /// Parses a name as printed by [`Algorithm::name`] (case-insensitive; `ed25519` too).
+    /// Parses a name as printed by [`Algorithm::name`] (case-insensitive; `ed25519` and
+    /// `sm2-sm3` too).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "es256" | "p256" | "p-256" => Some(Algorithm::Es256),
             "eddsa" | "ed25519" => Some(Algorithm::EdDsa),
+            #[cfg(feature = "sm2")]
+            "sm2" | "sm2-sm3" | "sm2sm3" => Some(Algorithm::Sm2),
             _ => None,
         }
     }
 
     /// Every algorithm this build supports.
+    #[cfg(not(feature = "sm2"))]
     pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa];
+    /// Every algorithm this build supports.
+    #[cfg(feature = "sm2")]
+    pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa, Algorithm::Sm2];
 }
 
 impl fmt::Display for Algorithm {
@@ -90,6 +114,10 @@ pub enum CryptoError {
     /// The signing operation failed.
     #[error("signing failed")]
     SigningFailed,
+    /// A certificate could not be built from the parameters given.
+    #[cfg(feature = "sm2")]
+    #[error("certificate rejected: {0}")]
+    BadCertificate(&'static str),
     /// A PEM file did not hold the expected block.
     #[error("PEM: {0}")]
     Pem(String),
@@ -135,6 +163,8 @@ impl RingSigner {
                 EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
             }
             Algorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng),
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => return Err(ring_has_no_sm2()),
         }
         .map_err(|_| CryptoError::SigningFailed)?;
         let der = pkcs8.as_ref().to_vec();
@@ -153,6 +183,8 @@ impl RingSigner {
                 Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
                     .map_err(|_| CryptoError::BadPrivateKey("not an Ed25519 PKCS#8 key"))?,
             ),
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => return Err(ring_has_no_sm2()),
         };
         Ok(Self { key, rng })
     }
@@ -181,6 +213,13 @@ impl RingSigner {
             RingKey::Ed25519(k) => k.public_key().as_ref(),
         }
     }
+}
+
+/// `ring` has no SM2: those keys are held by [`sm2::Sm2Signer`].
+#[cfg(feature = "sm2")]
+#[cold]
+fn ring_has_no_sm2() -> CryptoError {
+    CryptoError::BadPrivateKey("SM2 keys are held by Sm2Signer, not RingSigner")
 }
 
 impl Signer for RingSigner {
@@ -216,6 +255,9 @@ impl Signer for RingSigner {
 pub struct VerifyingKey {
     alg: Algorithm,
     raw: Box<[u8]>,
+    /// For SM2: the checked point with its Z, computed here once.
+    #[cfg(feature = "sm2")]
+    sm2: Option<Box<sm2::Sm2VerifyingKey>>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -240,6 +282,8 @@ pub fn spki_from_raw(alg: Algorithm, raw: &[u8]) -> Vec<u8> {
     let prefix = match alg {
         Algorithm::Es256 => P256_SPKI_PREFIX,
         Algorithm::EdDsa => ED25519_SPKI_PREFIX,
+        #[cfg(feature = "sm2")]
+        Algorithm::Sm2 => sm2::SM2_SPKI_PREFIX,
     };
     let mut out = Vec::with_capacity(prefix.len() + raw.len());
     out.extend_from_slice(prefix);
@@ -248,7 +292,8 @@ pub fn spki_from_raw(alg: Algorithm, raw: &[u8]) -> Vec<u8> {
 }
 
 impl VerifyingKey {
-    /// A key from its raw form: a 65-byte uncompressed P-256 point, or 32 Ed25519 bytes.
+    /// A key from its raw form: a 65-byte uncompressed P-256 or SM2 point, or 32 Ed25519
+    /// bytes. An SM2 key gets the default distinguishing identifier.
     pub fn from_raw(alg: Algorithm, raw: &[u8]) -> Result<Self, CryptoError> {
         match alg {
             Algorithm::Es256 => {
@@ -263,14 +308,35 @@ impl VerifyingKey {
                     return Err(CryptoError::BadPublicKey("Ed25519 key must be 32 bytes"));
                 }
             }
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => return Self::sm2_with_id(raw, sm2::DEFAULT_ID),
         }
         Ok(Self {
             alg,
             raw: raw.into(),
+            #[cfg(feature = "sm2")]
+            sm2: None,
         })
     }
 
-    /// A key from a DER SubjectPublicKeyInfo (P-256 or Ed25519).
+    /// An SM2 key from a 65-byte uncompressed point, with distinguishing identifier `id`.
+    #[cfg(feature = "sm2")]
+    pub fn sm2_with_id(raw: &[u8], id: &[u8]) -> Result<Self, CryptoError> {
+        let key = sm2::Sm2VerifyingKey::from_sec1_with_id(raw, id)?;
+        Ok(Self {
+            alg: Algorithm::Sm2,
+            raw: raw.into(),
+            sm2: Some(Box::new(key)),
+        })
+    }
+
+    /// The parsed SM2 key (with its Z), if this is an SM2 key.
+    #[cfg(feature = "sm2")]
+    pub fn sm2(&self) -> Option<&sm2::Sm2VerifyingKey> {
+        self.sm2.as_deref()
+    }
+
+    /// A key from a DER SubjectPublicKeyInfo (P-256, Ed25519, or SM2 with feature `sm2`).
     pub fn from_spki(der: &[u8]) -> Result<Self, CryptoError> {
         use x509_parser::prelude::FromDer;
         let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
@@ -302,6 +368,10 @@ impl VerifyingKey {
             if curve.as_ref() == Some(&oids::OID_EC_P256) {
                 return Self::from_raw(Algorithm::Es256, raw);
             }
+            #[cfg(feature = "sm2")]
+            if curve.as_ref().map(|c| c.as_bytes()) == Some(sm2::OID_SM2P256V1) {
+                return Self::from_raw(Algorithm::Sm2, raw);
+            }
             return Err(CryptoError::BadPublicKey("unsupported elliptic curve"));
         }
         Err(CryptoError::BadPublicKey(
@@ -325,6 +395,13 @@ impl VerifyingKey {
         let alg: &dyn signature::VerificationAlgorithm = match self.alg {
             Algorithm::Es256 => &signature::ECDSA_P256_SHA256_FIXED,
             Algorithm::EdDsa => &signature::ED25519,
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => {
+                return match &self.sm2 {
+                    Some(key) => key.verify(message, sig),
+                    None => Err(CryptoError::BadSignature),
+                }
+            }
         };
         signature::UnparsedPublicKey::new(alg, &self.raw)
             .verify(message, sig)
@@ -382,6 +459,33 @@ pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Err
     }
     file.write_all(pem.as_bytes())
         .map_err(|e| crate::Error::io(path, e))
+}
+
+/// Generates a key of algorithm `alg` with whichever signer holds that algorithm; returns the
+/// signer and its PKCS#8 DER encoding.
+pub fn generate_signer(alg: Algorithm) -> Result<(Box<dyn Signer>, Vec<u8>), CryptoError> {
+    #[cfg(feature = "sm2")]
+    if alg == Algorithm::Sm2 {
+        let (signer, der) = sm2::Sm2Signer::generate()?;
+        return Ok((Box::new(signer), der));
+    }
+    let (signer, der) = RingSigner::generate(alg)?;
+    Ok((Box::new(signer), der))
+}
+
+/// Reads a PKCS#8 DER private key of any algorithm this build supports (SM2 keys with the
+/// default distinguishing identifier).
+pub fn signer_from_pkcs8(der: &[u8]) -> Result<Box<dyn Signer>, CryptoError> {
+    if let Ok(signer) = RingSigner::from_pkcs8_any(der) {
+        return Ok(Box::new(signer));
+    }
+    #[cfg(feature = "sm2")]
+    if let Ok(signer) = sm2::Sm2Signer::from_pkcs8(der) {
+        return Ok(Box::new(signer));
+    }
+    Err(CryptoError::BadPrivateKey(
+        "not a PKCS#8 key of a supported algorithm",
+    ))
 }
 
 /// Reads a PKCS#8 private key file (PEM or DER) into a [`RingSigner`].

@@ -9,7 +9,7 @@ const EXAMPLE_ID: &str =
     "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U";
 const SAMPLE_JSON: &str = include_str!("../../data/sample-records.json");
 const SAMPLE_CSV: &str = include_str!("../../data/sample-records.csv");
-const ISSUER: &str = "12100000400010637F";
+const ISSUER: &str = "12100000400010398P";
 
 fn issuer() -> Uscc {
     Uscc::parse(ISSUER).unwrap_or_else(|e| panic!("{e}"))
@@ -247,7 +247,7 @@ fn accepts_valid_uscc_and_computes_check_char() -> Result<(), ModelError> {
     let u = Uscc::parse("91350100M000100Y43")?;
     assert_eq!(u.as_str(), "91350100M000100Y43");
     assert_eq!(Uscc::with_check("91350100M000100Y4")?, u);
-    assert_eq!(Uscc::with_check("12100000400010637")?.as_str(), ISSUER);
+    assert_eq!(Uscc::with_check("12100000400010398")?.as_str(), ISSUER);
     Ok(())
 }
 

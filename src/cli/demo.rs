@@ -1,0 +1,187 @@
+//! `certseal demo`: the whole flow on the shipped sample records, in one directory that each
+//! run overwrites — keys, trust list, issue, verify every QR string, a tampered payload failing
+//! on its signature, a replacement (补发) certificate marked as such, a document checked.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use certseal::crypto::Algorithm;
+use certseal::document::Document;
+use certseal::model::{parse_csv, IssueKind};
+use certseal::trust::{InitOptions, KeyDir, TrustList};
+use certseal::verify::Verifier;
+use certseal::FixedClock;
+
+use super::{issue, keys, trust, verify, CliResult, Outcome};
+
+/// The sample records shipped with certseal.
+const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.csv");
+/// The base45 alphabet, to alter one character the way a forger would.
+const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/// `certseal demo [--dir DIR] [--alg es256|ed25519]`
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Directory for everything the demo makes (overwritten on every run).
+    #[arg(long, default_value = "certseal-demo")]
+    dir: PathBuf,
+    /// Signature algorithm: es256 or ed25519.
+    #[arg(long, default_value = "es256", value_parser = super::parse_alg)]
+    alg: Algorithm,
+}
+
+pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
+    let now = super::now();
+    let keys_dir = args.dir.join("keys");
+    let issued_dir = args.dir.join("issued");
+    let list_path = args.dir.join("trust-list.cbor");
+    let mut ok = true;
+
+    writeln!(out, "== 1. keys ({})", args.alg)?;
+    let keys = KeyDir::init(
+        &keys_dir,
+        InitOptions {
+            alg: args.alg,
+            authority_name: super::AUTHORITY_NAME.into(),
+            authority_uscc: super::AUTHORITY_USCC.into(),
+            signers: 2,
+            now,
+            signer_validity_days: 365,
+            force: true,
+        },
+    )?;
+    keys::describe(&keys, out)?;
+
+    writeln!(out, "\n== 2. signed trust list")?;
+    trust::export(&keys, &list_path, 30, now, out)?;
+
+    writeln!(
+        out,
+        "\n== 3. issue the shipped sample records (data/sample-records.csv)"
+    )?;
+    let batch = parse_csv(SAMPLES)?;
+    let run = issue::issue_all(&keys, batch, &issued_dir, Some(0), now)?;
+    for r in &run.rejected {
+        ok = false;
+        writeln!(out, "rejected: {r}")?;
+    }
+    writeln!(out, "{}", run.summary())?;
+
+    writeln!(
+        out,
+        "\n== 4. verify every QR string against the trust list and root certificate"
+    )?;
+    let list = TrustList::verify(&super::read(&list_path)?, keys.root())?;
+    let verifier = Verifier::new(list.store).with_clock(FixedClock(now));
+    let texts: Vec<&str> = run.issued.iter().map(|(_, _, i)| i.qr.as_str()).collect();
+    let results = verify::verify_strings(&verifier, &texts);
+    if verify::print_own(&results, false, out)? != Outcome::Ok {
+        ok = false;
+    }
+
+    writeln!(out, "\n== 5. a tampered payload (one character changed)")?;
+    if let Some((_, _, first)) = run.issued.first() {
+        let forged = tamper(&first.qr);
+        let verdict = verifier.verify_at(&forged, now);
+        match &verdict.result {
+            Ok(()) => {
+                ok = false;
+                writeln!(out, "tampered payload verified — this must not happen")?;
+            }
+            Err(reason) => writeln!(
+                out,
+                "{forged}\n-> invalid, reason {} at stage {}: {reason}",
+                reason.code(),
+                reason.stage()
+            )?,
+        }
+    }
+
+    writeln!(out, "\n== 6. a replacement certificate (补发)")?;
+    let replacement = run
+        .issued
+        .iter()
+        .find(|(_, c, _)| c.lifecycle.kind == IssueKind::Replacement);
+    match replacement {
+        Some((record, cert, issued)) => {
+            let verdict = verifier.verify_at(&issued.qr, now);
+            let view = verdict.certificate.as_ref().map(|c| c.to_json());
+            let kind = view
+                .as_ref()
+                .and_then(|v| v.get("kind"))
+                .and_then(|k| k.as_str())
+                .unwrap_or("-");
+            writeln!(
+                out,
+                "record {record}: {} {} version {}, replaces {}: {} — verified payload says {kind}",
+                cert.holder.name,
+                issued.identifier,
+                cert.lifecycle.version,
+                cert.lifecycle.predecessor.as_deref().unwrap_or("-"),
+                if verdict.is_valid() {
+                    "valid"
+                } else {
+                    "invalid"
+                },
+            )?;
+            if kind != IssueKind::Replacement.label_zh() {
+                ok = false;
+            }
+        }
+        None => writeln!(out, "no replacement among the samples")?,
+    }
+
+    writeln!(out, "\n== 7. a signed document file")?;
+    if let Some((_, _, first)) = run.issued.first() {
+        let path = issued_dir.join(format!("{}.cbor", first.identifier));
+        match Document::verify(&super::read(&path)?, verifier.trust()) {
+            Ok(doc) => writeln!(
+                out,
+                "{}: valid, {} {}, signed {} by kid {}",
+                path.display(),
+                doc.identifier,
+                doc.certificate.holder.name,
+                doc.alg,
+                certseal::codec::hex::encode(&doc.kid)
+            )?,
+            Err(e) => {
+                ok = false;
+                writeln!(out, "{}: invalid: {e}", path.display())?;
+            }
+        }
+    }
+
+    writeln!(out, "\n== files")?;
+    writeln!(out, "keys:        {}", keys_dir.display())?;
+    writeln!(out, "trust list:  {}", list_path.display())?;
+    writeln!(
+        out,
+        "documents:   {}/<identifier>.cbor and .json",
+        issued_dir.display()
+    )?;
+    writeln!(
+        out,
+        "QR strings:  {} (verify them: certseal verify --keys {} --file {})",
+        issued_dir.join("qr.txt").display(),
+        keys_dir.display(),
+        issued_dir.join("qr.txt").display()
+    )?;
+    Ok(if ok { Outcome::Ok } else { Outcome::NotValid })
+}
+
+/// Changes the least significant character of the 16th base45 group after the prefix by one:
+/// the decoded bytes stay well-formed COSE, and the signed payload differs.
+fn tamper(qr: &str) -> String {
+    let start = qr.find(':').map_or(0, |i| i.saturating_add(1));
+    let at = start.saturating_add(45);
+    let mut bytes = qr.as_bytes().to_vec();
+    if let Some(b) = bytes.get_mut(at) {
+        if let Some(v) = BASE45.iter().position(|c| c == b) {
+            let w = if v > 0 { v - 1 } else { v + 1 };
+            if let Some(&c) = BASE45.get(w) {
+                *b = c;
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| qr.to_owned())
+}

@@ -1,0 +1,552 @@
+//! `certseal verify`, three ways:
+//!
+//! - certseal's own QR payloads (no `--profile`): strings as arguments, `--file`, or stdin one
+//!   per line, against a key directory's trust store or a signed trust list and its root
+//!   (`Verifier::verify_batch`); a table or `--json` lines;
+//! - a signed document (`--document FILE.cbor`, `Document::verify`): its JSON view;
+//! - interop mode (`--profile generic|dcc`, `interop::verify`): any CWT in COSE_Sign1 against
+//!   one trusted certificate or key, one JSON object per input line. The flags are a contract
+//!   scripts rely on (issue 2): do not rename them.
+//!
+//! Exit 0 when every input is valid, 1 when some is not, 2 on a usage or input error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use certseal::document::Document;
+use certseal::interop::{self, Options, Profile, TrustAnchor};
+use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
+use certseal::verify::{Verdict, Verifier};
+use certseal::FixedClock;
+
+use super::{usage, CliError, CliResult, Outcome};
+
+/// Most bytes read from one input file or stdin.
+const MAX_INPUT: usize = 256 << 20;
+
+/// Interop profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProfileArg {
+    /// Any CWT in COSE_Sign1.
+    Generic,
+    /// EU Digital COVID Certificate rules (HC1:, zlib, kid from the certificate, hcert).
+    Dcc,
+}
+
+/// `certseal verify …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Payload strings; `-` or none reads stdin, one per line. With --profile: one INPUT, a
+    /// file of lines or the string itself, or `-` for stdin.
+    inputs: Vec<String>,
+    /// Read payloads from this file, one per line (`identifier<TAB>payload` lines as written
+    /// by `issue` are accepted).
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Trust the signers of this key directory [default: certseal-keys].
+    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
+    keys: Option<PathBuf>,
+    /// Trust the signers of this signed trust list (needs --root).
+    #[arg(long, value_name = "FILE", requires = "root")]
+    trust_list: Option<PathBuf>,
+    /// Root certificate (PEM or DER) the trust list is signed by.
+    #[arg(long, value_name = "FILE", requires = "trust_list")]
+    root: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// One JSON object per input instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Verify a signed certificate document (.cbor) and print its JSON view.
+    #[arg(long, value_name = "FILE.cbor", conflicts_with_all = ["inputs", "file", "profile"])]
+    document: Option<PathBuf>,
+
+    /// Interop mode: verify any CWT in COSE_Sign1 under this profile.
+    #[arg(long, value_enum, help_heading = "Interop mode")]
+    profile: Option<ProfileArg>,
+    /// Text prefix to strip [default: HC1: under dcc, none under generic].
+    #[arg(
+        long,
+        value_name = "STR",
+        conflicts_with = "no_prefix",
+        help_heading = "Interop mode"
+    )]
+    prefix: Option<String>,
+    /// No text prefix.
+    #[arg(long, help_heading = "Interop mode")]
+    no_prefix: bool,
+    /// Inputs are the raw COSE_Sign1 in hex.
+    #[arg(long, help_heading = "Interop mode")]
+    hex: bool,
+    /// Check the signature only (opaque payload: no CWT or time checks).
+    #[arg(long, help_heading = "Interop mode")]
+    cose_only: bool,
+    /// Trusted X.509 certificate, DER or PEM.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "trust_key",
+        help_heading = "Interop mode"
+    )]
+    trust_cert: Option<PathBuf>,
+    /// Trusted SubjectPublicKeyInfo public key, DER or PEM.
+    #[arg(long, value_name = "FILE", help_heading = "Interop mode")]
+    trust_key: Option<PathBuf>,
+    /// Skip the iat/nbf/exp checks.
+    #[arg(long, conflicts_with = "at", help_heading = "Interop mode")]
+    no_time_check: bool,
+    /// External additional authenticated data, hex.
+    #[arg(long, value_name = "HEX", help_heading = "Interop mode")]
+    external_aad_hex: Option<String>,
+}
+
+/// Where the trust comes from.
+enum TrustSource {
+    Keys(PathBuf),
+    List { list: PathBuf, root: PathBuf },
+}
+
+/// Where the inputs come from.
+enum Inputs {
+    Strings(Vec<String>),
+    File(PathBuf),
+    Stdin,
+}
+
+enum Plan {
+    Own {
+        trust: TrustSource,
+        inputs: Inputs,
+        at: Option<i64>,
+        json: bool,
+    },
+    Document {
+        trust: TrustSource,
+        path: PathBuf,
+    },
+    Interop {
+        trust: Anchor,
+        opts: Options,
+        inputs: Inputs,
+    },
+}
+
+enum Anchor {
+    Cert(PathBuf),
+    Key(PathBuf),
+}
+
+impl Args {
+    fn resolve(self, now: i64) -> Result<Plan, CliError> {
+        let at = self
+            .at
+            .as_deref()
+            .map(|s| super::parse_time("--at", s))
+            .transpose()?;
+        let Some(profile) = self.profile else {
+            let interop_flag = [
+                (self.prefix.is_some(), "--prefix"),
+                (self.no_prefix, "--no-prefix"),
+                (self.hex, "--hex"),
+                (self.cose_only, "--cose-only"),
+                (self.trust_cert.is_some(), "--trust-cert"),
+                (self.trust_key.is_some(), "--trust-key"),
+                (self.no_time_check, "--no-time-check"),
+                (self.external_aad_hex.is_some(), "--external-aad-hex"),
+            ]
+            .into_iter()
+            .find(|(set, _)| *set);
+            if let Some((_, flag)) = interop_flag {
+                return Err(usage(format!(
+                    "{flag} belongs to interop mode and needs --profile generic|dcc"
+                )));
+            }
+            let trust = match (self.trust_list, self.root, self.keys) {
+                (Some(list), Some(root), _) => TrustSource::List { list, root },
+                (_, _, Some(keys)) => TrustSource::Keys(keys),
+                _ => TrustSource::Keys(PathBuf::from(super::DEFAULT_KEYS)),
+            };
+            if let Some(path) = self.document {
+                return Ok(Plan::Document { trust, path });
+            }
+            let inputs = own_inputs(self.inputs, self.file)?;
+            return Ok(Plan::Own {
+                trust,
+                inputs,
+                at,
+                json: self.json,
+            });
+        };
+        let own_flag = [
+            (self.keys.is_some(), "--keys"),
+            (self.trust_list.is_some(), "--trust-list"),
+            (self.root.is_some(), "--root"),
+            (self.file.is_some(), "--file"),
+        ]
+        .into_iter()
+        .find(|(set, _)| *set);
+        if let Some((_, flag)) = own_flag {
+            return Err(usage(format!(
+                "{flag} is for certseal's own format; interop mode takes --trust-cert or --trust-key and [INPUT | -]"
+            )));
+        }
+        let trust = match (self.trust_cert, self.trust_key) {
+            (Some(c), None) => Anchor::Cert(c),
+            (None, Some(k)) => Anchor::Key(k),
+            _ => {
+                return Err(usage(
+                    "interop mode needs exactly one of --trust-cert FILE or --trust-key FILE",
+                ))
+            }
+        };
+        let profile = match profile {
+            ProfileArg::Generic => Profile::Generic,
+            ProfileArg::Dcc => Profile::Dcc,
+        };
+        let at = if self.no_time_check {
+            None
+        } else {
+            Some(at.unwrap_or(now))
+        };
+        let mut opts = Options::new(profile, at);
+        if let Some(p) = self.prefix {
+            opts.prefix = Some(p);
+        }
+        if self.no_prefix {
+            opts.prefix = None;
+        }
+        opts.hex = self.hex;
+        opts.cose_only = self.cose_only;
+        if let Some(h) = self.external_aad_hex {
+            opts.external_aad = certseal::codec::hex::decode(h.trim())
+                .map_err(|e| usage(format!("--external-aad-hex: {e}")))?;
+        }
+        let inputs = match self.inputs.as_slice() {
+            [] => Inputs::Stdin,
+            [one] if one == "-" => Inputs::Stdin,
+            [one] if Path::new(one).is_file() => Inputs::File(PathBuf::from(one)),
+            [one] => Inputs::Strings(vec![one.clone()]),
+            _ => {
+                return Err(usage(
+                    "interop mode takes one INPUT (a file of lines or the string) or -",
+                ))
+            }
+        };
+        Ok(Plan::Interop {
+            trust,
+            opts,
+            inputs,
+        })
+    }
+}
+
+fn own_inputs(strings: Vec<String>, file: Option<PathBuf>) -> Result<Inputs, CliError> {
+    match (strings.as_slice(), file) {
+        ([], Some(f)) => Ok(Inputs::File(f)),
+        (_, Some(_)) => Err(usage("give payload strings or --file, not both")),
+        ([], None) => Ok(Inputs::Stdin),
+        ([one], None) if one == "-" => Ok(Inputs::Stdin),
+        (_, None) => Ok(Inputs::Strings(strings)),
+    }
+}
+
+/// One input line: its text, or why it could not be read.
+enum Line {
+    Text(String),
+    Unreadable(String),
+}
+
+/// The non-empty lines of a file or stdin (`\r\n` or `\n`; spaces are kept, as base45 uses
+/// them). Own format takes the part after the last TAB, so `qr.txt` verifies as written.
+fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
+    let bytes = match inputs {
+        Inputs::Strings(s) => return Ok(s.into_iter().map(Line::Text).collect()),
+        Inputs::File(path) => super::read_file_capped(&path, MAX_INPUT)?,
+        Inputs::Stdin => super::read_capped(std::io::stdin().lock(), "stdin", MAX_INPUT)?,
+    };
+    let mut out = Vec::new();
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let raw = if after_tab {
+            raw.rsplit(|&b| b == b'\t').next().unwrap_or(raw)
+        } else {
+            raw
+        };
+        if raw.is_empty() {
+            continue;
+        }
+        out.push(match std::str::from_utf8(raw) {
+            Ok(s) => Line::Text(s.to_owned()),
+            Err(e) => Line::Unreadable(format!("line {}: not UTF-8: {e}", i.saturating_add(1))),
+        });
+    }
+    Ok(out)
+}
+
+/// Loads the trust store from a key directory or a signed trust list.
+fn load_trust(source: &TrustSource, now: i64) -> Result<TrustStore, CliError> {
+    match source {
+        TrustSource::Keys(dir) => Ok(KeyDir::open(dir)?.trust_store()?),
+        TrustSource::List { list, root } => {
+            let root_cert = RootCert::from_pem_or_der(&super::read(root)?)?;
+            let list = TrustList::verify(&super::read(list)?, &root_cert)?;
+            if list.next_update < now {
+                super::warn(format_args!(
+                    "warning: the trust list's next update was due {}",
+                    certseal::time::rfc3339(list.next_update)
+                ));
+            }
+            Ok(list.store)
+        }
+    }
+}
+
+pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
+    let now = super::now();
+    match args.resolve(now)? {
+        Plan::Own {
+            trust,
+            inputs,
+            at,
+            json,
+        } => {
+            let store = load_trust(&trust, now)?;
+            let lines = lines(inputs, true)?;
+            if lines.is_empty() {
+                return Err(usage("no payloads to verify"));
+            }
+            let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
+            let results = verify_lines(&verifier, lines);
+            print_own(&results, json, out)
+        }
+        Plan::Document { trust, path } => {
+            let store = load_trust(&trust, now)?;
+            let bytes = super::read(&path)?;
+            match Document::verify(&bytes, &store) {
+                Ok(doc) => {
+                    let mut view = doc.to_json();
+                    if let Some(map) = view.as_object_mut() {
+                        map.insert("status".into(), "valid".into());
+                    }
+                    writeln!(out, "{}", pretty(&view))?;
+                    Ok(Outcome::Ok)
+                }
+                Err(e) => {
+                    let view = serde_json::json!({
+                        "status": "invalid",
+                        "detail": format!("{}: {e}", path.display()),
+                    });
+                    writeln!(out, "{}", pretty(&view))?;
+                    Ok(Outcome::NotValid)
+                }
+            }
+        }
+        Plan::Interop {
+            trust,
+            opts,
+            inputs,
+        } => {
+            let anchor = match load_anchor(&trust) {
+                Ok(a) => a,
+                Err(e) => {
+                    writeln!(out, "{}", error_json(&e.to_string()))?;
+                    return Err(e);
+                }
+            };
+            let lines = lines(inputs, false)?;
+            if lines.is_empty() {
+                writeln!(out, "{}", error_json("no input"))?;
+                return Err(usage("no input"));
+            }
+            let mut worst = Outcome::Ok;
+            for line in lines {
+                let (json, outcome) = match line {
+                    Line::Text(t) => {
+                        let report = interop::verify(&t, &anchor, &opts);
+                        let outcome = if report.is_valid() {
+                            Outcome::Ok
+                        } else {
+                            Outcome::NotValid
+                        };
+                        (report.to_json(), outcome)
+                    }
+                    Line::Unreadable(why) => (error_json(&why), Outcome::Error),
+                };
+                writeln!(out, "{json}")?;
+                worst = worst.max(outcome);
+            }
+            Ok(worst)
+        }
+    }
+}
+
+fn load_anchor(anchor: &Anchor) -> Result<TrustAnchor, CliError> {
+    let (path, parsed) = match anchor {
+        Anchor::Cert(p) => (p, TrustAnchor::from_certificate(&super::read(p)?)),
+        Anchor::Key(p) => (p, TrustAnchor::from_public_key(&super::read(p)?)),
+    };
+    parsed.map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// An interop-shaped object for an input that could not be verified at all.
+fn error_json(detail: &str) -> serde_json::Value {
+    serde_json::json!({
+        "status": "error",
+        "stage": null,
+        "detail": detail,
+        "alg": null,
+        "kid": null,
+        "claims": null,
+    })
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// A verdict, or why the input was unreadable.
+pub(crate) enum Checked {
+    Verdict(Box<Verdict>),
+    Unreadable(String),
+}
+
+/// Verifies the readable lines in parallel, keeping input order.
+fn verify_lines(verifier: &Verifier, lines: Vec<Line>) -> Vec<Checked> {
+    let texts: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Text(t) => Some(t.as_str()),
+            Line::Unreadable(_) => None,
+        })
+        .collect();
+    let mut verdicts = verifier.verify_batch(&texts).into_iter();
+    lines
+        .into_iter()
+        .filter_map(|l| match l {
+            Line::Text(_) => verdicts.next().map(|v| Checked::Verdict(Box::new(v))),
+            Line::Unreadable(why) => Some(Checked::Unreadable(why)),
+        })
+        .collect()
+}
+
+/// Verifies payload strings (for `demo`).
+pub(crate) fn verify_strings(verifier: &Verifier, texts: &[&str]) -> Vec<Checked> {
+    verifier
+        .verify_batch(texts)
+        .into_iter()
+        .map(|v| Checked::Verdict(Box::new(v)))
+        .collect()
+}
+
+/// Prints verdicts as JSON lines or a table; returns the worst outcome.
+pub(crate) fn print_own(results: &[Checked], json: bool, out: &mut dyn Write) -> CliResult {
+    let mut worst = Outcome::Ok;
+    if !json {
+        writeln!(
+            out,
+            "{:>4}  {:<8} {:<18} {:<6} {:<17} {:<10} {:<8} QUALIFICATION / IDENTIFIER",
+            "#", "STATUS", "REASON", "ALG", "KID", "HOLDER", "KIND"
+        )?;
+    }
+    for (i, r) in results.iter().enumerate() {
+        let n = i.saturating_add(1);
+        match r {
+            Checked::Verdict(v) => {
+                worst = worst.max(if v.is_valid() {
+                    Outcome::Ok
+                } else {
+                    Outcome::NotValid
+                });
+                if json {
+                    writeln!(out, "{}", v.to_json())?;
+                } else {
+                    writeln!(out, "{}", table_row(n, v))?;
+                }
+            }
+            Checked::Unreadable(why) => {
+                worst = Outcome::Error;
+                if json {
+                    let j = serde_json::json!({
+                        "status": "error", "reason": "input", "stage": null, "detail": why,
+                        "alg": null, "kid": null, "certificate": null,
+                    });
+                    writeln!(out, "{j}")?;
+                } else {
+                    writeln!(out, "{n:>4}  {:<8} {why}", "error")?;
+                }
+            }
+        }
+    }
+    if !json {
+        let invalid = results
+            .iter()
+            .filter(|r| !matches!(r, Checked::Verdict(v) if v.is_valid()))
+            .count();
+        writeln!(
+            out,
+            "{} payloads: {} valid, {} not valid",
+            results.len(),
+            results.len().saturating_sub(invalid),
+            invalid
+        )?;
+        for (i, r) in results.iter().enumerate() {
+            if let Checked::Verdict(v) = r {
+                let Err(e) = &v.result else { continue };
+                writeln!(
+                    out,
+                    "  #{}: {} ({}): {e}",
+                    i.saturating_add(1),
+                    e.code(),
+                    e.stage()
+                )?;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+fn table_row(n: usize, v: &Verdict) -> String {
+    let view = v.certificate.as_ref().map(|c| c.to_json());
+    let field = |path: &[&str]| -> String {
+        let mut cur = view.as_ref();
+        for p in path {
+            cur = cur.and_then(|c| c.get(*p));
+        }
+        match cur {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => "-".into(),
+            Some(other) => other.to_string(),
+        }
+    };
+    let status = if v.is_valid() { "valid" } else { "invalid" };
+    let reason = v.result.as_ref().err().map_or("-", |r| r.code());
+    let alg = v.alg.map_or("-", |a| a.name());
+    let kid = v
+        .kid
+        .map_or_else(|| "-".into(), |k| certseal::codec::hex::encode(&k));
+    let qual = format!(
+        "{} {} {}",
+        field(&["qualification", "name"]),
+        field(&["qualification", "level_name"]),
+        field(&["qualification", "specialty_name"])
+    );
+    format!(
+        "{n:>4}  {status:<8} {reason:<18} {alg:<6} {kid:<17} {} {} {} / {}",
+        pad(&field(&["holder", "name"]), 10),
+        pad(&field(&["kind"]), 8),
+        qual.trim_end_matches(" -"),
+        field(&["identifier"]),
+    )
+}
+
+/// `s` padded with spaces to `width` terminal columns, counting CJK characters as two.
+fn pad(s: &str, width: usize) -> String {
+    let wide = |c: char| {
+        matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}'
+            | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}'
+            | '\u{FFE0}'..='\u{FFE6}')
+    };
+    let used: usize = s.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
+}
