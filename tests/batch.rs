@@ -348,3 +348,21 @@ fn cache_entry_from_the_batch_does_not_make_a_torsion_signature_valid_singly() {
     assert_eq!(v.verify_at(&qr, NOW).result, Err(Reason::Signature));
     assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
 }
+
+#[test]
+fn every_single_bit_flip_of_a_signature_gets_the_single_path_verdict() {
+    let f = fixture(Algorithm::EdDsa, 19, 190);
+    let v = verifier(&f);
+    let good = issue_many(&f, 64);
+    let sig = signature_of(&good[0]);
+    let mut texts = good.clone();
+    for bit in 0..512 {
+        let mut s = sig.clone();
+        s[bit / 8] ^= 1 << (bit % 8);
+        texts.push(with_signature(&good[0], &s));
+    }
+    texts.extend(good.iter().cloned());
+    let verdicts = v.verify_many_at(&texts, NOW);
+    assert_same_as_single(&v, &texts, &verdicts);
+    assert_eq!(verdicts.iter().filter(|v| v.is_valid()).count(), 128);
+}
