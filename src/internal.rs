@@ -1,6 +1,21 @@
 //! Entry points for fuzz targets and benches. Not part of the public API: names and behaviour
 //! may change without notice.
 
+/// Hooks for benches: knobs that are not part of the public API.
+pub mod bench {
+    use crate::verify::{Verdict, Verifier};
+
+    /// [`Verifier::verify_many_at`] with a chosen number of payloads per batch equation.
+    pub fn verify_many_chunked<S: AsRef<str>>(
+        verifier: &Verifier,
+        texts: &[S],
+        now: i64,
+        batch_size: usize,
+    ) -> Vec<Verdict> {
+        verifier.verify_many_chunked(texts, now, batch_size)
+    }
+}
+
 /// One function per parser, each taking arbitrary bytes and returning nothing. A fuzz target
 /// is three lines: `fuzz_target!(|data: &[u8]| fuzzing::NAME(data));`. Round-trip targets
 /// assert that decode → encode → decode is stable.
@@ -92,6 +107,7 @@ pub mod fuzzing {
         const SAMPLES_CSV: &[u8] = include_bytes!("../data/sample-records.csv");
         out.push(("records", SAMPLES_JSON.to_vec()));
         out.push(("records", SAMPLES_CSV.to_vec()));
+        let mut qrs: Vec<String> = Vec::new();
         if let Ok(batch) = crate::model::parse_json(SAMPLES_JSON) {
             for (i, (_, cert)) in batch.accepted.iter().enumerate() {
                 let Ok(issued) = keys.issue(cert, Some(i as u64), NOW) else {
@@ -112,6 +128,7 @@ pub mod fuzzing {
                     "base45_round_trip",
                     issued.qr.as_bytes()[payload::PREFIX.len()..].to_vec(),
                 ));
+                qrs.push(issued.qr.clone());
                 out.push(("qr_text", issued.qr.into_bytes()));
                 out.push(("document", issued.document));
                 out.push(("identifiers", issued.identifier.into_bytes()));
@@ -119,6 +136,32 @@ pub mod fuzzing {
             }
         }
         out.push(("identifiers", b"12100000400010398P".to_vec()));
+        // Bulk verification: all valid; one with a signature from another payload; one with
+        // a bit flipped in R; one with s ≥ ℓ.
+        out.push(("batch_verify", qrs.join("\n").into_bytes()));
+        for (i, edit) in [(0usize, 0usize), (1, 1), (2, 2)] {
+            let mut lines = qrs.clone();
+            let cose = |t: &str| {
+                payload::strip_prefix(t)
+                    .ok()
+                    .and_then(|b| base45::decode(b).ok())
+                    .unwrap_or_default()
+            };
+            let other = lines.get(i + 1).map(|t| cose(t)).unwrap_or_default();
+            if let Some(line) = lines.get_mut(i) {
+                let mut c = cose(line);
+                let n = c.len();
+                if n >= 64 && other.len() >= 64 {
+                    match edit {
+                        0 => c[n - 64..].copy_from_slice(&other[other.len() - 64..]),
+                        1 => c[n - 60] ^= 0x10,
+                        _ => c[n - 1] |= 0xf0,
+                    }
+                }
+                *line = format!("{}{}", payload::PREFIX, base45::encode(&c));
+            }
+            out.push(("batch_verify", lines.join("\n").into_bytes()));
+        }
         if let Ok(list) = crate::trust::sign_trust_list(
             &f.root,
             &f.root_key,
@@ -258,6 +301,19 @@ pub mod fuzzing {
             let _ = interop::verify(t, anchor, &opts);
             opts.hex = true;
             let _ = interop::verify(t, anchor, &opts);
+        }
+    }
+
+    /// Bulk verification (one payload per line, at most 64): every verdict of
+    /// `verify_many` equals the single pipeline's (differential; the only documented difference
+    /// needs a signing key, see `specs/batch-verify.md`).
+    pub fn batch_verify(data: &[u8]) {
+        let Some(t) = text(data) else { return };
+        let Some(f) = fixture() else { return };
+        let lines: Vec<&str> = t.split('\n').take(64).collect();
+        let many = f.verifier.verify_many_at(&lines, NOW);
+        for (line, got) in lines.iter().zip(&many) {
+            assert_eq!(got, &f.verifier.verify_at(line, NOW), "verify_many differs");
         }
     }
 

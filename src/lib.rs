@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod batch;
+pub mod cache;
 pub mod clock;
 pub mod codec;
 pub mod cose;

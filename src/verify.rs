@@ -11,6 +11,7 @@ use std::fmt;
 
 use rayon::prelude::*;
 
+use crate::cache::{self, VerifiedCache};
 use crate::clock::{Clock, SystemClock};
 use crate::codec::cbor::Mode;
 use crate::codec::{base45, CodecError, Limits};
@@ -178,7 +179,7 @@ impl Verdict {
     }
 
     #[cold]
-    fn reject(reason: Reason) -> Self {
+    pub(crate) fn reject(reason: Reason) -> Self {
         Verdict {
             result: Err(reason),
             alg: None,
@@ -266,6 +267,8 @@ pub struct Verifier {
     skew: i64,
     limits: Limits,
     allowed: Vec<Algorithm>,
+    batch_keys: crate::batch::BatchKeys,
+    cache: Option<VerifiedCache>,
 }
 
 impl fmt::Debug for Verifier {
@@ -291,6 +294,8 @@ impl Verifier {
             skew: DEFAULT_SKEW_SECS,
             limits: Limits::DEFAULT,
             allowed: Algorithm::ALL.to_vec(),
+            batch_keys: Default::default(),
+            cache: None,
         }
     }
 
@@ -318,9 +323,34 @@ impl Verifier {
         self
     }
 
+    /// Keeps a bounded cache of up to `capacity` payloads whose signature verified, keyed by
+    /// SHA-256 of the COSE bytes, so a payload seen again skips the signature check (and only
+    /// that: structure, kid, claims, signer window and time are checked every time). Opt-in:
+    /// it costs a SHA-256 per verification and keeps digests of the payloads seen. See
+    /// [`crate::cache`] and `specs/batch-verify.md`.
+    pub fn with_cache(mut self, capacity: usize) -> Self {
+        self.cache = Some(VerifiedCache::new(capacity));
+        self
+    }
+
+    /// The verified-payload cache, when enabled.
+    pub fn cache(&self) -> Option<&VerifiedCache> {
+        self.cache.as_ref()
+    }
+
     /// The trust store.
     pub fn trust(&self) -> &TrustStore {
         &self.trust
+    }
+
+    /// The clock's current time.
+    pub(crate) fn clock_now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The Ed25519 key table of the batch path, built on first use.
+    pub(crate) fn batch_keys(&self) -> &crate::batch::BatchKeys {
+        &self.batch_keys
     }
 
     /// Verifies one QR payload text at the clock's current time.
@@ -330,105 +360,136 @@ impl Verifier {
 
     /// Verifies one QR payload text as of `now` (seconds since the epoch).
     pub fn verify_at(&self, text: &str, now: i64) -> Verdict {
-        if text.len() > self.limits.max_text_len {
-            return Verdict::reject(Reason::TooLong {
-                len: text.len(),
-                max: self.limits.max_text_len,
-            });
-        }
-        let body = match payload::strip_prefix(text) {
-            Ok(body) => body,
-            Err(e) => return Verdict::reject(Reason::Prefix(e)),
-        };
         let mut cose = Vec::new();
-        if let Err(e) = base45::decode_into(body.as_bytes(), &mut cose) {
-            return Verdict::reject(Reason::Base45(e));
+        if let Err(reason) = self.decode_text(text, &mut cose) {
+            return Verdict::reject(reason);
         }
         self.verify_cose(&cose, now)
     }
 
     /// Verifies a binary COSE_Sign1 message holding certseal claims, as of `now`.
     pub fn verify_cose(&self, cose: &[u8], now: i64) -> Verdict {
+        let pre = match self.pre_signature(cose) {
+            Ok(pre) => pre,
+            Err(rejected) => return rejected.into_verdict(),
+        };
+        let mut verdict = pre.verdict();
+        let mut tbs = Vec::new();
+        let signer = match &self.cache {
+            None => pre.check_signature(&mut tbs),
+            Some(cache) => cached_signature(cache, cose, &pre, &mut tbs),
+        };
+        match signer {
+            Some(signer) => self.post_signature(&mut verdict, pre.payload, signer, now),
+            None => verdict.result = Err(Reason::Signature),
+        }
+        verdict
+    }
+
+    /// The steps before base45: length bound, prefix, base45 into `cose` (cleared first).
+    #[inline]
+    pub(crate) fn decode_text(&self, text: &str, cose: &mut Vec<u8>) -> Result<(), Reason> {
+        if text.len() > self.limits.max_text_len {
+            return Err(Reason::TooLong {
+                len: text.len(),
+                max: self.limits.max_text_len,
+            });
+        }
+        let body = payload::strip_prefix(text).map_err(Reason::Prefix)?;
+        cose.clear();
+        base45::decode_into(body.as_bytes(), cose).map_err(Reason::Base45)
+    }
+
+    /// The steps between the COSE bytes and the signature: parse, `alg` (protected, allowed),
+    /// `kid` (protected, 8 bytes), attached payload, trusted signers with this kid and
+    /// algorithm. Shared by [`Verifier::verify_cose`] and the batch path
+    /// ([`Verifier::verify_many`]), so both apply the same rules in the same order.
+    #[inline]
+    pub(crate) fn pre_signature<'m>(
+        &self,
+        cose: &'m [u8],
+    ) -> Result<PreSignature<'m, '_>, Rejected> {
         let msg = match Sign1::parse(cose, Mode::Strict, &self.limits) {
             Ok(msg) => msg,
-            Err(e) => return Verdict::reject(reason_of(e)),
+            Err(e) => return Err(Rejected::bare(reason_of(e))),
         };
         let alg = match msg.alg {
             Some((alg, HeaderBucket::Protected)) => alg,
             Some((_, HeaderBucket::Unprotected)) => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
                     "alg must be in the protected header",
-                )))
+                ))))
             }
-            None => return Verdict::reject(Reason::CoseStructure(CoseError::MissingAlg)),
+            None => return Err(Rejected::bare(Reason::CoseStructure(CoseError::MissingAlg))),
         };
         let algorithm = match Algorithm::from_cose(alg) {
             Some(a) if self.allowed.contains(&a) => a,
-            _ => return Verdict::reject(Reason::UnsupportedAlgorithm { alg }),
+            _ => return Err(Rejected::bare(Reason::UnsupportedAlgorithm { alg })),
         };
         let kid: [u8; 8] = match msg.kid {
             Some((kid, HeaderBucket::Protected)) => match kid.try_into() {
                 Ok(kid) => kid,
                 Err(_) => {
-                    return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
+                    return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
                         "kid must be 8 bytes",
-                    )))
+                    ))))
                 }
             },
             Some((_, HeaderBucket::Unprotected)) => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
                     "kid must be in the protected header",
-                )))
+                ))))
             }
             None => {
-                return Verdict::reject(Reason::CoseStructure(CoseError::Structure(
+                return Err(Rejected::bare(Reason::CoseStructure(CoseError::Structure(
                     "kid is missing",
-                )))
+                ))))
             }
         };
-        let mut verdict = Verdict {
-            result: Ok(()),
-            alg: Some(algorithm),
-            kid: Some(kid),
-            certificate: None,
-        };
         let Some(payload) = msg.payload else {
-            verdict.result = Err(Reason::CoseStructure(CoseError::Structure(
-                "payload must not be detached",
-            )));
-            return verdict;
+            return Err(Rejected::with_header(
+                algorithm,
+                kid,
+                Reason::CoseStructure(CoseError::Structure("payload must not be detached")),
+            ));
         };
-        let mut candidates = self
-            .trust
-            .lookup(&kid)
-            .iter()
-            .filter(|s| s.key().algorithm() == algorithm)
-            .peekable();
-        if candidates.peek().is_none() {
-            verdict.result = Err(Reason::UnknownKid { kid: kid.to_vec() });
-            return verdict;
+        let signers = self.trust.lookup(&kid);
+        if !signers.iter().any(|s| s.key().algorithm() == algorithm) {
+            return Err(Rejected::with_header(
+                algorithm,
+                kid,
+                Reason::UnknownKid { kid: kid.to_vec() },
+            ));
         }
-        // Certseal issues low-S ECDSA only, so each payload has one accepted encoding.
-        if algorithm == Algorithm::Es256 && !crypto::p256_is_low_s(msg.signature) {
-            verdict.result = Err(Reason::Signature);
-            return verdict;
-        }
-        let mut tbs = Vec::new();
-        msg.sig_structure(&[], &mut tbs);
-        let Some(signer) = candidates.find(|s| s.key().verify(&tbs, msg.signature).is_ok()) else {
-            verdict.result = Err(Reason::Signature);
-            return verdict;
-        };
+        Ok(PreSignature {
+            msg,
+            algorithm,
+            kid,
+            payload,
+            signers,
+        })
+    }
+
+    /// The steps after the signature: decode the claims, fill the certificate view, check the
+    /// signer's window at issuance and the time. Never skipped, whatever checked the signature
+    /// (single, batch or cache).
+    #[inline]
+    pub(crate) fn post_signature(
+        &self,
+        verdict: &mut Verdict,
+        payload: &[u8],
+        signer: &TrustedSigner,
+        now: i64,
+    ) {
         let claims = match QrClaims::decode(payload) {
             Ok(c) => c,
             Err(e) => {
                 verdict.result = Err(Reason::ClaimsMalformed(e));
-                return verdict;
+                return;
             }
         };
         verdict.certificate = Some(CertificateView::new(&claims, signer));
         verdict.result = check_times(&claims, signer, now, self.skew);
-        verdict
     }
 
     /// Verifies many payloads in parallel on the current rayon pool; verdicts come back in
@@ -440,6 +501,124 @@ impl Verifier {
             .map(|t| self.verify_at(t.as_ref(), now))
             .collect()
     }
+}
+
+/// A message refused before its signature: the reason, and the header's alg and kid when
+/// they were read. Small, so the happy path does not carry a whole [`Verdict`].
+pub(crate) struct Rejected {
+    reason: Reason,
+    header: Option<(Algorithm, [u8; 8])>,
+}
+
+impl Rejected {
+    #[cold]
+    fn bare(reason: Reason) -> Self {
+        Rejected {
+            reason,
+            header: None,
+        }
+    }
+
+    #[cold]
+    fn with_header(alg: Algorithm, kid: [u8; 8], reason: Reason) -> Self {
+        Rejected {
+            reason,
+            header: Some((alg, kid)),
+        }
+    }
+
+    /// The verdict: not valid, with alg and kid when known.
+    #[cold]
+    pub(crate) fn into_verdict(self) -> Verdict {
+        Verdict {
+            result: Err(self.reason),
+            alg: self.header.map(|(a, _)| a),
+            kid: self.header.map(|(_, k)| k),
+            certificate: None,
+        }
+    }
+}
+
+/// A message that passed every step before the signature ([`Verifier::pre_signature`]).
+pub(crate) struct PreSignature<'m, 't> {
+    /// The parsed message, borrowing the COSE bytes.
+    pub(crate) msg: Sign1<'m>,
+    /// Its algorithm (protected, allowed).
+    pub(crate) algorithm: Algorithm,
+    /// Its kid (protected, 8 bytes).
+    pub(crate) kid: [u8; 8],
+    /// The attached payload (claims not yet decoded).
+    pub(crate) payload: &'m [u8],
+    /// The trusted signers with this kid; at least one has this algorithm.
+    pub(crate) signers: &'t [TrustedSigner],
+}
+
+impl<'t> PreSignature<'_, 't> {
+    /// The verdict so far: valid, with alg and kid.
+    #[inline]
+    pub(crate) fn verdict(&self) -> Verdict {
+        Verdict {
+            result: Ok(()),
+            alg: Some(self.algorithm),
+            kid: Some(self.kid),
+            certificate: None,
+        }
+    }
+
+    /// The trusted signers with this kid and algorithm.
+    #[inline]
+    pub(crate) fn candidates(&self) -> impl Iterator<Item = &'t TrustedSigner> + '_ {
+        self.signers
+            .iter()
+            .filter(move |s| s.key().algorithm() == self.algorithm)
+    }
+
+    /// The single signature check (`ring`): the first candidate whose key verifies the
+    /// signature over the Sig_structure (built into `tbs`), or `None`.
+    #[inline]
+    pub(crate) fn check_signature(&self, tbs: &mut Vec<u8>) -> Option<&'t TrustedSigner> {
+        // Certseal issues low-S ECDSA only, so each payload has one accepted encoding.
+        if self.algorithm == Algorithm::Es256 && !crypto::p256_is_low_s(self.msg.signature) {
+            return None;
+        }
+        tbs.clear();
+        self.msg.sig_structure(&[], tbs);
+        let sig = self.msg.signature;
+        self.candidates().find(|s| s.key().verify(tbs, sig).is_ok())
+    }
+}
+
+/// The signature step through the cache: a hit names the signer that verified these exact
+/// bytes before; a miss checks the signature and remembers a success.
+pub(crate) fn cached_signature<'t>(
+    cache: &VerifiedCache,
+    cose: &[u8],
+    pre: &PreSignature<'_, 't>,
+    tbs: &mut Vec<u8>,
+) -> Option<&'t TrustedSigner> {
+    let key = cache::digest_of(cose);
+    // An entry the batch path stored (cofactored equation only) does not count here.
+    let hit = key
+        .as_ref()
+        .and_then(|k| cache.get(k))
+        .filter(|v| v & cache::BATCH_ONLY == 0);
+    if let Some(hit) = hit {
+        if let Some(signer) = usize::try_from(hit)
+            .ok()
+            .and_then(|i| pre.candidates().nth(i))
+        {
+            return Some(signer);
+        }
+    }
+    let signer = pre.check_signature(tbs)?;
+    let index = pre
+        .candidates()
+        .position(|c| std::ptr::eq(c, signer))
+        .and_then(|i| u32::try_from(i).ok());
+    if let (Some(key), Some(index)) = (key, index) {
+        cache.insert(key, index);
+    }
+    Some(signer)
 }
 
 #[inline]

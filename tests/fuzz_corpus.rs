@@ -50,4 +50,5 @@ replay_tests!(
     interop,
     cbor_round_trip,
     base45_round_trip,
+    batch_verify,
 );

@@ -8,7 +8,7 @@ mod cwt;
 mod sign1;
 
 pub use cwt::Claims;
-pub use sign1::{sig_structure_into, HeaderBucket, Sign1, SIGN1_TAG};
+pub use sign1::{sig_structure_into, HeaderBucket, Sign1, MAX_HEADER_LABELS, SIGN1_TAG};
 
 /// Errors of the COSE layer, each naming the structure and what was wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,10 @@ const LABEL_ALG: i64 = 1;
 const LABEL_CRIT: i64 = 2;
 const LABEL_KID: i64 = 4;
 
+/// Most header labels in one message, both buckets together (`specs/limits.md`). Real headers
+/// hold a handful; the bound keeps the duplicate-label check linear in practice.
+pub const MAX_HEADER_LABELS: usize = 64;
+
 /// Where a header parameter was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderBucket {
@@ -43,7 +47,16 @@ pub struct Sign1<'a> {
 impl<'a> Sign1<'a> {
     /// Parses a COSE_Sign1 message. `mode` is the CBOR strictness; in either mode duplicate
     /// labels, a label in both buckets, and unknown critical headers are refused.
+    /// A message longer than `limits.max_cose_len` is refused before any byte is read.
     pub fn parse(buf: &'a [u8], mode: Mode, limits: &Limits) -> Result<Self, crate::Error> {
+        if buf.len() > limits.max_cose_len {
+            return Err(CodecError::TooLong {
+                step: "cose",
+                len: buf.len(),
+                max: limits.max_cose_len,
+            }
+            .into());
+        }
         let mut r = Reader::new(buf, mode);
         let tagged = match r.opt_tag()? {
             None => false,
@@ -118,6 +131,12 @@ impl<'a> Sign1<'a> {
         crit: &mut Vec<i64>,
     ) -> Result<(), crate::Error> {
         let n = r.map().map_err(structure("header must be a map"))?;
+        if n.saturating_add(labels.int.len())
+            .saturating_add(labels.text.len())
+            > MAX_HEADER_LABELS
+        {
+            return Err(CoseError::Structure("more than 64 header labels").into());
+        }
         for _ in 0..n {
             let label = match r.peek() {
                 Some(b) if b >> 5 <= 1 => r.int()?,
