@@ -446,6 +446,52 @@ mod tests {
     }
 
     #[test]
+    fn subject_carries_organization_identifier_and_key_identifiers() {
+        let (root, _) = Sm2Signer::generate().unwrap();
+        let der = sign_certificate(&root_params(&root), &root).unwrap();
+        let (_, cert) = X509Certificate::from_der(&der).unwrap();
+        let attrs: Vec<(String, String)> = cert
+            .subject()
+            .iter_attributes()
+            .map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap().to_owned()))
+            .collect();
+        let want = [
+            ("2.5.4.6", "CN"),
+            ("2.5.4.10", "certseal test"),
+            ("2.5.4.97", "12100000400010398P"),
+            ("2.5.4.3", "certseal SM2 root"),
+        ];
+        assert_eq!(
+            attrs,
+            want.map(|(o, v)| (o.to_owned(), v.to_owned())).to_vec()
+        );
+        assert_eq!(cert.issuer(), cert.subject());
+        let ski = cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(ski, key_identifier(&root.public_key_spki()));
+    }
+
+    #[test]
+    fn rejects_non_printable_country_or_organization_identifier() {
+        let (root, _) = Sm2Signer::generate().unwrap();
+        let mut p = root_params(&root);
+        p.subject.organization_identifier = Some("统一社会信用代码".into());
+        assert!(tbs_certificate_der(&p).is_err());
+        let mut p = root_params(&root);
+        p.subject.country = Some("C*".into());
+        assert!(tbs_certificate_der(&p).is_err());
+        let mut p = root_params(&root);
+        p.issuer = Some(vec![0x30, 0x03, 0x01]);
+        assert!(tbs_certificate_der(&p).is_err());
+    }
+
+    #[test]
     fn rejects_certificate_with_tampered_tbs() {
         let (root, _) = Sm2Signer::generate().unwrap();
         let der = sign_certificate(&root_params(&root), &root).unwrap();
