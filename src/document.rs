@@ -56,14 +56,6 @@ impl Document {
     /// Verifies and decodes a document file against `trust`.
     pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<Document, crate::Error> {
         let limits = Limits::DEFAULT;
-        if bytes.len() > limits.max_cose_len {
-            return Err(crate::codec::CodecError::TooLong {
-                step: "document",
-                len: bytes.len(),
-                max: limits.max_cose_len,
-            }
-            .into());
-        }
         let msg = Sign1::parse(bytes, Mode::Strict, &limits)?;
         let (alg, kid) = match (msg.alg, msg.kid) {
             (Some((alg, HeaderBucket::Protected)), Some((kid, HeaderBucket::Protected))) => {
