@@ -202,6 +202,24 @@ pub mod fuzzing {
                 out.push(("cose_sign1", cose));
             }
         }
+        #[cfg(feature = "sm2")]
+        {
+            use crate::crypto::sm2::{signature_to_der, Sm2Signer, DEFAULT_ID};
+            if let Ok(signer) = Sm2Signer::from_secret_bytes(&[5; 32], DEFAULT_ID) {
+                let msg = b"certseal sm2 fuzz seed";
+                if let Ok(sig) = signer.sign_raw(msg) {
+                    let mut seed = sig.to_vec();
+                    seed.extend_from_slice(msg);
+                    out.push(("sm2", seed));
+                    out.push(("sm2", signature_to_der(&sig)));
+                }
+                out.push(("sm2", signer.public_key_raw().to_vec()));
+                out.push(("sm2", signer.public_key_spki()));
+            }
+            if let Ok((_, pkcs8)) = Sm2Signer::generate() {
+                out.push(("sm2", pkcs8));
+            }
+        }
         out
     }
 
@@ -336,6 +354,35 @@ pub mod fuzzing {
             if let Ok(bytes) = base45::decode(t) {
                 assert_eq!(base45::encode(&bytes), t, "base45 does not round-trip");
             }
+        }
+    }
+
+    /// SM2 keys and signatures: PKCS#8 private keys, SEC1 and SPKI public keys, DER
+    /// signatures, and verification of arbitrary signatures (raw r‖s) under a fixed key —
+    /// including r, s outside [1, n−1] and r + s = n.
+    #[cfg(feature = "sm2")]
+    pub fn sm2(data: &[u8]) {
+        use crate::crypto::sm2::{
+            signature_from_der, signature_to_der, Sm2Signer, Sm2VerifyingKey,
+        };
+        let _ = Sm2Signer::from_pkcs8(data);
+        let _ = Sm2VerifyingKey::from_sec1(data);
+        let _ = crate::crypto::VerifyingKey::from_spki(data);
+        if let Ok(raw) = signature_from_der(data) {
+            assert_eq!(
+                signature_from_der(&signature_to_der(&raw)).ok(),
+                Some(raw),
+                "SM2 DER signature does not round-trip"
+            );
+        }
+        static KEY: OnceLock<Option<Sm2VerifyingKey>> = OnceLock::new();
+        let key = KEY.get_or_init(|| {
+            let signer =
+                Sm2Signer::from_secret_bytes(&[5; 32], crate::crypto::sm2::DEFAULT_ID).ok()?;
+            signer.verifying_key().ok()
+        });
+        if let (Some(key), Some((sig, msg))) = (key, data.split_at_checked(64)) {
+            let _ = key.verify(msg, sig);
         }
     }
 }

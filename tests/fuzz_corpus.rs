@@ -52,3 +52,9 @@ replay_tests!(
     base45_round_trip,
     batch_verify,
 );
+
+#[cfg(feature = "sm2")]
+#[test]
+fn sm2() {
+    assert!(replay("sm2", fuzzing::sm2) > 0, "no seed corpus for sm2");
+}
