@@ -26,6 +26,8 @@ mod error;
 pub mod issue;
 pub mod model;
 pub mod payload;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod trust;
 pub mod verify;
 
