@@ -137,6 +137,29 @@ pub fn is_qr_alphanumeric(c: char) -> bool {
 /// Builds the module matrix of `text` in alphanumeric mode at level `level`, choosing the
 /// smallest version that fits and the mask with the lowest penalty.
 pub fn encode_matrix(text: &str, level: EcLevel) -> Result<QrMatrix, QrError> {
+    encode(text, level, None)
+}
+
+/// [`encode_matrix`] with a fixed mask pattern (0–7) instead of the lowest-penalty one; for
+/// comparing encoders in tests.
+#[doc(hidden)]
+pub fn encode_matrix_with_mask(text: &str, level: EcLevel, mask: u8) -> Result<QrMatrix, QrError> {
+    use fast_qr::Mask;
+    let m = match mask {
+        0 => Mask::Checkerboard,
+        1 => Mask::HorizontalLines,
+        2 => Mask::VerticalLines,
+        3 => Mask::DiagonalLines,
+        4 => Mask::LargeCheckerboard,
+        5 => Mask::Fields,
+        6 => Mask::Diamonds,
+        7 => Mask::Meadow,
+        _ => return Err(bad_option("mask", u32::from(mask), "0 to 7")),
+    };
+    encode(text, level, Some(m))
+}
+
+fn encode(text: &str, level: EcLevel, mask: Option<fast_qr::Mask>) -> Result<QrMatrix, QrError> {
     if let Some((index, ch)) = text.char_indices().find(|&(_, c)| !is_qr_alphanumeric(c)) {
         return Err(QrError::NotAlphanumeric { ch, index });
     }
@@ -148,10 +171,12 @@ pub fn encode_matrix(text: &str, level: EcLevel) -> Result<QrMatrix, QrError> {
         return Err(too_long());
     }
     let built = std::panic::catch_unwind(|| {
-        fast_qr::QRBuilder::new(text.as_bytes())
-            .ecl(level.to_fast_qr())
-            .mode(fast_qr::Mode::Alphanumeric)
-            .build()
+        let mut b = fast_qr::QRBuilder::new(text.as_bytes());
+        b.ecl(level.to_fast_qr()).mode(fast_qr::Mode::Alphanumeric);
+        if let Some(m) = mask {
+            b.mask(m);
+        }
+        b.build()
     });
     let code = match built {
         Ok(Ok(code)) => code,
