@@ -8,6 +8,7 @@
 //! threads.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -326,13 +327,14 @@ pub fn face_svg(data: &FaceData) -> Result<String, QrError> {
             Anchor::End => "end",
         };
         let weight = if l.bold { " font-weight=\"bold\"" } else { "" };
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{anchor}\"{weight}>{}</text>",
             l.x,
             l.baseline,
             l.size,
             xml_escape(&l.text)
-        ));
+        );
     }
     out.push_str(&format!(
         "<g transform=\"translate({} {}) scale({})\" shape-rendering=\"crispEdges\">{}</g>",
@@ -561,15 +563,19 @@ pub fn face_png(data: &FaceData, font: &FontSource) -> Result<Vec<u8>, QrError> 
     FaceRenderer::new(font)?.render_png(data)
 }
 
+/// Draws a rectangle outline `thick` pixels wide, `inset` pixels inside the picture's edge.
 fn frame(px: &mut [u8], w: usize, h: usize, inset: usize, thick: usize) {
-    for y in inset..h.saturating_sub(inset) {
-        for x in inset..w.saturating_sub(inset) {
-            let edge = y < inset + thick
-                || y >= h - inset - thick
-                || x < inset + thick
-                || x >= w - inset - thick;
-            if edge {
-                if let Some(p) = px.get_mut(y * w + x) {
+    let (x0, x1) = (inset, w.saturating_sub(inset));
+    let (y0, y1) = (inset, h.saturating_sub(inset));
+    for y in y0..y1 {
+        let row = y * w;
+        if y < y0 + thick || y + thick >= y1 {
+            if let Some(r) = px.get_mut(row + x0..row + x1) {
+                r.fill(0);
+            }
+        } else {
+            for x in (x0..x0 + thick).chain(x1.saturating_sub(thick)..x1) {
+                if let Some(p) = px.get_mut(row + x) {
                     *p = 0;
                 }
             }

@@ -5,6 +5,8 @@
 //! matrix, measured ≥5× faster). This module knows nothing of payload structure: it accepts any
 //! string in the QR alphanumeric set (`0-9 A-Z space $ % * + - . / :`).
 
+use std::fmt::Write as _;
+
 use crate::qr::QrError;
 
 /// The longest alphanumeric payload any QR code holds (version 40, level L).
@@ -240,11 +242,12 @@ pub(crate) fn svg_fragment(matrix: &QrMatrix, quiet_zone: u32) -> String {
                     x += 1;
                 }
                 let run = x - start;
-                out.push_str(&format!(
+                let _ = write!(
+                    out,
                     "M{} {}h{run}v1h-{run}z",
                     start as u64 + q,
                     y as u64 + q
-                ));
+                );
             } else {
                 x += 1;
             }
@@ -313,7 +316,7 @@ pub(crate) fn encode_png_luma(w: u32, h: u32, buf: &[u8]) -> Result<Vec<u8>, QrE
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     use image::ImageEncoder;
     let mut out = Vec::with_capacity(buf.len() / 8 + 1024);
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
         .write_image(buf, w, h, image::ExtendedColorType::L8)
         .map_err(|e| QrError::Encode(e.to_string()))?;
     Ok(out)
