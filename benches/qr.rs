@@ -6,6 +6,7 @@
 //! default 30), `QR_BENCH_ENGINES` (comma list of cascade,zxing,rqrr,rqrr-cascade; default
 //! all), `QR_BENCH_BULK` (certificates, default 10000; 0 skips), `QR_BENCH_REPORT=0` skips the
 //! report and runs only the criterion timings.
+#![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -2,6 +2,7 @@
 //! code scans back to the payload; the SVG carries the same QR code.
 //! Needs a Debian CJK font (`apt-get install -y fonts-wqy-microhei`).
 #![cfg(feature = "qr")]
+#![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
 use certseal::qr::scan::{scan_image_bytes, ScanLimits};

@@ -1,6 +1,7 @@
 //! The chosen encoder (fast_qr) builds the same module matrix as the `qrcode` crate's default
 //! path that the design card names, for certseal-sized payloads at every level.
 #![cfg(feature = "qr")]
+#![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use certseal::qr::render::{
     encode_matrix, encode_matrix_with_mask, render_svg, EcLevel, QrOptions,

@@ -2,6 +2,7 @@
 //! clean renders, and no error or panic anywhere. `QR_SCAN_PER_TYPE=N` enlarges the set
 //! (default 10 per type keeps the test well under a minute on two cores).
 #![cfg(feature = "qr")]
+#![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use certseal::qr::render::{encode_matrix, to_png, EcLevel, QrOptions};
 use certseal::qr::scan::{scan_image_bytes, scan_luma, ScanLimits};

@@ -626,6 +626,7 @@ fn draw_qr(px: &mut [u8], w: usize, qr: &QrPlacement) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -323,6 +323,7 @@ pub(crate) fn encode_png_luma(w: u32, h: u32, buf: &[u8]) -> Result<Vec<u8>, QrE
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

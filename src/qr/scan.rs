@@ -583,6 +583,7 @@ fn box3(img: &Grey<'_>) -> Owned {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
