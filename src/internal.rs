@@ -1,1 +1,285 @@
-//! Entry points for fuzz targets and benches. Not part of the public API.
+//! Entry points for fuzz targets and benches. Not part of the public API: names and behaviour
+//! may change without notice.
+
+/// One function per parser, each taking arbitrary bytes and returning nothing. A fuzz target
+/// is three lines: `fuzz_target!(|data: &[u8]| fuzzing::NAME(data));`. Round-trip targets
+/// assert that decode → encode → decode is stable.
+pub mod fuzzing {
+    use std::sync::OnceLock;
+
+    use crate::codec::cbor::{self, Mode, Writer};
+    use crate::codec::{base45, Limits};
+    use crate::cose::{Claims, Sign1};
+    use crate::crypto::{RingSigner, Signer};
+    use crate::payload::{self, QrClaims};
+    use crate::trust::{RootCert, RootParams, SignerCert, SignerParams, TrustStore};
+    use crate::verify::Verifier;
+
+    const NOW: i64 = 1_795_651_200;
+
+    struct Fixture {
+        root: RootCert,
+        root_key: RingSigner,
+        signer_key: RingSigner,
+        signer: SignerCert,
+        verifier: Verifier,
+        store: TrustStore,
+    }
+
+    fn fixture() -> Option<&'static Fixture> {
+        static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
+        FIXTURE
+            .get_or_init(|| {
+                let root_key = RingSigner::ed25519_from_seed(&[7; 32]).ok()?;
+                let signer_key = RingSigner::ed25519_from_seed(&[8; 32]).ok()?;
+                let root = RootCert::issue(
+                    &root_key,
+                    &RootParams {
+                        common_name: "fuzz root".into(),
+                        authority_name: "fuzz".into(),
+                        authority_uscc: None,
+                        serial: 1,
+                        not_before: NOW - 86_400,
+                        not_after: NOW + 86_400 * 3650,
+                    },
+                )
+                .ok()?;
+                let signer: SignerCert = root
+                    .issue_signer(
+                        &root_key,
+                        &signer_key.public_key_spki(),
+                        &SignerParams {
+                            common_name: "fuzz signer".into(),
+                            authority_name: "fuzz".into(),
+                            authority_uscc: "12100000400010398P".into(),
+                            serial: 2,
+                            not_before: NOW - 86_400,
+                            not_after: NOW + 86_400 * 365,
+                        },
+                    )
+                    .ok()?;
+                let store =
+                    TrustStore::from_signer_certs(&root, std::slice::from_ref(&signer)).ok()?;
+                let verifier = Verifier::new(
+                    TrustStore::from_signer_certs(&root, std::slice::from_ref(&signer)).ok()?,
+                )
+                .with_clock(crate::FixedClock(NOW));
+                Some(Fixture {
+                    root,
+                    root_key,
+                    signer_key,
+                    signer,
+                    verifier,
+                    store,
+                })
+            })
+            .as_ref()
+    }
+
+    fn interop_key() -> Option<RingSigner> {
+        RingSigner::ed25519_from_seed(&[9; 32]).ok()
+    }
+
+    /// Valid inputs for every target, signed with the fixture keys, as `(target, bytes)`:
+    /// the seed corpus (`cargo run --example fuzz-seeds`).
+    pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
+        let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        let Some(f) = fixture() else { return out };
+        let Ok(keys) = crate::issue::Issuer::new(&f.signer_key, &f.signer) else {
+            return out;
+        };
+        const SAMPLES_JSON: &[u8] = include_bytes!("../data/sample-records.json");
+        const SAMPLES_CSV: &[u8] = include_bytes!("../data/sample-records.csv");
+        out.push(("records", SAMPLES_JSON.to_vec()));
+        out.push(("records", SAMPLES_CSV.to_vec()));
+        if let Ok(batch) = crate::model::parse_json(SAMPLES_JSON) {
+            for (i, (_, cert)) in batch.accepted.iter().enumerate() {
+                let Ok(issued) = keys.issue(cert, Some(i as u64), NOW) else {
+                    continue;
+                };
+                let cose = payload::strip_prefix(&issued.qr)
+                    .ok()
+                    .and_then(|b| base45::decode(b).ok())
+                    .unwrap_or_default();
+                if let Ok(msg) = Sign1::parse(&cose, Mode::Strict, &Limits::DEFAULT) {
+                    if let Some(p) = msg.payload {
+                        out.push(("cwt_claims", p.to_vec()));
+                        out.push(("cbor_round_trip", p.to_vec()));
+                    }
+                }
+                out.push(("cose_sign1", cose.clone()));
+                out.push((
+                    "base45_round_trip",
+                    issued.qr.as_bytes()[payload::PREFIX.len()..].to_vec(),
+                ));
+                out.push(("qr_text", issued.qr.into_bytes()));
+                out.push(("document", issued.document));
+                out.push(("identifiers", issued.identifier.into_bytes()));
+                out.push(("identifiers", cert.holder.id_number.clone().into_bytes()));
+            }
+        }
+        out.push(("identifiers", b"12100000400010398P".to_vec()));
+        if let Ok(list) = crate::trust::sign_trust_list(
+            &f.root,
+            &f.root_key,
+            std::slice::from_ref(&f.signer),
+            NOW,
+            NOW + 86_400,
+        ) {
+            out.push(("trust_list", list));
+        }
+        out.push(("trust_list", f.signer.der().to_vec()));
+        if let Some(key) = interop_key() {
+            let mut claims = Writer::new();
+            claims
+                .map(3)
+                .int(1)
+                .text("CN")
+                .int(6)
+                .int(NOW - 60)
+                .int(-260)
+                .map(1)
+                .int(1)
+                .map(1)
+                .text("ver")
+                .text("1.3.0");
+            if let Ok(cose) = Sign1::sign(
+                true,
+                &[1, 2, 3, 4, 5, 6, 7, 8],
+                claims.as_slice(),
+                &[],
+                &key,
+            ) {
+                let z = crate::codec::zlib::deflate(&cose);
+                out.push((
+                    "interop",
+                    format!("HC1:{}", base45::encode(&z)).into_bytes(),
+                ));
+                out.push(("interop", crate::codec::hex::encode(&cose).into_bytes()));
+                out.push(("cose_sign1", cose));
+            }
+        }
+        out
+    }
+
+    fn text(data: &[u8]) -> Option<&str> {
+        std::str::from_utf8(data).ok()
+    }
+
+    /// QR text payload: the whole verification pipeline, then the unsigned decode path.
+    pub fn qr_text(data: &[u8]) {
+        let Some(t) = text(data) else { return };
+        if let Some(f) = fixture() {
+            let _ = f.verifier.verify(t);
+        }
+        if let Ok(body) = payload::strip_prefix(t) {
+            if let Ok(cose) = base45::decode(body) {
+                if let Ok(msg) = Sign1::parse(&cose, Mode::Strict, &Limits::DEFAULT) {
+                    if let Some(p) = msg.payload {
+                        let _ = QrClaims::decode(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// COSE_Sign1, both modes.
+    pub fn cose_sign1(data: &[u8]) {
+        for mode in [Mode::Strict, Mode::Lenient] {
+            if let Ok(msg) = Sign1::parse(data, mode, &Limits::DEFAULT) {
+                let mut out = Vec::new();
+                msg.sig_structure(&[], &mut out);
+            }
+        }
+    }
+
+    /// CWT claims: generic and certseal's own; own claims must round-trip.
+    pub fn cwt_claims(data: &[u8]) {
+        let _ = Claims::parse(data, Mode::Lenient, &Limits::DEFAULT).map(|c| c.to_json());
+        if let Ok(claims) = QrClaims::decode(data) {
+            let mut w = Writer::new();
+            claims.encode(&mut w);
+            let again = QrClaims::decode(w.as_slice());
+            assert_eq!(again.as_ref(), Ok(&claims), "QR claims do not round-trip");
+        }
+    }
+
+    /// Signed electronic certificate document.
+    pub fn document(data: &[u8]) {
+        let _ = crate::document::decode_claims(data, &Limits::DEFAULT);
+        if let Some(f) = fixture() {
+            let _ = crate::document::Document::verify(data, &f.store);
+        }
+    }
+
+    /// Signed trust list.
+    pub fn trust_list(data: &[u8]) {
+        if let Some(f) = fixture() {
+            let _ = crate::trust::TrustList::verify(data, &f.root);
+        }
+        let _ = SignerCert::parse(data);
+        let _ = RootCert::parse(data);
+    }
+
+    /// Record input, JSON and CSV.
+    pub fn records(data: &[u8]) {
+        let _ = crate::model::parse_json(data);
+        let _ = crate::model::parse_csv(data);
+    }
+
+    /// Identifiers, ID numbers and credit codes.
+    pub fn identifiers(data: &[u8]) {
+        if let Some(t) = text(data) {
+            let _ = crate::model::classify(t);
+            if let Ok(id) = crate::model::ElicenceId::parse(t) {
+                let again = crate::model::ElicenceId::parse(&id.to_string());
+                assert_eq!(again.as_ref(), Ok(&id), "identifier does not round-trip");
+            }
+        }
+    }
+
+    /// Interop (generic and DCC) verification of text and hex input.
+    pub fn interop(data: &[u8]) {
+        use crate::interop::{self, Options, Profile, TrustAnchor};
+        let Some(t) = text(data) else { return };
+        static ANCHOR: OnceLock<Option<TrustAnchor>> = OnceLock::new();
+        let anchor = ANCHOR.get_or_init(|| {
+            let key = interop_key()?;
+            crate::crypto::VerifyingKey::from_spki(&key.public_key_spki())
+                .ok()
+                .map(TrustAnchor::from_key)
+        });
+        let Some(anchor) = anchor else { return };
+        for profile in [Profile::Generic, Profile::Dcc] {
+            let mut opts = Options::new(profile, Some(NOW));
+            if profile == Profile::Generic {
+                opts.prefix = Some("HC1:".into());
+            }
+            let _ = interop::verify(t, anchor, &opts);
+            opts.hex = true;
+            let _ = interop::verify(t, anchor, &opts);
+        }
+    }
+
+    /// CBOR: lenient decode → deterministic encode → strict decode gives the same value.
+    pub fn cbor_round_trip(data: &[u8]) {
+        if let Ok(v) = cbor::decode(data, Mode::Lenient, &Limits::DEFAULT) {
+            let mut w = Writer::new();
+            w.value(&v);
+            let again = cbor::decode(w.as_slice(), Mode::Strict, &Limits::DEFAULT);
+            // NaN payloads compare unequal; everything else must survive.
+            if !format!("{v:?}").contains("NaN") {
+                assert_eq!(again.as_ref(), Ok(&v), "CBOR does not round-trip");
+            }
+        }
+    }
+
+    /// Base45: decode → encode gives the text back.
+    pub fn base45_round_trip(data: &[u8]) {
+        if let Some(t) = text(data) {
+            if let Ok(bytes) = base45::decode(t) {
+                assert_eq!(base45::encode(&bytes), t, "base45 does not round-trip");
+            }
+        }
+    }
+}

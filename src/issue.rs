@@ -1,1 +1,178 @@
-//! issue (to come).
+//! The issue pipeline: a validated [`Certificate`] → its e-licence identifier, the signed
+//! electronic certificate document and the signed QR payload string. Single and batch
+//! (parallel, rayon). Two signatures per certificate; everything else is one pass of CBOR
+//! writing and one of base45.
+
+use rayon::prelude::*;
+use std::fmt;
+
+use crate::codec::base45;
+use crate::codec::cbor::Writer;
+use crate::cose::Sign1;
+use crate::crypto::Signer;
+use crate::document;
+use crate::model::{Certificate, Uscc};
+use crate::payload::{QrClaims, Serial, PREFIX};
+use crate::trust::TrustError;
+use crate::trust::{KeyDir, SignerCert};
+
+/// What the issue pipeline makes from one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The national e-licence identifier (GB/T 36904).
+    pub identifier: String,
+    /// The signed electronic certificate document (COSE_Sign1, `.cbor`).
+    pub document: Vec<u8>,
+    /// The QR payload text (`CS1:` + base45).
+    pub qr: String,
+}
+
+/// A document signer ready to issue: the key, its kid and validity window, and the issuing
+/// authority it signs for.
+#[derive(Clone)]
+pub struct Issuer<'k> {
+    signer: &'k dyn Signer,
+    kid: [u8; 8],
+    not_before: i64,
+    not_after: i64,
+    subject: String,
+    authority: Uscc,
+}
+
+impl fmt::Debug for Issuer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("alg", &self.signer.algorithm())
+            .field("kid", &crate::codec::hex::encode(&self.kid))
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("authority", &self.authority)
+            .finish()
+    }
+}
+
+impl<'k> Issuer<'k> {
+    /// An issuer signing with `signer` under certificate `cert`, whose subject names the
+    /// issuing authority's unified social credit code.
+    pub fn new(signer: &'k dyn Signer, cert: &SignerCert) -> Result<Self, crate::Error> {
+        let uscc = cert
+            .authority_uscc()
+            .ok_or_else(|| TrustError::BadParameter {
+                field: "signer certificate",
+                reason: "subject has no organizationIdentifier (unified social credit code)".into(),
+            })?;
+        Ok(Issuer {
+            signer,
+            kid: cert.kid(),
+            not_before: cert.not_before(),
+            not_after: cert.not_after(),
+            subject: cert.subject().to_owned(),
+            authority: Uscc::parse(uscc)?,
+        })
+    }
+
+    /// The issuer of a key directory's signer that is valid at `now`.
+    pub fn from_key_dir(dir: &'k KeyDir, now: i64) -> Result<Self, crate::Error> {
+        let active = dir.active_signer(now)?;
+        Self::new(active.signer_at(now)?, active.cert())
+    }
+
+    /// The kid this issuer signs under.
+    pub fn kid(&self) -> [u8; 8] {
+        self.kid
+    }
+
+    /// The authority this issuer signs for.
+    pub fn authority(&self) -> &Uscc {
+        &self.authority
+    }
+
+    /// The signing algorithm.
+    pub fn algorithm(&self) -> crate::crypto::Algorithm {
+        self.signer.algorithm()
+    }
+
+    /// Issues one certificate at time `now`. A key outside its validity window does not sign.
+    pub fn issue(
+        &self,
+        cert: &Certificate,
+        status_index: Option<u64>,
+        now: i64,
+    ) -> Result<Issued, crate::Error> {
+        if now < self.not_before || now > self.not_after {
+            return Err(TrustError::SignerNotValidNow {
+                subject: self.subject.clone(),
+                not_before: self.not_before,
+                not_after: self.not_after,
+                now,
+            }
+            .into());
+        }
+        let identifier = cert.identifier(&self.authority)?.to_string();
+        let exp = cert
+            .remarks
+            .valid_until
+            .map(|d| d.to_unix_midnight().saturating_add(86_399));
+
+        let doc = document::encode_claims(
+            cert,
+            &identifier,
+            self.authority.as_str(),
+            now,
+            exp,
+            status_index,
+        );
+        let document = Sign1::sign(true, &self.kid, &doc, &[], self.signer)?;
+
+        let id = &cert.holder.id_number;
+        let id_tail = id.get(id.len().saturating_sub(4)..).unwrap_or(id);
+        let claims = QrClaims {
+            iat: now,
+            exp,
+            qualification: cert.qualification.code,
+            level: cert.qualification.level,
+            specialty: cert.qualification.specialty,
+            name: &cert.holder.name,
+            sex: cert.holder.sex.code(),
+            birth_months: cert.holder.birth.months_since_1900(),
+            id_type: cert.holder.id_type.code(),
+            id_tail,
+            management_number: &cert.management.number,
+            approval_days: cert.management.approval_date.days_since_epoch(),
+            serial: Serial::parse(&cert.serial),
+            version: cert.lifecycle.version,
+            kind: cert.lifecycle.kind.code(),
+            status_index,
+        };
+        let mut w = Writer::with_capacity(128);
+        claims.encode(&mut w);
+        let cose = Sign1::sign(false, &self.kid, w.as_slice(), &[], self.signer)?;
+        let mut qr = String::with_capacity(PREFIX.len() + base45::encoded_len(cose.len()));
+        qr.push_str(PREFIX);
+        base45::encode_into(&cose, &mut qr);
+        Ok(Issued {
+            identifier,
+            document,
+            qr,
+        })
+    }
+
+    /// Issues many certificates in parallel on the current rayon pool. Status indices are
+    /// `first_status_index + position` when given. Results come back in input order; a
+    /// failure of one certificate does not stop the others.
+    pub fn issue_batch(
+        &self,
+        certs: &[Certificate],
+        first_status_index: Option<u64>,
+        now: i64,
+    ) -> Vec<Result<Issued, crate::Error>> {
+        certs
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let index = first_status_index.map(|f| f.saturating_add(i as u64));
+                self.issue(c, index, now)
+            })
+            .collect()
+    }
+}

@@ -197,10 +197,15 @@ impl Signer for RingSigner {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.key {
-            RingKey::Es256(k) => k
-                .sign(&self.rng, message)
-                .map(|s| s.as_ref().to_vec())
-                .map_err(|_| CryptoError::SigningFailed),
+            RingKey::Es256(k) => {
+                let mut sig = k
+                    .sign(&self.rng, message)
+                    .map_err(|_| CryptoError::SigningFailed)?
+                    .as_ref()
+                    .to_vec();
+                p256_normalize_s(&mut sig);
+                Ok(sig)
+            }
             RingKey::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
         }
     }
@@ -332,9 +337,21 @@ pub fn to_pem(label: &str, der: &[u8]) -> String {
     pem::encode(&pem::Pem::new(label, der.to_vec()))
 }
 
+/// True when `bytes` hold a PEM block (`-----BEGIN ` after optional leading whitespace). DER
+/// never starts with whitespace or `-`, so the two cannot be confused.
+pub fn looks_like_pem(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    bytes
+        .get(start..)
+        .is_some_and(|rest| rest.starts_with(b"-----BEGIN "))
+}
+
 /// Reads the first PEM block labelled `label`; bytes that are not PEM are taken as DER.
 pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    if !bytes.starts_with(b"-----") && !bytes.iter().take(64).any(|b| *b == b'-') {
+    if !looks_like_pem(bytes) {
         return Ok(bytes.to_vec());
     }
     let blocks = pem::parse_many(bytes).map_err(|e| CryptoError::Pem(e.to_string()))?;
@@ -376,3 +393,39 @@ pub fn read_private_key(path: &Path) -> Result<RingSigner, crate::Error> {
 
 #[cfg(test)]
 mod tests;
+
+/// The order n of the P-256 group, big-endian.
+const P256_N: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+/// ⌊n / 2⌋ for P-256, big-endian.
+const P256_HALF_N: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+];
+
+/// True when a raw r‖s P-256 signature has s ≤ n/2 (the "low-S" form certseal issues, so a
+/// signature has exactly one accepted encoding).
+#[inline]
+pub fn p256_is_low_s(sig: &[u8]) -> bool {
+    match sig.get(32..64) {
+        Some(s) => s <= &P256_HALF_N[..],
+        None => false,
+    }
+}
+
+/// Rewrites a raw r‖s P-256 signature into low-S form (s → n − s when s > n/2). Both forms
+/// verify under ECDSA; certseal emits only the low one.
+pub fn p256_normalize_s(sig: &mut [u8]) {
+    if sig.len() != 64 || p256_is_low_s(sig) {
+        return;
+    }
+    let s = &mut sig[32..64];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let d = i16::from(P256_N[i]) - i16::from(s[i]) - borrow;
+        borrow = i16::from(d < 0);
+        s[i] = d.rem_euclid(256) as u8;
+    }
+}

@@ -44,3 +44,27 @@ fn private_key_file_is_owner_only() {
         Algorithm::Es256
     );
 }
+
+#[test]
+fn es256_signatures_are_issued_low_s() {
+    let (signer, _) = RingSigner::generate(Algorithm::Es256).unwrap();
+    let key = VerifyingKey::from_spki(&signer.public_key_spki()).unwrap();
+    for i in 0..32u8 {
+        let sig = signer.sign(&[i]).unwrap();
+        assert!(p256_is_low_s(&sig));
+        key.verify(&[i], &sig).unwrap();
+        // The high-S twin still verifies under plain ECDSA.
+        let mut high = sig.clone();
+        let s = &mut high[32..64];
+        let mut borrow = 0i16;
+        for j in (0..32).rev() {
+            let d = i16::from(P256_N[j]) - i16::from(s[j]) - borrow;
+            borrow = i16::from(d < 0);
+            s[j] = d.rem_euclid(256) as u8;
+        }
+        assert!(!p256_is_low_s(&high));
+        key.verify(&[i], &high).unwrap();
+        p256_normalize_s(&mut high);
+        assert_eq!(high, sig);
+    }
+}

@@ -1,10 +1,277 @@
-//! Root and document-signer certificates, chain checks and the signed trust list.
+//! The X.509 part of the trust layer: root and document-signer certificates (made with rcgen,
+//! read with x509-parser, signatures checked with `ring`), chain checks, the [`TrustStore`] a
+//! verifier looks keys up in by `kid`, and the [`KeyDir`] that holds an issuer's keys.
+//!
+//! This module owns certificates and key selection. It knows nothing about COSE or CBOR: the
+//! signed trust list file (a COSE_Sign1 by the root over a list of signer certificate DERs) is
+//! built on top of [`TrustStore::from_certs`] and [`RootCert`].
+//!
+//! Rules, in one place:
+//!
+//! - `kid` = first 8 bytes of SHA-256 over the signer certificate DER as received.
+//! - A root is self-signed (signature checked), a CA, with keyCertSign when keyUsage is present.
+//! - A signer is issued by the root (issuer name and signature), not a CA, keyUsage
+//!   digitalSignature, and its window lies inside the root's ([`check_chain`]).
+//! - Signature algorithms: ecdsa-with-SHA256 on P-256 (DER signature in X.509) and Ed25519.
+//! - The issuing authority is the subject's organizationName (O) and its unified social credit
+//!   code the subject's `organizationIdentifier` (2.5.4.97).
 
-/// Errors of the trust layer.
+mod cert;
+mod issue;
+mod keydir;
+mod list;
+mod store;
+mod time;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+pub use self::cert::{check_chain, kid_of, RootCert, SignerCert, MAX_CERT_LEN};
+pub use self::issue::{check_uscc, RootParams, SignerParams};
+pub use self::keydir::{InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS};
+pub use self::list::{sign_trust_list, TrustList, TRUST_LIST_VERSION};
+pub use self::store::{TrustStore, TrustedSigner, MAX_SIGNERS};
+pub use self::time::{asn1_to_unix, format_unix, unix_to_asn1};
+
+use crate::crypto::{Algorithm, CryptoError};
+
+/// Errors of the trust layer. Each names the certificate involved and carries the values.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrustError {
-    /// Placeholder.
-    #[error("trust: {0}")]
-    Invalid(String),
+    /// The bytes are not an X.509 certificate x509-parser accepts.
+    #[error("{what}: malformed: {reason}")]
+    Malformed {
+        /// Which certificate ("root certificate", "signer certificate").
+        what: &'static str,
+        /// What the parser said.
+        reason: String,
+    },
+    /// The certificate is longer than [`MAX_CERT_LEN`].
+    #[error("{what}: {len} bytes, limit {max}")]
+    TooLarge {
+        /// Which certificate.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Bytes follow the certificate.
+    #[error("{what}: {len} trailing bytes after the certificate")]
+    TrailingBytes {
+        /// Which certificate.
+        what: &'static str,
+        /// How many bytes trail.
+        len: usize,
+    },
+    /// The certificate is signed with an algorithm certseal does not accept.
+    #[error(
+        "{what} \"{subject}\": signature algorithm {oid}, expected ecdsa-with-SHA256 or Ed25519"
+    )]
+    UnsupportedSignatureAlgorithm {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+        /// The algorithm OID, dotted.
+        oid: String,
+    },
+    /// The certificate's public key is not P-256 or Ed25519.
+    #[error("{what} \"{subject}\": {source}")]
+    UnsupportedKey {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+        /// Why the key was refused.
+        source: CryptoError,
+    },
+    /// A critical extension certseal does not understand.
+    #[error("{what} \"{subject}\": critical extension {oid} not understood")]
+    UnknownCriticalExtension {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+        /// The extension OID, dotted.
+        oid: String,
+    },
+    /// The validity window ends before it starts.
+    #[error("{what} \"{subject}\": empty validity window: not_before {}, not_after {}",
+        format_unix(*.not_before), format_unix(*.not_after))]
+    EmptyWindow {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+        /// Start (Unix seconds).
+        not_before: i64,
+        /// End (Unix seconds).
+        not_after: i64,
+    },
+    /// A root certificate whose issuer is not its subject.
+    #[error("root \"{subject}\": not self-signed: issuer \"{issuer}\"")]
+    RootNotSelfSigned {
+        /// The root's subject.
+        subject: String,
+        /// Its issuer.
+        issuer: String,
+    },
+    /// A signature did not verify: a root's own, or the root's on a signer certificate.
+    #[error("{what} \"{subject}\": signature does not verify")]
+    BadSignature {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+    },
+    /// A root certificate that is not a CA.
+    #[error("root \"{subject}\": not a CA (basicConstraints cA absent or false)")]
+    RootNotCa {
+        /// The root's subject.
+        subject: String,
+    },
+    /// A certificate whose keyUsage lacks what its role needs.
+    #[error("{what} \"{subject}\": keyUsage lacks {usage}")]
+    MissingKeyUsage {
+        /// Which certificate.
+        what: &'static str,
+        /// Its subject.
+        subject: String,
+        /// The usage required.
+        usage: &'static str,
+    },
+    /// A signer certificate that is a CA.
+    #[error("signer \"{subject}\": is a CA, expected an end-entity certificate")]
+    SignerIsCa {
+        /// The signer's subject.
+        subject: String,
+    },
+    /// The signer's issuer is not the root.
+    #[error("signer \"{subject}\": issuer \"{issuer}\", expected root \"{root}\"")]
+    IssuerMismatch {
+        /// The signer's subject.
+        subject: String,
+        /// The signer's issuer.
+        issuer: String,
+        /// The root's subject.
+        root: String,
+    },
+    /// The signer's signature algorithm does not fit the root key.
+    #[error("signer \"{subject}\": signed with {got}, root key is {expected}")]
+    SignatureAlgorithmMismatch {
+        /// The signer's subject.
+        subject: String,
+        /// The algorithm of the signer certificate's signature.
+        got: Algorithm,
+        /// The root key's algorithm.
+        expected: Algorithm,
+    },
+    /// The signer's window reaches outside the root's.
+    #[error("signer \"{subject}\": window {} .. {} outside root window {} .. {}",
+        format_unix(*.not_before), format_unix(*.not_after),
+        format_unix(*.root_not_before), format_unix(*.root_not_after))]
+    WindowOutsideRoot {
+        /// The signer's subject.
+        subject: String,
+        /// Signer start.
+        not_before: i64,
+        /// Signer end.
+        not_after: i64,
+        /// Root start.
+        root_not_before: i64,
+        /// Root end.
+        root_not_after: i64,
+    },
+    /// A signer key used outside its certificate's window.
+    #[error("signer \"{subject}\" not valid at {}: not_before {}, not_after {}",
+        format_unix(*.now), format_unix(*.not_before), format_unix(*.not_after))]
+    SignerNotValidNow {
+        /// The signer's subject.
+        subject: String,
+        /// Start of the window.
+        not_before: i64,
+        /// End of the window.
+        not_after: i64,
+        /// The time asked about.
+        now: i64,
+    },
+    /// No signer of a key directory is valid at `now`.
+    #[error("no signer key valid at {} ({count} signers)", format_unix(*.now))]
+    NoSignerValidNow {
+        /// The time asked about.
+        now: i64,
+        /// How many signers there are.
+        count: usize,
+    },
+    /// A certificate of a list failed; `index` counts from 0.
+    #[error("signer certificate #{index}: {source}")]
+    InList {
+        /// Position in the list.
+        index: usize,
+        /// What was wrong with it.
+        source: Box<TrustError>,
+    },
+    /// The same certificate appears twice in a list.
+    #[error("signer certificate #{index} repeats #{first}")]
+    DuplicateSigner {
+        /// The later position.
+        index: usize,
+        /// The earlier position.
+        first: usize,
+    },
+    /// A list holds more than [`MAX_SIGNERS`] certificates.
+    #[error("{count} signer certificates, limit {max}")]
+    TooManySigners {
+        /// How many were given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A private key does not belong to the certificate it is paired with.
+    #[error("{what}: private key does not match the certificate's public key")]
+    KeyMismatch {
+        /// The key or certificate involved.
+        what: String,
+    },
+    /// `KeyDir::init` would overwrite a file.
+    #[error("{}: already exists; refusing to overwrite keys without force", .path.display())]
+    KeyExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// A signer's key or certificate file is missing while the other exists.
+    #[error("{}: missing (the signer's other file exists)", .missing.display())]
+    IncompleteSigner {
+        /// The missing file.
+        missing: PathBuf,
+    },
+    /// An issuance parameter was refused.
+    #[error("{field}: {reason}")]
+    BadParameter {
+        /// The parameter.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A unified social credit code (GB 32100) is malformed.
+    #[error("unified social credit code {uscc:?}: {reason}")]
+    BadUscc {
+        /// The code as given.
+        uscc: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Making a certificate failed.
+    #[error("certificate generation failed: {0}")]
+    Generate(String),
+    /// A Unix time outside what X.509 can encode.
+    #[error("time {secs} out of range")]
+    TimeOutOfRange {
+        /// The time (Unix seconds).
+        secs: i64,
+    },
 }

@@ -1,0 +1,337 @@
+//! National e-licence identifiers (电子证照标识, GB/T 36904):
+//! `1.2.156.3005.2.<type:21>.<issuer:18>.<serial>.<version:3>.<check>`, the check character
+//! ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version. Also [`classify`], which tells an
+//! identifier, a resident ID number and a unified social credit code apart.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::date::serde_as_string;
+use super::{ModelError, ResidentId, Uscc};
+
+/// The fixed object-identifier arc every e-licence identifier starts with.
+const PREFIX: &str = "1.2.156.3005.2.";
+/// Longest serial an issuer may use.
+const MAX_SERIAL: usize = 32;
+/// Longest input looked at; a well-formed identifier has at most 94 bytes (prefix, 21 + 18 +
+/// 32 + 3 + 1 characters and 4 dots), the slack lets a too-long part be named.
+const MAX_LEN: usize = 128;
+
+/// A national e-licence identifier whose parts and check character have been verified.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ElicenceId {
+    type_code: String,
+    issuer: Uscc,
+    serial: String,
+    version: u16,
+}
+
+#[cold]
+fn err(part: &'static str, rule: impl Into<String>) -> ModelError {
+    ModelError::Identifier {
+        part,
+        rule: rule.into(),
+    }
+}
+
+/// Checks a licence-type code: the defining ministry's USCC (18) followed by 3 digits.
+pub(crate) fn check_type_code(code: &str) -> Result<(), ModelError> {
+    let count = code.chars().count();
+    if count != 21 {
+        return Err(err(
+            "type",
+            format!("length is {count} characters, expected 21"),
+        ));
+    }
+    let (ministry, number) = code
+        .split_at_checked(18)
+        .ok_or_else(|| err("type", format!("{code:?} is not ASCII")))?;
+    Uscc::parse(ministry)
+        .map_err(|e| err("type", format!("ministry code {ministry}: {}", e.rule())))?;
+    if ministry.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Err(err(
+            "type",
+            format!("ministry code {ministry} is not upper case"),
+        ));
+    }
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err(
+            "type",
+            format!("type number {number:?} is not 3 digits"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_serial(serial: &str) -> Result<(), ModelError> {
+    if serial.is_empty() || serial.len() > MAX_SERIAL {
+        return Err(err(
+            "serial",
+            format!(
+                "length is {} characters, expected 1..={MAX_SERIAL}",
+                serial.chars().count()
+            ),
+        ));
+    }
+    if let Some(c) = serial
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || c.is_ascii_uppercase()))
+    {
+        return Err(err(
+            "serial",
+            format!("character {c:?} is not a digit or an upper-case letter"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_version(version: u16) -> Result<(), ModelError> {
+    if (1..=999).contains(&version) {
+        Ok(())
+    } else {
+        Err(err("version", format!("{version} is outside 1..=999")))
+    }
+}
+
+/// The ISO/IEC 7064 MOD 37,36 check character over the characters of `parts` (each 0-9 or
+/// A-Z; anything else counts as 0).
+fn mod37_36<'a>(parts: impl IntoIterator<Item = &'a str>) -> char {
+    const M: u32 = 36;
+    let mut p = M;
+    for c in parts.into_iter().flat_map(str::chars) {
+        let a = c.to_digit(36).unwrap_or(0);
+        let s = match (p + a) % M {
+            0 => M,
+            s => s,
+        };
+        p = (s * 2) % (M + 1);
+    }
+    let check = (M + 1 - p) % M;
+    char::from_digit(check, 36).map_or('0', |c| c.to_ascii_uppercase())
+}
+
+impl ElicenceId {
+    /// Mints the identifier for licence type `type_code` (21 characters: ministry USCC and 3
+    /// digits), issuer `issuer`, the issuer's `serial` (1..=32 of 0-9 A-Z) and `version`
+    /// (1..=999).
+    pub fn mint(
+        type_code: &str,
+        issuer: &Uscc,
+        serial: &str,
+        version: u16,
+    ) -> Result<Self, ModelError> {
+        check_type_code(type_code)?;
+        check_serial(serial)?;
+        check_version(version)?;
+        Ok(ElicenceId {
+            type_code: type_code.to_owned(),
+            issuer: issuer.clone(),
+            serial: serial.to_owned(),
+            version,
+        })
+    }
+
+    /// Parses the dotted form, checking every part and the check character.
+    pub fn parse(s: &str) -> Result<Self, ModelError> {
+        if s.len() > MAX_LEN {
+            return Err(err(
+                "structure",
+                format!("length is {} bytes, at most {MAX_LEN}", s.len()),
+            ));
+        }
+        let rest = s
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| err("prefix", format!("does not start with {PREFIX:?}")))?;
+        let parts: Vec<&str> = rest.split('.').collect();
+        let [type_code, issuer, serial, version, check] = parts[..] else {
+            return Err(err(
+                "structure",
+                format!(
+                    "{} parts after the prefix, expected 5 (type.issuer.serial.version.check)",
+                    parts.len()
+                ),
+            ));
+        };
+        check_type_code(type_code)?;
+        if issuer.bytes().any(|b| b.is_ascii_lowercase()) {
+            return Err(err("issuer", format!("{issuer} is not upper case")));
+        }
+        let issuer = Uscc::parse(issuer).map_err(|e| err("issuer", e.rule()))?;
+        check_serial(serial)?;
+        if version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err("version", format!("{version:?} is not 3 digits")));
+        }
+        let version = version
+            .parse::<u16>()
+            .map_err(|_| err("version", format!("{version:?} is not 3 digits")))?;
+        check_version(version)?;
+        let id = ElicenceId {
+            type_code: type_code.to_owned(),
+            issuer,
+            serial: serial.to_owned(),
+            version,
+        };
+        let expected = id.check_char();
+        let mut got = check.chars();
+        match (got.next(), got.next()) {
+            (Some(c), None) if c == expected => Ok(id),
+            (Some(c), None) => Err(err(
+                "check",
+                format!("check character is {c}, expected {expected}"),
+            )),
+            _ => Err(err(
+                "check",
+                format!("{check:?} is not one character, expected {expected}"),
+            )),
+        }
+    }
+
+    /// The check character (ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version).
+    pub fn check_char(&self) -> char {
+        let version = format!("{:03}", self.version);
+        mod37_36([
+            self.type_code.as_str(),
+            self.issuer.as_str(),
+            self.serial.as_str(),
+            version.as_str(),
+        ])
+    }
+
+    /// The licence-type code (21 characters).
+    pub fn type_code(&self) -> &str {
+        &self.type_code
+    }
+
+    /// The issuer's unified social credit code.
+    pub fn issuer(&self) -> &Uscc {
+        &self.issuer
+    }
+
+    /// The issuer's serial.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The version, 1 for the first issue and +1 per re-issue.
+    pub fn version(&self) -> u16 {
+        self.version
+    }
+
+    /// The identifier of the next re-issue (version + 1).
+    pub fn successor(&self) -> Result<Self, ModelError> {
+        let version = self.version.saturating_add(1);
+        check_version(version)?;
+        Ok(ElicenceId {
+            version,
+            ..self.clone()
+        })
+    }
+}
+
+impl fmt::Display for ElicenceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{PREFIX}{}.{}.{}.{:03}.{}",
+            self.type_code,
+            self.issuer,
+            self.serial,
+            self.version,
+            self.check_char()
+        )
+    }
+}
+
+impl FromStr for ElicenceId {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ElicenceId::parse(s)
+    }
+}
+
+serde_as_string!(ElicenceId, "an e-licence identifier");
+
+/// What kind of code [`classify`] took a string for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentifierKind {
+    /// A national e-licence identifier (GB/T 36904).
+    Elicence,
+    /// A resident ID number (GB 11643).
+    ResidentId,
+    /// A unified social credit code (GB 32100).
+    Uscc,
+    /// None of the above.
+    Unknown,
+}
+
+impl IdentifierKind {
+    /// A short English name for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentifierKind::Elicence => "e-licence identifier",
+            IdentifierKind::ResidentId => "resident id number",
+            IdentifierKind::Uscc => "unified social credit code",
+            IdentifierKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// The outcome of [`classify`]: the kind of code recognised and whether it is well-formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classification {
+    /// The kind the string was taken for.
+    pub kind: IdentifierKind,
+    /// `Ok` if the string is a well-formed code of that kind, else the broken rule.
+    pub result: Result<(), ModelError>,
+}
+
+/// Recognises `s` as an e-licence identifier, a resident ID number or a unified social credit
+/// code and checks it. Something dotted is taken for an e-licence identifier; an 18-character
+/// string for whichever of the other two it passes (a resident ID number if both), and if it
+/// passes neither, for a resident ID number when it is all digits (but a final X), else for a
+/// unified social credit code.
+pub fn classify(s: &str) -> Classification {
+    let s = s.trim();
+    if s.contains('.') {
+        return Classification {
+            kind: IdentifierKind::Elicence,
+            result: ElicenceId::parse(s).map(drop),
+        };
+    }
+    if s.chars().count() != 18 {
+        return Classification {
+            kind: IdentifierKind::Unknown,
+            result: Err(ModelError::field(
+                "identifier",
+                format!(
+                    "{} characters and no dots: not an e-licence identifier (dotted), \
+                     resident id number or unified social credit code (18 characters)",
+                    s.chars().count()
+                ),
+            )),
+        };
+    }
+    let id = ResidentId::parse(s).map(drop);
+    if id.is_ok() {
+        return Classification {
+            kind: IdentifierKind::ResidentId,
+            result: id,
+        };
+    }
+    let uscc = Uscc::parse(s).map(drop);
+    let id_like = s
+        .char_indices()
+        .all(|(i, c)| c.is_ascii_digit() || (i == 17 && matches!(c, 'X' | 'x')));
+    if uscc.is_ok() || !id_like {
+        Classification {
+            kind: IdentifierKind::Uscc,
+            result: uscc,
+        }
+    } else {
+        Classification {
+            kind: IdentifierKind::ResidentId,
+            result: id,
+        }
+    }
+}
