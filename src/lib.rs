@@ -12,9 +12,9 @@ pub mod interop;
 pub mod issue;
 pub mod model;
 pub mod payload;
-pub mod time;
 #[cfg(feature = "qr")]
 pub mod qr;
+pub mod time;
 pub mod trust;
 pub mod verify;
 
