@@ -157,8 +157,11 @@ struct QrPlacement {
     y: i32,
 }
 
-fn qr_placement(data: &FaceData) -> Result<QrPlacement, QrError> {
-    let matrix = encode_matrix(&data.qr_text, data.qr_level)?;
+fn qr_placement(data: &FaceData, matrix: Option<&QrMatrix>) -> Result<QrPlacement, QrError> {
+    let matrix = match matrix {
+        Some(m) => m.clone(),
+        None => encode_matrix(&data.qr_text, data.qr_level)?,
+    };
     let modules = u32::try_from(matrix.size())
         .unwrap_or(u32::MAX)
         .saturating_add(8);
@@ -300,7 +303,17 @@ fn wrap(
 /// Renders the face as a standalone SVG (1000×720 user units). Text uses the viewer's CJK
 /// fonts (`Noto Sans CJK SC`, `WenQuanYi Micro Hei`, then any sans-serif).
 pub fn face_svg(data: &FaceData) -> Result<String, QrError> {
-    let qr = qr_placement(data)?;
+    face_svg_inner(data, None)
+}
+
+/// [`face_svg`] drawing an already built `matrix` (for the caller that also prints the QR
+/// code alone); `data.qr_text` and `data.qr_level` are then not used.
+pub fn face_svg_with_qr(data: &FaceData, matrix: &QrMatrix) -> Result<String, QrError> {
+    face_svg_inner(data, Some(matrix))
+}
+
+fn face_svg_inner(data: &FaceData, matrix: Option<&QrMatrix>) -> Result<String, QrError> {
+    let qr = qr_placement(data, matrix)?;
     // Without font metrics here, estimate: CJK and full-width characters one em, others 0.55 em.
     let measure = |s: &str, size: f32| -> f32 {
         s.chars()
@@ -522,7 +535,26 @@ impl FaceRenderer {
 
     /// Renders the face as an 8-bit grey picture `(width, height, pixels)`.
     pub fn render_luma(&self, data: &FaceData) -> Result<(u32, u32, Vec<u8>), QrError> {
-        let qr = qr_placement(data)?;
+        self.render_luma_inner(data, None)
+    }
+
+    /// [`FaceRenderer::render_png`] drawing an already built `matrix`; `data.qr_text` and
+    /// `data.qr_level` are then not used.
+    pub fn render_png_with_qr(
+        &self,
+        data: &FaceData,
+        matrix: &QrMatrix,
+    ) -> Result<Vec<u8>, QrError> {
+        let (w, h, px) = self.render_luma_inner(data, Some(matrix))?;
+        crate::qr::render::encode_png_luma(w, h, &px)
+    }
+
+    fn render_luma_inner(
+        &self,
+        data: &FaceData,
+        matrix: Option<&QrMatrix>,
+    ) -> Result<(u32, u32, Vec<u8>), QrError> {
+        let qr = qr_placement(data, matrix)?;
         let measure = |s: &str, size: f32| self.measure(s, size);
         let lines = layout(data, &measure);
         let (w, h) = (W as usize, H as usize);
