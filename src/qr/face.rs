@@ -273,6 +273,9 @@ fn wrap(
     max_lines: usize,
     measure: &dyn Fn(&str, f32) -> f32,
 ) -> Vec<String> {
+    if measure(text, size) <= width {
+        return vec![text.to_owned()];
+    }
     let mut out = Vec::new();
     let mut current = String::new();
     let mut chars = text.chars().peekable();
