@@ -118,16 +118,21 @@ pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8
             )),
         }
     };
-    let (w, h) = guarded("image", || reader()?.into_dimensions().map_err(image_err))??;
-    limits.check_dimensions(w, h)?;
-    let mut r = reader()?;
     let mut il = image::Limits::default();
     il.max_image_width = Some(limits.max_side);
     il.max_image_height = Some(limits.max_side);
     // Decoded RGBA at 16 bits per channel is the worst case the decoder may allocate.
     il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 20));
-    r.limits(il);
-    let img = guarded("image", || r.decode().map_err(image_err))??;
+    let mut r = reader()?;
+    r.limits(il.clone());
+    // One header parse: dimensions are checked before any pixel buffer is allocated.
+    let mut decoder = guarded("image", || r.into_decoder().map_err(image_err))??;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    limits.check_dimensions(w, h)?;
+    image::ImageDecoder::set_limits(&mut decoder, il).map_err(image_err)?;
+    let img = guarded("image", || {
+        image::DynamicImage::from_decoder(decoder).map_err(image_err)
+    })??;
     let grey = img.into_luma8();
     let (gw, gh) = grey.dimensions();
     Ok((gw, gh, grey.into_raw()))
