@@ -12,6 +12,8 @@ pub mod interop;
 pub mod issue;
 pub mod model;
 pub mod payload;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod speed;
 pub mod time;
 pub mod trust;
