@@ -14,6 +14,8 @@ pub mod model;
 pub mod payload;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "qr")]
+pub mod scan;
 pub mod speed;
 pub mod time;
 pub mod trust;
