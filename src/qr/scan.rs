@@ -613,6 +613,38 @@ mod tests {
     }
 
     #[test]
+    fn rejects_oversized_dimensions_before_decoding_pixels() {
+        let png = crate::qr::render::encode_png_luma(40, 30, &[255u8; 1200]).unwrap();
+        let narrow = ScanLimits {
+            max_side: 39,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &narrow),
+            Err(QrError::ImageTooWide {
+                width: 40,
+                height: 30,
+                max_side: 39
+            })
+        ));
+        let few = ScanLimits {
+            max_pixels: 1199,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &few),
+            Err(QrError::ImageTooManyPixels {
+                pixels: 1200,
+                max_pixels: 1199
+            })
+        ));
+        assert_eq!(
+            scan_image_bytes(&png, &ScanLimits::default()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn rejects_garbage_as_unreadable_image() {
         assert!(matches!(
             scan_image_bytes(b"not an image at all", &ScanLimits::default()),
