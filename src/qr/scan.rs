@@ -124,7 +124,10 @@ pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8
     // Decoded RGBA at 16 bits per channel is the worst case the decoder may allocate.
     il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 20));
     let mut r = reader()?;
-    r.limits(il.clone());
+    // Only the allocation bound here, so oversized dimensions get our typed errors below.
+    let mut alloc_only = image::Limits::default();
+    alloc_only.max_alloc = il.max_alloc;
+    r.limits(alloc_only);
     // One header parse: dimensions are checked before any pixel buffer is allocated.
     let mut decoder = guarded("image", || r.into_decoder().map_err(image_err))??;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
