@@ -124,7 +124,10 @@ pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8
     // Decoded RGBA at 16 bits per channel is the worst case the decoder may allocate.
     il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 20));
     let mut r = reader()?;
-    r.limits(il.clone());
+    // Only the allocation bound here, so oversized dimensions get our typed errors below.
+    let mut alloc_only = image::Limits::default();
+    alloc_only.max_alloc = il.max_alloc;
+    r.limits(alloc_only);
     // One header parse: dimensions are checked before any pixel buffer is allocated.
     let mut decoder = guarded("image", || r.into_decoder().map_err(image_err))??;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
@@ -610,6 +613,38 @@ mod tests {
             scan_image_bytes(b"\x89PNG\r\n", &limits),
             Err(QrError::ImageTooManyBytes { len: 6, max: 4 })
         ));
+    }
+
+    #[test]
+    fn rejects_oversized_dimensions_before_decoding_pixels() {
+        let png = crate::qr::render::encode_png_luma(40, 30, &[255u8; 1200]).unwrap();
+        let narrow = ScanLimits {
+            max_side: 39,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &narrow),
+            Err(QrError::ImageTooWide {
+                width: 40,
+                height: 30,
+                max_side: 39
+            })
+        ));
+        let few = ScanLimits {
+            max_pixels: 1199,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &few),
+            Err(QrError::ImageTooManyPixels {
+                pixels: 1200,
+                max_pixels: 1199
+            })
+        ));
+        assert_eq!(
+            scan_image_bytes(&png, &ScanLimits::default()).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
