@@ -181,6 +181,35 @@ fn face_of_an_invalid_payload_is_not_drawn() {
     );
     assert_eq!(code(&o), 1, "{o:?}");
     assert!(!dir.join("f.svg").exists());
+
+    // With the signed document: drawn when it is the same certificate, refused otherwise.
+    let (id0, qr0) = &issued[0];
+    let doc0 = format!("issued/{id0}.cbor");
+    let doc1 = format!("issued/{}.cbor", issued[1].0);
+    let args = |doc: &str, out: &'static str| {
+        let o = certseal(
+            dir,
+            &[
+                "render",
+                "face",
+                "--keys",
+                "keys",
+                "--document",
+                doc,
+                "--out",
+                out,
+                qr0,
+            ],
+        );
+        code(&o)
+    };
+    assert_eq!(args(&doc0, "same.svg"), 0);
+    // (the SVG may wrap the identifier's line)
+    assert!(std::fs::read_to_string(dir.join("same.svg"))
+        .unwrap()
+        .contains(&id0[..40]));
+    assert_eq!(args(&doc1, "other.svg"), 1);
+    assert!(!dir.join("other.svg").exists());
 }
 
 #[test]

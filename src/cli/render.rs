@@ -4,11 +4,14 @@
 //! - `render qr TEXT`: any QR alphanumeric text as a QR code (`certseal::qr::render`).
 //! - `render face QR_TEXT`: verifies the payload first (`Verifier::verify`), then draws the
 //!   face of what it carries (`FaceData::from_view`), so a face only ever shows verified data.
-//!   An invalid payload draws nothing and exits 1.
+//!   An invalid payload draws nothing and exits 1. With `--document FILE.cbor` the signed
+//!   document of the same certificate is verified as well and the face drawn from it
+//!   (`FaceData::from_certificate`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use certseal::document::Document;
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
 use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
 use certseal::verify::Verifier;
@@ -87,9 +90,16 @@ struct FaceArgs {
     /// Verify as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
+    /// Draw from this signed document (.cbor) of the same certificate, verified too: the face
+    /// then also shows the remarks the QR payload does not carry (scope, changes).
+    #[arg(long, value_name = "FILE.cbor")]
+    document: Option<PathBuf>,
     /// The QR payload (`CS1:…`).
     qr_text: String,
 }
+
+/// Largest document file read.
+const MAX_DOCUMENT: usize = 1 << 20;
 
 /// Picture formats, from the output file's extension.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -178,7 +188,36 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
             ))
         }
     };
-    let face = FaceData::from_view(view, a.qr_text.trim());
+    let face = match &a.document {
+        None => FaceData::from_view(view, a.qr_text.trim()),
+        Some(path) => {
+            let bytes = super::read_file_capped(path, MAX_DOCUMENT)?;
+            let doc = match Document::verify(&bytes, verifier.trust()) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    writeln!(out, "not drawn: {}: not valid: {e}", path.display())?;
+                    return Ok(Outcome::NotValid);
+                }
+            };
+            let qr_id = view.identifier().map(|i| i.to_string());
+            if qr_id.as_deref() != Some(doc.identifier.as_str()) {
+                writeln!(
+                    out,
+                    "not drawn: {} is certificate {}, the QR payload is {}",
+                    path.display(),
+                    doc.identifier,
+                    qr_id.as_deref().unwrap_or("-")
+                )?;
+                return Ok(Outcome::NotValid);
+            }
+            FaceData::from_certificate(
+                &doc.certificate,
+                &doc.identifier,
+                view.authority_name.as_deref().unwrap_or_default(),
+                a.qr_text.trim(),
+            )
+        }
+    };
     let bytes = match format {
         Format::Svg => face_svg(&face).map(String::into_bytes).map_err(qr_failed)?,
         Format::Png => {
