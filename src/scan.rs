@@ -166,8 +166,8 @@ pub fn scan_and_verify_file(path: &Path, limits: &ScanLimits, verifier: &Verifie
     }
     if bytes.len() > limits.max_bytes {
         return ScanRecord::failed(format!(
-            "image too large: more than {} bytes, limit {} bytes",
-            limits.max_bytes, limits.max_bytes
+            "image too large: more than the limit of {} bytes",
+            limits.max_bytes
         ));
     }
     scan_and_verify(&bytes, limits, verifier)
