@@ -14,6 +14,10 @@ pub mod interop;
 pub mod issue;
 pub mod model;
 pub mod payload;
+#[cfg(feature = "qr")]
+pub mod qr;
+#[cfg(feature = "qr")]
+pub mod scan;
 pub mod speed;
 pub mod time;
 pub mod trust;

@@ -151,6 +151,17 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         }
     }
 
+    #[cfg(feature = "qr")]
+    {
+        writeln!(
+            out,
+            "\n== 8. certificate faces (SVG, PNG), and one face PNG scanned back"
+        )?;
+        if !faces(&args.dir.join("faces"), &run, &verifier, out)? {
+            ok = false;
+        }
+    }
+
     writeln!(out, "\n== files")?;
     writeln!(out, "keys:        {}", keys_dir.display())?;
     writeln!(out, "trust list:  {}", list_path.display())?;
@@ -158,6 +169,14 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         out,
         "documents:   {}/<identifier>.cbor and .json",
         issued_dir.display()
+    )?;
+    #[cfg(feature = "qr")]
+    writeln!(
+        out,
+        "faces:       {}/<identifier>.svg and .png (scan them: certseal scan --keys {} {})",
+        args.dir.join("faces").display(),
+        keys_dir.display(),
+        args.dir.join("faces").display()
     )?;
     writeln!(
         out,
@@ -167,6 +186,88 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         issued_dir.join("qr.txt").display()
     )?;
     Ok(if ok { Outcome::Ok } else { Outcome::NotValid })
+}
+
+/// Writes the face of every issued certificate as SVG and, when a CJK font is installed, as
+/// PNG; scans the first PNG back and verifies what it reads. False when the round trip fails.
+#[cfg(feature = "qr")]
+fn faces(
+    dir: &std::path::Path,
+    run: &issue::IssueRun,
+    verifier: &Verifier,
+    out: &mut dyn Write,
+) -> Result<bool, super::CliError> {
+    use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
+    use certseal::qr::scan::ScanLimits;
+    use certseal::scan::scan_and_verify;
+
+    let fail = |e: certseal::qr::QrError| super::CliError::Failed(e.to_string());
+    super::make_dir(dir)?;
+    let renderer = match FaceRenderer::new(&FontSource::Default) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            writeln!(
+                out,
+                "no CJK font installed ({e}): PNG faces skipped, SVG faces still written; \
+                 install one with: apt-get install fonts-wqy-microhei"
+            )?;
+            None
+        }
+    };
+    let (mut svgs, mut pngs) = (0usize, 0usize);
+    let mut first_png = None;
+    for (_, cert, issued) in &run.issued {
+        let face =
+            FaceData::from_certificate(cert, &issued.identifier, super::AUTHORITY_NAME, &issued.qr);
+        let svg = face_svg(&face).map_err(fail)?;
+        super::write(
+            &dir.join(format!("{}.svg", issued.identifier)),
+            svg.as_bytes(),
+        )?;
+        svgs = svgs.saturating_add(1);
+        if let Some(r) = &renderer {
+            let png = r.render_png(&face).map_err(fail)?;
+            let path = dir.join(format!("{}.png", issued.identifier));
+            super::write(&path, &png)?;
+            pngs = pngs.saturating_add(1);
+            if first_png.is_none() {
+                first_png = Some((path, png));
+            }
+        }
+    }
+    writeln!(
+        out,
+        "wrote {svgs} SVG and {pngs} PNG faces to {}{}",
+        dir.display(),
+        renderer
+            .as_ref()
+            .map(|r| format!(" (font {})", r.font_path().display()))
+            .unwrap_or_default()
+    )?;
+    let Some((path, png)) = first_png else {
+        return Ok(true);
+    };
+    let record = scan_and_verify(&png, &ScanLimits::default(), verifier);
+    if let Some(e) = &record.error {
+        writeln!(out, "scan {}: {e}", path.display())?;
+    }
+    for code in &record.codes {
+        let holder = code
+            .verdict
+            .verdict()
+            .and_then(|v| v.certificate.as_ref())
+            .map(|c| c.holder_name.clone())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "scan {}: {} characters read, {} {}",
+            path.display(),
+            code.text.len(),
+            code.verdict.status(),
+            holder
+        )?;
+    }
+    Ok(record.all_valid())
 }
 
 /// Changes the least significant character of the 16th base45 group after the prefix by one:

@@ -19,6 +19,10 @@ mod demo;
 mod identifier;
 mod issue;
 mod keys;
+#[cfg(feature = "qr")]
+mod render;
+#[cfg(feature = "qr")]
+mod scan;
 mod speed;
 mod trust;
 mod verify;
@@ -49,6 +53,12 @@ enum Command {
     Issue(issue::Args),
     /// Verify QR payloads (certseal's format, or any CWT with --profile) or a document.
     Verify(verify::Args),
+    /// Scan QR codes from photos and scans (PNG, JPEG, folders) and verify them.
+    #[cfg(feature = "qr")]
+    Scan(scan::Args),
+    /// Render a QR code or a verified certificate's face as SVG or PNG.
+    #[cfg(feature = "qr")]
+    Render(render::Args),
     /// Check or mint e-licence identifiers, resident ID numbers, credit codes.
     Identifier(identifier::Args),
     /// Measure bare signatures beside the issue and verify pipelines.
@@ -165,6 +175,10 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Trust(a) => trust::exec(a, out),
         Command::Issue(a) => issue::exec(a, out),
         Command::Verify(a) => verify::exec(a, out),
+        #[cfg(feature = "qr")]
+        Command::Scan(a) => scan::exec(a, out),
+        #[cfg(feature = "qr")]
+        Command::Render(a) => render::exec(a, out),
         Command::Identifier(a) => identifier::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),

@@ -108,7 +108,7 @@ pub(crate) struct Args {
 }
 
 /// Where the trust comes from.
-enum TrustSource {
+pub(crate) enum TrustSource {
     Keys(PathBuf),
     List { list: PathBuf, root: PathBuf },
 }
@@ -170,11 +170,7 @@ impl Args {
                     "{flag} belongs to interop mode and needs --profile generic|dcc"
                 )));
             }
-            let trust = match (self.trust_list, self.root, self.keys) {
-                (Some(list), Some(root), _) => TrustSource::List { list, root },
-                (_, _, Some(keys)) => TrustSource::Keys(keys),
-                _ => TrustSource::Keys(PathBuf::from(super::DEFAULT_KEYS)),
-            };
+            let trust = TrustSource::from_flags(self.keys, self.trust_list, self.root);
             let policy = if self.alg_policy.is_empty() {
                 Algorithm::ALL.to_vec()
             } else {
@@ -303,8 +299,23 @@ fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
     Ok(out)
 }
 
+impl TrustSource {
+    /// `--keys DIR`, or `--trust-list F --root F`, or the default key directory.
+    pub(crate) fn from_flags(
+        keys: Option<PathBuf>,
+        trust_list: Option<PathBuf>,
+        root: Option<PathBuf>,
+    ) -> Self {
+        match (trust_list, root, keys) {
+            (Some(list), Some(root), _) => TrustSource::List { list, root },
+            (_, _, Some(keys)) => TrustSource::Keys(keys),
+            _ => TrustSource::Keys(PathBuf::from(super::DEFAULT_KEYS)),
+        }
+    }
+}
+
 /// Loads the trust store from a key directory or a signed trust list.
-fn load_trust(source: &TrustSource, now: i64) -> Result<TrustStore, CliError> {
+pub(crate) fn load_trust(source: &TrustSource, now: i64) -> Result<TrustStore, CliError> {
     match source {
         TrustSource::Keys(dir) => Ok(KeyDir::open(dir)?.trust_store()?),
         TrustSource::List { list, root } => {

@@ -1,0 +1,242 @@
+//! `certseal render qr|face`: pictures to files, the format from the extension (`.svg` or
+//! `.png`).
+//!
+//! - `render qr TEXT`: any QR alphanumeric text as a QR code (`certseal::qr::render`).
+//! - `render face QR_TEXT`: verifies the payload first (`Verifier::verify`), then draws the
+//!   face of what it carries (`FaceData::from_view`), so a face only ever shows verified data.
+//!   An invalid payload draws nothing and exits 1. With `--document FILE.cbor` the signed
+//!   document of the same certificate is verified as well and the face drawn from it
+//!   (`FaceData::from_certificate`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use certseal::document::Document;
+use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
+use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
+use certseal::verify::Verifier;
+use certseal::FixedClock;
+
+use super::verify::{load_trust, TrustSource};
+use super::{usage, CliError, CliResult, Outcome};
+
+/// `certseal render …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// A QR code of TEXT (QR alphanumeric characters: 0-9 A-Z space $ % * + - . / :).
+    Qr(QrArgs),
+    /// The certificate face of a verified QR payload.
+    Face(FaceArgs),
+}
+
+/// Error-correction levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Level {
+    /// About 7 % recoverable.
+    L,
+    /// About 15 %.
+    M,
+    /// About 25 % (certseal's default).
+    Q,
+    /// About 30 %.
+    H,
+}
+
+#[derive(Debug, clap::Args)]
+struct QrArgs {
+    /// Output file, .svg or .png.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Pixels (PNG) or user units (SVG) per module, 1-100.
+    #[arg(long = "module", value_name = "PX", default_value_t = 8)]
+    module_px: u32,
+    /// Quiet zone in modules, 0-40.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    quiet_zone: u32,
+    /// Error-correction level.
+    #[arg(long, value_enum, ignore_case = true, default_value = "q")]
+    level: Level,
+    /// The text to encode.
+    text: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct FaceArgs {
+    /// Output file, .svg or .png.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// CJK font file (.ttf, .otf, .ttc) for PNG [default: the first installed of
+    /// WenQuanYi Micro Hei, Noto Sans CJK, WenQuanYi Zen Hei, Noto Serif CJK, AR PL UMing].
+    #[arg(long, value_name = "PATH")]
+    font: Option<PathBuf>,
+    /// Face index in a .ttc font collection (with --font).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "font")]
+    font_index: u32,
+    /// Trust the signers of this key directory [default: certseal-keys].
+    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
+    keys: Option<PathBuf>,
+    /// Trust the signers of this signed trust list (needs --root).
+    #[arg(long, value_name = "FILE", requires = "root")]
+    trust_list: Option<PathBuf>,
+    /// Root certificate (PEM or DER) the trust list is signed by.
+    #[arg(long, value_name = "FILE", requires = "trust_list")]
+    root: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Draw from this signed document (.cbor) of the same certificate, verified too: the face
+    /// then also shows the remarks the QR payload does not carry (scope, changes).
+    #[arg(long, value_name = "FILE.cbor")]
+    document: Option<PathBuf>,
+    /// The QR payload (`CS1:…`).
+    qr_text: String,
+}
+
+/// Largest document file read.
+const MAX_DOCUMENT: usize = 1 << 20;
+
+/// Picture formats, from the output file's extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+}
+
+fn format_of(path: &Path) -> Result<Format, CliError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => Err(usage(format!(
+            "--out {}: expected a .svg or .png file",
+            path.display()
+        ))),
+    }
+}
+
+fn qr_failed(e: certseal::qr::QrError) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
+    match args.what {
+        What::Qr(a) => render_qr(a, out),
+        What::Face(a) => render_face(a, out),
+    }
+}
+
+fn render_qr(a: QrArgs, out: &mut dyn Write) -> CliResult {
+    let format = format_of(&a.out)?;
+    let opts = QrOptions {
+        level: match a.level {
+            Level::L => EcLevel::L,
+            Level::M => EcLevel::M,
+            Level::Q => EcLevel::Q,
+            Level::H => EcLevel::H,
+        },
+        module_px: a.module_px,
+        quiet_zone: a.quiet_zone,
+    };
+    let bytes = match format {
+        Format::Svg => render_svg(&a.text, &opts).map(String::into_bytes),
+        Format::Png => render_png(&a.text, &opts),
+    }
+    .map_err(qr_failed)?;
+    super::write(&a.out, &bytes)?;
+    writeln!(out, "wrote {}", a.out.display())?;
+    Ok(Outcome::Ok)
+}
+
+fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
+    let now = super::now();
+    let format = format_of(&a.out)?;
+    let at =
+        a.at.as_deref()
+            .map(|s| super::parse_time("--at", s))
+            .transpose()?;
+    let font = match a.font {
+        Some(p) => FontSource::Path(p, a.font_index),
+        None => FontSource::Default,
+    };
+    let store = load_trust(&TrustSource::from_flags(a.keys, a.trust_list, a.root), now)?;
+    let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
+    let verdict = verifier.verify(a.qr_text.trim());
+    let view = match (&verdict.result, &verdict.certificate) {
+        (Ok(()), Some(view)) => view,
+        (Err(reason), _) => {
+            writeln!(
+                out,
+                "not drawn: the payload is not valid: {} ({}): {reason}",
+                reason.code(),
+                reason.stage()
+            )?;
+            return Ok(Outcome::NotValid);
+        }
+        (Ok(()), None) => {
+            return Err(CliError::Failed(
+                "valid payload without a certificate view".into(),
+            ))
+        }
+    };
+    let face = match &a.document {
+        None => FaceData::from_view(view, a.qr_text.trim()),
+        Some(path) => {
+            let bytes = super::read_file_capped(path, MAX_DOCUMENT)?;
+            let doc = match Document::verify(&bytes, verifier.trust()) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    writeln!(out, "not drawn: {}: not valid: {e}", path.display())?;
+                    return Ok(Outcome::NotValid);
+                }
+            };
+            let qr_id = view.identifier().map(|i| i.to_string());
+            if qr_id.as_deref() != Some(doc.identifier.as_str()) {
+                writeln!(
+                    out,
+                    "not drawn: {} is certificate {}, the QR payload is {}",
+                    path.display(),
+                    doc.identifier,
+                    qr_id.as_deref().unwrap_or("-")
+                )?;
+                return Ok(Outcome::NotValid);
+            }
+            FaceData::from_certificate(
+                &doc.certificate,
+                &doc.identifier,
+                view.authority_name.as_deref().unwrap_or_default(),
+                a.qr_text.trim(),
+            )
+        }
+    };
+    let bytes = match format {
+        Format::Svg => face_svg(&face).map(String::into_bytes).map_err(qr_failed)?,
+        Format::Png => {
+            let renderer = FaceRenderer::new(&font).map_err(|e| {
+                CliError::Failed(format!(
+                    "{e}; install a CJK font (apt-get install fonts-wqy-microhei) or give --font"
+                ))
+            })?;
+            renderer.render_png(&face).map_err(qr_failed)?
+        }
+    };
+    super::write(&a.out, &bytes)?;
+    writeln!(
+        out,
+        "wrote {} ({} {}, {})",
+        a.out.display(),
+        face.holder_name,
+        face.qualification,
+        face.identifier
+    )?;
+    Ok(Outcome::Ok)
+}

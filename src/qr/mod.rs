@@ -1,0 +1,32 @@
+//! QR codes and certificate faces (feature `qr`): rendering a payload string as a QR code (SVG
+//! and PNG), rendering the human-readable certificate face with its QR code, and scanning every
+//! QR code out of a photo or scan.
+//!
+//! This module owns pictures only. It takes plain strings and plain face data in and gives
+//! strings out: it never parses, signs or verifies a payload (that is `codec`, `cose` and
+//! `verify`), so the scan → verify link lives with the caller. Decoders run behind a panic
+//! boundary and every input is bounded ([`scan::ScanLimits`]); nothing here panics on an image
+//! or string it received.
+//!
+//! - [`render`]: payload → [`render::QrMatrix`] (fast_qr encoder, level Q, alphanumeric
+//!   mode) → SVG or PNG.
+//! - [`face`]: [`face::FaceData`] → SVG (no font needed) or PNG (CJK font loaded at run time).
+//! - [`scan`]: PNG/JPEG bytes or a grey buffer → every QR text in it (zxing-cpp with a
+//!   preprocessing cascade, rqrr as a second opinion).
+//! - [`testset`] (hidden): the seeded degraded-photo generator used by tests and benches.
+
+mod error;
+pub mod face;
+pub mod render;
+pub mod scan;
+#[doc(hidden)]
+pub mod testset;
+
+pub use self::error::QrError;
+
+/// Fuzzing entry: scan arbitrary bytes as an image with default limits, ignoring the result.
+/// A fuzz target calls this; it must never panic.
+#[doc(hidden)]
+pub fn fuzz_scan(data: &[u8]) {
+    let _ = scan::scan_image_bytes(data, &scan::ScanLimits::default());
+}

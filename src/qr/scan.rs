@@ -1,0 +1,686 @@
+//! Scanning: every QR code in a PNG/JPEG photo or scan, as text.
+//!
+//! The primary decoder is zxing-cpp (C++ via the `zxing-cpp` crate, built from its bundled
+//! source). When a pass finds nothing — or finds a symbol it cannot read — a short
+//! preprocessing cascade retries: zxing's global-histogram binarizer, a 2× upscale of small
+//! pictures, an Otsu threshold, a light 3×3 denoise, then rqrr as a second opinion on the
+//! grey and Otsu images. Each decoder call runs behind [`std::panic::catch_unwind`]; a panic
+//! becomes [`QrError::DecoderPanic`] for that step and the cascade goes on. `specs/scan.md`
+//! has the measured success rates and timings behind these choices.
+//!
+//! This module returns the texts found; it does not know what a certseal payload is.
+
+use std::cell::Cell;
+use std::io::Cursor;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+use crate::qr::QrError;
+
+/// Bounds on what [`scan_image_bytes`] and [`scan_luma`] accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanLimits {
+    /// Largest encoded file, in bytes; default 32 MiB.
+    pub max_bytes: usize,
+    /// Largest width or height, in pixels; default 12,000.
+    pub max_side: u32,
+    /// Largest pixel count; default 50 million.
+    pub max_pixels: u64,
+}
+
+impl Default for ScanLimits {
+    fn default() -> Self {
+        ScanLimits {
+            max_bytes: 32 * 1024 * 1024,
+            max_side: 12_000,
+            max_pixels: 50_000_000,
+        }
+    }
+}
+
+impl ScanLimits {
+    fn check_dimensions(&self, width: u32, height: u32) -> Result<(), QrError> {
+        if width > self.max_side || height > self.max_side {
+            return Err(QrError::ImageTooWide {
+                width,
+                height,
+                max_side: self.max_side,
+            });
+        }
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(QrError::ImageTooManyPixels {
+                pixels,
+                max_pixels: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which decoders a scan uses. [`Engine::Cascade`] is the default and the one to use; the
+/// others exist so benches and `certseal speed` can show what each part contributes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Engine {
+    /// zxing-cpp coarse to fine (half size, full size, try-harder, global binarizer), then the
+    /// preprocessing cascade and rqrr, while nothing reads.
+    #[default]
+    Cascade,
+    /// Every pass of the cascade, keeping the union of what they read: for pages that may
+    /// hold codes of very different sizes (the cascade stops once a pass reads something
+    /// and leaves no located symbol unread). Slower.
+    Exhaustive,
+    /// One zxing-cpp pass on the image as given (try-harder, inverted, downscale pyramid).
+    ZxingOnly,
+    /// One rqrr pass on the image as given.
+    RqrrOnly,
+    /// rqrr on the grey image, then on the cascade's preprocessed images (no zxing-cpp).
+    RqrrCascade,
+}
+
+/// Decodes a PNG or JPEG file and returns the text of every QR code found in it, in the order
+/// found, without duplicates. An image without a readable code gives `Ok(vec![])`.
+pub fn scan_image_bytes(data: &[u8], limits: &ScanLimits) -> Result<Vec<String>, QrError> {
+    scan_image_bytes_with(data, limits, Engine::Cascade)
+}
+
+/// [`scan_image_bytes`] with a chosen [`Engine`].
+pub fn scan_image_bytes_with(
+    data: &[u8],
+    limits: &ScanLimits,
+    engine: Engine,
+) -> Result<Vec<String>, QrError> {
+    let (w, h, grey) = decode_grey(data, limits)?;
+    scan_luma_with(w, h, &grey, limits, engine)
+}
+
+/// Decodes a PNG or JPEG file to an 8-bit grey buffer `(width, height, pixels)`, enforcing
+/// `limits` on the byte length before decoding and on the dimensions before allocating.
+pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8>), QrError> {
+    if data.len() > limits.max_bytes {
+        return Err(QrError::ImageTooManyBytes {
+            len: data.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let reader = || -> Result<image::ImageReader<Cursor<&[u8]>>, QrError> {
+        let r = image::ImageReader::new(Cursor::new(data))
+            .with_guessed_format()
+            .map_err(|e| QrError::ImageFormat(e.to_string()))?;
+        match r.format() {
+            Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => Ok(r),
+            Some(other) => Err(QrError::ImageFormat(format!(
+                "got {other:?}, expected png or jpeg"
+            ))),
+            None => Err(QrError::ImageFormat(
+                "unknown format, expected png or jpeg".into(),
+            )),
+        }
+    };
+    let mut il = image::Limits::default();
+    il.max_image_width = Some(limits.max_side);
+    il.max_image_height = Some(limits.max_side);
+    // Decoded RGBA at 16 bits per channel is the worst case the decoder may allocate.
+    il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 20));
+    let mut r = reader()?;
+    // Only the allocation bound here, so oversized dimensions get our typed errors below.
+    let mut alloc_only = image::Limits::default();
+    alloc_only.max_alloc = il.max_alloc;
+    r.limits(alloc_only);
+    // One header parse: dimensions are checked before any pixel buffer is allocated.
+    let mut decoder = guarded("image", || r.into_decoder().map_err(image_err))??;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    limits.check_dimensions(w, h)?;
+    image::ImageDecoder::set_limits(&mut decoder, il).map_err(image_err)?;
+    let img = guarded("image", || {
+        image::DynamicImage::from_decoder(decoder).map_err(image_err)
+    })??;
+    let grey = img.into_luma8();
+    let (gw, gh) = grey.dimensions();
+    Ok((gw, gh, grey.into_raw()))
+}
+
+#[cold]
+fn image_err(e: image::ImageError) -> QrError {
+    match e {
+        image::ImageError::Limits(l) => QrError::ImageFormat(format!("limits: {l}")),
+        other => QrError::ImageFormat(other.to_string()),
+    }
+}
+
+/// Returns the text of every QR code in an 8-bit grey image (`pixels` row by row, no padding,
+/// 0 = black), in the order found, without duplicates.
+pub fn scan_luma(
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+    limits: &ScanLimits,
+) -> Result<Vec<String>, QrError> {
+    scan_luma_with(width, height, pixels, limits, Engine::Cascade)
+}
+
+/// [`scan_luma`] with a chosen [`Engine`].
+pub fn scan_luma_with(
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+    limits: &ScanLimits,
+    engine: Engine,
+) -> Result<Vec<String>, QrError> {
+    limits.check_dimensions(width, height)?;
+    let expected = u64::from(width) * u64::from(height);
+    if pixels.len() as u64 != expected {
+        return Err(QrError::BufferSize {
+            got: pixels.len(),
+            expected,
+            width,
+            height,
+        });
+    }
+    if pixels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let img = Grey {
+        w: width as usize,
+        h: height as usize,
+        px: pixels,
+    };
+    let mut found = Found::default();
+    match engine {
+        Engine::ZxingOnly => found.add(zxing(&img, Pass::HARD)?),
+        Engine::RqrrOnly => found.add(rqrr_pass(&img)?),
+        Engine::Cascade => cascade(&img, &mut found, true, false)?,
+        Engine::Exhaustive => cascade(&img, &mut found, true, true)?,
+        Engine::RqrrCascade => cascade(&img, &mut found, false, false)?,
+    }
+    Ok(found.texts)
+}
+
+/// What one decoder pass saw.
+#[derive(Default)]
+struct PassResult {
+    texts: Vec<String>,
+    /// Symbols located but not read (zxing reports them with `return_errors`).
+    unread: usize,
+}
+
+#[derive(Default)]
+struct Found {
+    texts: Vec<String>,
+    unread: usize,
+    last_error: Option<QrError>,
+}
+
+impl Found {
+    fn add(&mut self, r: PassResult) {
+        for t in r.texts {
+            if !self.texts.contains(&t) {
+                self.texts.push(t);
+            }
+        }
+        self.unread = r.unread;
+    }
+
+    /// Retry while nothing was read, or while a located symbol is still unread.
+    fn want_more(&self) -> bool {
+        self.texts.is_empty() || self.unread > 0
+    }
+
+    /// Runs one pass, remembering (not propagating) a decoder failure so the cascade goes on.
+    fn try_pass(&mut self, pass: impl FnOnce() -> Result<PassResult, QrError>) {
+        match pass() {
+            Ok(r) => self.add(r),
+            Err(e) => self.last_error = Some(e),
+        }
+    }
+}
+
+struct Grey<'a> {
+    w: usize,
+    h: usize,
+    px: &'a [u8],
+}
+
+struct Owned {
+    w: usize,
+    h: usize,
+    px: Vec<u8>,
+}
+
+impl Owned {
+    fn view(&self) -> Grey<'_> {
+        Grey {
+            w: self.w,
+            h: self.h,
+            px: &self.px,
+        }
+    }
+}
+
+fn cascade(
+    img: &Grey<'_>,
+    found: &mut Found,
+    use_zxing: bool,
+    exhaustive: bool,
+) -> Result<(), QrError> {
+    let done = |found: &Found| !exhaustive && !found.want_more();
+    let pass = |found: &mut Found, g: &Grey<'_>, p: Pass| {
+        if use_zxing {
+            found.try_pass(|| zxing(g, p));
+        } else {
+            found.try_pass(|| rqrr_pass(g));
+        }
+    };
+    // Coarse to fine: a half-size pass reads most photos of ordinary codes in a quarter of
+    // the time; the full-size passes catch small modules.
+    if use_zxing && img.w.min(img.h) >= 640 {
+        let half = downscale2(img);
+        pass(found, &half.view(), Pass::FAST);
+        if done(found) {
+            return Ok(());
+        }
+    }
+    pass(found, img, Pass::FAST_PYRAMID);
+    if done(found) {
+        return Ok(());
+    }
+    if use_zxing {
+        pass(found, img, Pass::HARD);
+        if done(found) {
+            return Ok(());
+        }
+        pass(found, img, Pass::GLOBAL);
+        if done(found) {
+            return Ok(());
+        }
+    }
+    // Small pictures (and small modules): 2× upscale.
+    if img.w.max(img.h) <= 1600 {
+        let up = upscale2(img);
+        pass(found, &up.view(), Pass::FAST);
+        if done(found) {
+            return Ok(());
+        }
+    }
+    let otsu = otsu_binarize(img);
+    pass(found, &otsu.view(), Pass::FAST_PYRAMID);
+    if done(found) {
+        return Ok(());
+    }
+    let smooth = box3(img);
+    pass(found, &smooth.view(), Pass::HARD);
+    if done(found) {
+        return Ok(());
+    }
+    if use_zxing {
+        // Second opinion from another decoder, on the grey and the Otsu image.
+        found.try_pass(|| rqrr_pass(img));
+        if done(found) {
+            return Ok(());
+        }
+        found.try_pass(|| rqrr_pass(&otsu.view()));
+    }
+    if found.texts.is_empty() {
+        if let Some(e) = found.last_error.take() {
+            if matches!(e, QrError::DecoderPanic { .. } | QrError::Decoder { .. }) {
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// zxing-cpp reader options for one pass.
+#[derive(Clone, Copy)]
+struct Pass {
+    harder: bool,
+    invert: bool,
+    downscale: bool,
+    global: bool,
+}
+
+impl Pass {
+    /// Quick: one scan of the image as given.
+    const FAST: Pass = Pass {
+        harder: false,
+        invert: false,
+        downscale: false,
+        global: false,
+    };
+    /// Quick, plus zxing's own downscaling pyramid.
+    const FAST_PYRAMID: Pass = Pass {
+        downscale: true,
+        ..Pass::FAST
+    };
+    /// Denser finder-pattern search, inverted codes too.
+    const HARD: Pass = Pass {
+        harder: true,
+        invert: true,
+        downscale: true,
+        global: false,
+    };
+    /// Global-histogram binarizer (helps strong blur and low contrast).
+    const GLOBAL: Pass = Pass {
+        global: true,
+        ..Pass::HARD
+    };
+}
+
+fn zxing(img: &Grey<'_>, pass: Pass) -> Result<PassResult, QrError> {
+    guarded("zxing-cpp", || {
+        let fail = |e: zxingcpp::Error| QrError::Decoder {
+            decoder: "zxing-cpp",
+            message: e.to_string(),
+        };
+        let view =
+            zxingcpp::ImageView::from_slice(img.px, img.w, img.h, zxingcpp::ImageFormat::Lum)
+                .map_err(fail)?;
+        let binarizer = if pass.global {
+            zxingcpp::Binarizer::GlobalHistogram
+        } else {
+            zxingcpp::Binarizer::LocalAverage
+        };
+        let reader = zxingcpp::read()
+            .formats([zxingcpp::BarcodeFormat::QRCode])
+            .try_harder(pass.harder)
+            .try_rotate(false)
+            .try_invert(pass.invert)
+            .try_downscale(pass.downscale)
+            .return_errors(true)
+            .binarizer(binarizer)
+            .text_mode(zxingcpp::TextMode::Plain);
+        let codes = reader.from(view).map_err(fail)?;
+        let mut r = PassResult::default();
+        for c in codes {
+            if c.is_valid() {
+                r.texts.push(c.text());
+            } else {
+                r.unread += 1;
+            }
+        }
+        Ok(r)
+    })?
+}
+
+fn rqrr_pass(img: &Grey<'_>) -> Result<PassResult, QrError> {
+    guarded("rqrr", || {
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(img.w, img.h, |x, y| {
+            img.px.get(y * img.w + x).copied().unwrap_or(255)
+        });
+        let mut r = PassResult::default();
+        for grid in prepared.detect_grids() {
+            match grid.decode() {
+                Ok((_, text)) => r.texts.push(text),
+                Err(_) => r.unread += 1,
+            }
+        }
+        r
+    })
+}
+
+thread_local! {
+    /// Set while this thread runs a decoder, so the panic hook stays quiet for caught panics.
+    static IN_DECODER: Cell<bool> = const { Cell::new(false) };
+}
+
+static QUIET_HOOK: Once = Once::new();
+
+/// Runs `f` behind a panic boundary. A panic becomes [`QrError::DecoderPanic`]. The first call
+/// wraps the process's panic hook once so that panics caught here print nothing; panics on
+/// other threads, or outside decoder calls, still reach the previous hook unchanged.
+fn guarded<T>(decoder: &'static str, f: impl FnOnce() -> T) -> Result<T, QrError> {
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_DECODER.try_with(Cell::get).unwrap_or(false) {
+                previous(info);
+            }
+        }));
+    });
+    let was = IN_DECODER.try_with(|c| c.replace(true)).unwrap_or(false);
+    let r = catch_unwind(AssertUnwindSafe(f));
+    let _ = IN_DECODER.try_with(|c| c.set(was));
+    r.map_err(|payload| QrError::DecoderPanic {
+        decoder,
+        message: payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".into()),
+    })
+}
+
+/// 2× box downscale (each output pixel the mean of a 2×2 block; odd edges dropped).
+fn downscale2(img: &Grey<'_>) -> Owned {
+    let (w, h) = (img.w / 2, img.h / 2);
+    let mut px = vec![255u8; w * h];
+    for (y, out) in px.chunks_exact_mut(w.max(1)).enumerate() {
+        let r0 = img
+            .px
+            .get(2 * y * img.w..(2 * y + 1) * img.w)
+            .unwrap_or(&[]);
+        let r1 = img
+            .px
+            .get((2 * y + 1) * img.w..(2 * y + 2) * img.w)
+            .unwrap_or(&[]);
+        for ((o, a), b) in out
+            .iter_mut()
+            .zip(r0.chunks_exact(2))
+            .zip(r1.chunks_exact(2))
+        {
+            let sum: u16 = a.iter().chain(b).map(|&v| u16::from(v)).sum();
+            *o = u8::try_from((sum + 2) / 4).unwrap_or(255);
+        }
+    }
+    Owned { w, h, px }
+}
+
+/// 2× bilinear upscale (pixel centres kept aligned).
+fn upscale2(img: &Grey<'_>) -> Owned {
+    let (w, h) = (img.w, img.h);
+    let (ow, oh) = (w * 2, h * 2);
+    let mut px = vec![255u8; ow * oh];
+    let at = |x: usize, y: usize| -> u32 {
+        u32::from(
+            img.px
+                .get(y.min(h.saturating_sub(1)) * w + x.min(w.saturating_sub(1)))
+                .copied()
+                .unwrap_or(255),
+        )
+    };
+    for (oy, row) in px.chunks_exact_mut(ow).enumerate() {
+        // Source coordinate = (o + 0.5) / 2 - 0.5 → in quarter steps.
+        let sy = oy / 2;
+        let (y0, y1, fy) = if oy % 2 == 0 {
+            (sy.saturating_sub(1), sy, 1u32)
+        } else {
+            (sy, sy + 1, 3u32)
+        };
+        for (ox, out) in row.iter_mut().enumerate() {
+            let sx = ox / 2;
+            let (x0, x1, fx) = if ox % 2 == 0 {
+                (sx.saturating_sub(1), sx, 1u32)
+            } else {
+                (sx, sx + 1, 3u32)
+            };
+            let top = at(x0, y0) * (4 - fx) + at(x1, y0) * fx;
+            let bot = at(x0, y1) * (4 - fx) + at(x1, y1) * fx;
+            let v = (top * (4 - fy) + bot * fy + 8) / 16;
+            *out = u8::try_from(v).unwrap_or(255);
+        }
+    }
+    Owned { w: ow, h: oh, px }
+}
+
+/// Global Otsu threshold → black/white image.
+fn otsu_binarize(img: &Grey<'_>) -> Owned {
+    let mut hist = [0u64; 256];
+    for &p in img.px {
+        hist[usize::from(p)] += 1;
+    }
+    let total: u64 = img.px.len() as u64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w_b, mut sum_b, mut best, mut thr) = (0u64, 0f64, -1f64, 127u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w_b += c;
+        if w_b == 0 {
+            continue;
+        }
+        let w_f = total - w_b;
+        if w_f == 0 {
+            break;
+        }
+        sum_b += t as f64 * c as f64;
+        let m_b = sum_b / w_b as f64;
+        let m_f = (sum_all - sum_b) / w_f as f64;
+        let between = w_b as f64 * w_f as f64 * (m_b - m_f) * (m_b - m_f);
+        if between > best {
+            best = between;
+            thr = u8::try_from(t).unwrap_or(127);
+        }
+    }
+    Owned {
+        w: img.w,
+        h: img.h,
+        px: img
+            .px
+            .iter()
+            .map(|&p| if p <= thr { 0 } else { 255 })
+            .collect(),
+    }
+}
+
+/// 3×3 box blur (light denoise), edges clamped.
+fn box3(img: &Grey<'_>) -> Owned {
+    let (w, h) = (img.w, img.h);
+    // Horizontal then vertical running sums.
+    let mut tmp = vec![0u16; w * h];
+    for (src, dst) in img
+        .px
+        .chunks_exact(w.max(1))
+        .zip(tmp.chunks_exact_mut(w.max(1)))
+    {
+        for x in 0..w {
+            let l = src.get(x.saturating_sub(1)).copied().unwrap_or(0);
+            let c = src.get(x).copied().unwrap_or(0);
+            let r = src.get((x + 1).min(w - 1)).copied().unwrap_or(0);
+            if let Some(d) = dst.get_mut(x) {
+                *d = u16::from(l) + u16::from(c) + u16::from(r);
+            }
+        }
+    }
+    let mut px = vec![0u8; w * h];
+    for y in 0..h {
+        let up = y.saturating_sub(1);
+        let down = (y + 1).min(h - 1);
+        for x in 0..w {
+            let s = u32::from(tmp.get(up * w + x).copied().unwrap_or(0))
+                + u32::from(tmp.get(y * w + x).copied().unwrap_or(0))
+                + u32::from(tmp.get(down * w + x).copied().unwrap_or(0));
+            if let Some(d) = px.get_mut(y * w + x) {
+                *d = u8::try_from((s + 4) / 9).unwrap_or(255);
+            }
+        }
+    }
+    Owned { w, h, px }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_buffer_of_wrong_length() {
+        assert!(matches!(
+            scan_luma(10, 10, &[0u8; 99], &ScanLimits::default()),
+            Err(QrError::BufferSize { got: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_too_many_bytes_before_decoding() {
+        let limits = ScanLimits {
+            max_bytes: 4,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(b"\x89PNG\r\n", &limits),
+            Err(QrError::ImageTooManyBytes { len: 6, max: 4 })
+        ));
+    }
+
+    #[test]
+    fn rejects_oversized_dimensions_before_decoding_pixels() {
+        let png = crate::qr::render::encode_png_luma(40, 30, &[255u8; 1200]).unwrap();
+        let narrow = ScanLimits {
+            max_side: 39,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &narrow),
+            Err(QrError::ImageTooWide {
+                width: 40,
+                height: 30,
+                max_side: 39
+            })
+        ));
+        let few = ScanLimits {
+            max_pixels: 1199,
+            ..ScanLimits::default()
+        };
+        assert!(matches!(
+            scan_image_bytes(&png, &few),
+            Err(QrError::ImageTooManyPixels {
+                pixels: 1200,
+                max_pixels: 1199
+            })
+        ));
+        assert_eq!(
+            scan_image_bytes(&png, &ScanLimits::default()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn rejects_garbage_as_unreadable_image() {
+        assert!(matches!(
+            scan_image_bytes(b"not an image at all", &ScanLimits::default()),
+            Err(QrError::ImageFormat(_))
+        ));
+    }
+
+    #[test]
+    fn blank_image_has_no_codes() {
+        let px = vec![255u8; 200 * 100];
+        assert_eq!(
+            scan_luma(200, 100, &px, &ScanLimits::default()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn panic_inside_decoder_becomes_typed_error() {
+        let r: Result<(), QrError> = guarded("test", || panic!("boom"));
+        assert!(matches!(
+            r,
+            Err(QrError::DecoderPanic { decoder: "test", ref message }) if message == "boom"
+        ));
+    }
+
+    #[test]
+    fn upscale_doubles_dimensions() {
+        let px = [0u8, 255, 255, 0];
+        let up = upscale2(&Grey {
+            w: 2,
+            h: 2,
+            px: &px,
+        });
+        assert_eq!((up.w, up.h, up.px.len()), (4, 4, 16));
+    }
+}
