@@ -202,6 +202,21 @@ pub mod fuzzing {
                 out.push(("cose_sign1", cose));
             }
         }
+        #[cfg(feature = "qr")]
+        if let Some((_, qr)) = out.iter().find(|(t, _)| *t == "qr_text") {
+            let opts = crate::qr::render::QrOptions::default();
+            let small = crate::qr::render::QrOptions {
+                module_px: 2,
+                quiet_zone: 2,
+                ..opts
+            };
+            let text = String::from_utf8_lossy(qr).into_owned();
+            for o in [opts, small] {
+                if let Ok(png) = crate::qr::render::render_png(&text, &o) {
+                    out.push(("qr_image", png));
+                }
+            }
+        }
         #[cfg(feature = "sm2")]
         {
             use crate::crypto::sm2::{signature_to_der, Sm2Signer, DEFAULT_ID};
@@ -384,5 +399,11 @@ pub mod fuzzing {
         if let (Some(key), Some((sig, msg))) = (key, data.split_at_checked(64)) {
             let _ = key.verify(msg, sig);
         }
+    }
+
+    /// QR image decoding: arbitrary bytes as a PNG/JPEG photo through the whole scan cascade.
+    #[cfg(feature = "qr")]
+    pub fn qr_image(data: &[u8]) {
+        crate::qr::fuzz_scan(data);
     }
 }

@@ -58,3 +58,12 @@ replay_tests!(
 fn sm2() {
     assert!(replay("sm2", fuzzing::sm2) > 0, "no seed corpus for sm2");
 }
+
+#[cfg(feature = "qr")]
+#[test]
+fn qr_image() {
+    assert!(
+        replay("qr_image", fuzzing::qr_image) > 0,
+        "no seed corpus for qr_image"
+    );
+}
