@@ -190,8 +190,8 @@ pub fn scan_luma_with(
     match engine {
         Engine::ZxingOnly => found.add(zxing(&img, Pass::HARD)?),
         Engine::RqrrOnly => found.add(rqrr_pass(&img)?),
-        Engine::Cascade => cascade(&img, &mut found, true, false)?,
-        Engine::Exhaustive => cascade(&img, &mut found, true, true)?,
+        Engine::Cascade => cascade(&img, &mut found, ZXING, false)?,
+        Engine::Exhaustive => cascade(&img, &mut found, ZXING, true)?,
         Engine::RqrrCascade => cascade(&img, &mut found, false, false)?,
     }
     Ok(found.texts)
@@ -333,6 +333,7 @@ fn cascade(
 
 /// zxing-cpp reader options for one pass.
 #[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "qr-zxing"), allow(dead_code))]
 struct Pass {
     harder: bool,
     invert: bool,
@@ -367,6 +368,19 @@ impl Pass {
     };
 }
 
+/// Whether zxing-cpp is built in (feature `qr-zxing`, which needs cmake and a C++ compiler).
+/// Without it the cascade runs rqrr on every preprocessed image.
+const ZXING: bool = cfg!(feature = "qr-zxing");
+
+#[cfg(not(feature = "qr-zxing"))]
+fn zxing(_img: &Grey<'_>, _pass: Pass) -> Result<PassResult, QrError> {
+    Err(QrError::Decoder {
+        decoder: "zxing-cpp",
+        message: "not built in: enable the cargo feature qr-zxing".into(),
+    })
+}
+
+#[cfg(feature = "qr-zxing")]
 fn zxing(img: &Grey<'_>, pass: Pass) -> Result<PassResult, QrError> {
     guarded("zxing-cpp", || {
         let fail = |e: zxingcpp::Error| QrError::Decoder {
