@@ -29,6 +29,11 @@ struct Fixture {
     rc_key: sm2::dsa::VerifyingKey,
     rc_signing: sm2::dsa::SigningKey,
     rc_sig: sm2::dsa::Signature,
+    sm2_spki: Vec<u8>,
+    /// `efficient-sm2`, the verifier certseal used before its comb tables, for comparison.
+    e_key: efficient_sm2::PublicKey,
+    e_sig: efficient_sm2::Signature,
+    e_digest: [u8; 32],
 }
 
 fn fixture() -> Fixture {
@@ -43,6 +48,16 @@ fn fixture() -> Fixture {
     let rc_signing =
         sm2::dsa::SigningKey::from_slice("1234567812345678", &SM2_D).expect("RustCrypto signer");
     let rc_sig = sm2::dsa::Signature::from_slice(&sm2_sig).expect("RustCrypto signature");
+    let sm2_spki = sm2.public_key_spki();
+    let e_key = efficient_sm2::PublicKey::from_slice(&sm2.public_key_raw()[1..]);
+    let e_sig = efficient_sm2::Signature::new(&sm2_sig[..32], &sm2_sig[32..]).expect("signature");
+    let e_digest = {
+        use sm3::Digest as _;
+        let mut h = sm3::Sm3::new();
+        h.update(sm2.z());
+        h.update(MESSAGE);
+        h.finalize().into()
+    };
     Fixture {
         p256,
         p256_key,
@@ -53,6 +68,10 @@ fn fixture() -> Fixture {
         rc_key,
         rc_signing,
         rc_sig,
+        sm2_spki,
+        e_key,
+        e_sig,
+        e_digest,
     }
 }
 
@@ -71,6 +90,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("certseal_sm2_verify", |b| {
         b.iter(|| f.sm2_key.verify(black_box(&MESSAGE), black_box(&f.sm2_sig)))
+    });
+    g.bench_function("certseal_sm2_key_load", |b| {
+        b.iter(|| VerifyingKey::from_spki(black_box(&f.sm2_spki)))
+    });
+    g.bench_function("efficient_sm2_verify_digest", |b| {
+        b.iter(|| f.e_sig.verify_digest(&f.e_key, black_box(&f.e_digest)))
     });
     g.bench_function("certseal_sm2_sign", |b| {
         b.iter(|| f.sm2.sign(black_box(&MESSAGE)))
@@ -125,6 +150,12 @@ fn paired_all() {
     paired("ring_p256_verify (self)", &mut base, &mut base2);
     paired("certseal_sm2_verify", &mut base, &mut || {
         black_box(f.sm2_key.verify(black_box(&MESSAGE), black_box(&f.sm2_sig))).ok();
+    });
+    paired("efficient_sm2_verify_digest", &mut base, &mut || {
+        black_box(f.e_sig.verify_digest(&f.e_key, black_box(&f.e_digest))).ok();
+    });
+    paired("certseal_sm2_key_load", &mut base, &mut || {
+        black_box(VerifyingKey::from_spki(black_box(&f.sm2_spki))).ok();
     });
     paired("certseal_sm2_sign", &mut base, &mut || {
         black_box(f.sm2.sign(black_box(&MESSAGE))).ok();

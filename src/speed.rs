@@ -15,7 +15,7 @@
 //!   bare implementation);
 //! - `verify`: bare check of that payload's real signature over its real Sig_structure
 //!   (`ring`; for SM2 `Sm2VerifyingKey::verify`: range checks, SM3 with the key's cached Z,
-//!   `efficient-sm2`);
+//!   the comb tables of `crypto::sm2_comb`);
 //! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (prefix → base45 → COSE → kid →
 //!   signature → claims → times), one thread;
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two

@@ -17,6 +17,8 @@ use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 pub mod sm2;
 #[cfg(feature = "sm2")]
 pub mod sm2_cert;
+#[cfg(feature = "sm2")]
+mod sm2_comb;
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,16 +6,17 @@
 //!   `sm2` field and group arithmetic. It caches Z (the SM3 hash of the distinguishing ID, the
 //!   curve and the public key) and (1 + d)⁻¹ when the key is loaded, so a signature costs one
 //!   fixed-base multiplication, one scalar multiplication and two short SM3 runs.
-//! - [`Sm2VerifyingKey`] verifies with `efficient-sm2` (variable time: fine, everything it
-//!   touches is public). The public key is checked to lie on the curve once, when it is parsed;
-//!   Z is computed once there too. Every verification checks r, s ∈ [1, n−1] and
-//!   (r + s) mod n ≠ 0 itself, because `efficient-sm2` does not.
+//! - [`Sm2VerifyingKey`] verifies with certseal's variable-time comb tables for G and for the
+//!   key (`sm2_comb`; fine, everything it touches is public). The public key is checked to lie
+//!   on the curve once, when it is parsed; Z is computed once there too. Every verification
+//!   checks r, s ∈ [1, n−1] and (r + s) mod n ≠ 0.
 //!
 //! Signatures are raw r‖s, 64 bytes, big-endian (the COSE form). [`signature_to_der`] and
 //! [`signature_from_der`] convert to and from the X.509 form, `SEQUENCE { r INTEGER, s INTEGER }`.
 //! The format contract is `specs/sm2.md`.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use ::sm2 as rc;
 use rc::elliptic_curve::ops::Reduce;
@@ -26,6 +27,7 @@ use rc::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sm3::{Digest, Sm3};
 use zeroize::Zeroize;
 
+use super::sm2_comb::{self, CombTable};
 use super::{spki_from_raw, Algorithm, CryptoError, Signer};
 
 /// The COSE algorithm value certseal uses for SM2 with SM3, raw r‖s signatures. COSE has no
@@ -260,7 +262,7 @@ fn sign_with_k(secret: &SecretParts, e: &rc::Scalar, k: &rc::Scalar) -> Option<[
 }
 
 /// A 32-byte big-endian number reduced modulo n.
-fn scalar_reduce(bytes: &[u8; 32]) -> rc::Scalar {
+pub(crate) fn scalar_reduce(bytes: &[u8; 32]) -> rc::Scalar {
     <rc::Scalar as Reduce<rc::U256>>::reduce(&rc::U256::from_be_slice(bytes))
 }
 
@@ -284,14 +286,26 @@ impl Signer for Sm2Signer {
     }
 }
 
-/// An SM2 public key checked to lie on sm2p256v1, with Z precomputed for its identifier.
-#[derive(Clone, PartialEq, Eq)]
+/// An SM2 public key checked to lie on sm2p256v1, with Z precomputed for its identifier. The
+/// key's comb table for verification (`sm2_comb`, ≈ 116 KB, shared between clones) is built
+/// by the first verification, so loading a trust list with many keys stays cheap.
+#[derive(Clone)]
 pub struct Sm2VerifyingKey {
     /// Uncompressed SEC1 (0x04 ‖ x ‖ y).
     point: [u8; 65],
     z: [u8; 32],
-    key: efficient_sm2::PublicKey,
+    affine: rc::AffinePoint,
+    table: Arc<OnceLock<CombTable>>,
 }
+
+impl PartialEq for Sm2VerifyingKey {
+    fn eq(&self, other: &Self) -> bool {
+        // The table is a function of the point.
+        self.point == other.point && self.z == other.z
+    }
+}
+
+impl Eq for Sm2VerifyingKey {}
 
 impl fmt::Debug for Sm2VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -323,11 +337,15 @@ impl Sm2VerifyingKey {
     }
 
     fn from_parts(point: [u8; 65], z: [u8; 32]) -> Result<Self, CryptoError> {
-        // On the curve and not the identity; efficient-sm2 checks neither.
-        rc::PublicKey::from_sec1_bytes(&point)
+        // On the curve and not the identity.
+        let key = rc::PublicKey::from_sec1_bytes(&point)
             .map_err(|_| CryptoError::BadPublicKey("not a point on the SM2 curve"))?;
-        let key = efficient_sm2::PublicKey::from_slice(public_xy(&point));
-        Ok(Self { point, z, key })
+        Ok(Self {
+            point,
+            z,
+            affine: *key.as_affine(),
+            table: Arc::default(),
+        })
     }
 
     /// The public key, uncompressed SEC1 (65 bytes).
@@ -344,16 +362,21 @@ impl Sm2VerifyingKey {
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
         let sig: &[u8; SIGNATURE_LEN] = sig.try_into().map_err(|_| CryptoError::BadSignature)?;
         let (r, s) = sig.split_at(32);
-        check_r_s(r, s)?;
-        let e = digest(&self.z, message);
-        efficient_sm2::Signature::new(r, s)
-            .and_then(|sig| sig.verify_digest(&self.key, &e))
-            .map_err(|_| CryptoError::BadSignature)
+        let (r, s) = check_r_s(r, s)?;
+        let e = scalar_reduce(&digest(&self.z, message));
+        let table = self
+            .table
+            .get_or_init(|| CombTable::for_public_key(&self.affine));
+        if sm2_comb::verify(table, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
     }
 }
 
 /// Steps B1, B2 and B5 of GB/T 32918.2 §7.1: r, s ∈ [1, n−1] and t = (r + s) mod n ≠ 0.
-fn check_r_s(r: &[u8], s: &[u8]) -> Result<(), CryptoError> {
+fn check_r_s(r: &[u8], s: &[u8]) -> Result<(rc::Scalar, rc::Scalar), CryptoError> {
     let scalar = |b: &[u8]| -> Option<rc::Scalar> {
         let bytes = rc::FieldBytes::try_from(b).ok()?;
         // from_repr refuses values ≥ n.
@@ -365,7 +388,7 @@ fn check_r_s(r: &[u8], s: &[u8]) -> Result<(), CryptoError> {
     if bool::from(r.is_zero() | s.is_zero() | (r + s).is_zero()) {
         return Err(CryptoError::BadSignature);
     }
-    Ok(())
+    Ok((r, s))
 }
 
 /// Encodes a raw r‖s signature as DER `SEQUENCE { r INTEGER, s INTEGER }` (the X.509 form).
