@@ -220,6 +220,10 @@ fn other_qr_codes_and_unreadable_files_exit_1() {
     std::fs::create_dir(dir.join("pics")).unwrap();
     let o = certseal(dir, &["render", "qr", "--out", "pics/hello.png", "HELLO"]);
     assert_eq!(code(&o), 0, "{o:?}");
+    // A spreadsheet formula in QR alphanumeric characters.
+    let formula = "+A1*2-1";
+    let o = certseal(dir, &["render", "qr", "--out", "pics/formula.png", formula]);
+    assert_eq!(code(&o), 0, "{o:?}");
     std::fs::write(
         dir.join("pics/garbage.png"),
         b"this is not a PNG file at all",
@@ -227,11 +231,30 @@ fn other_qr_codes_and_unreadable_files_exit_1() {
     .unwrap();
     std::fs::write(dir.join("pics/notes.txt"), b"not an image, not scanned").unwrap();
 
-    let o = certseal(dir, &["scan", "--json", "--keys", "keys", "pics"]);
+    let o = certseal(
+        dir,
+        &[
+            "scan", "--json", "--keys", "keys", "--report", "r.csv", "pics",
+        ],
+    );
     assert_eq!(code(&o), 1, "{o:?}");
     let (records, summary) = records_and_summary(&o);
-    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records.len(), 3, "{records:?}");
 
+    // JSON keeps the text as scanned; the CSV cell cannot run as a spreadsheet formula.
+    let f = &records[0];
+    assert!(f["file"].as_str().unwrap().ends_with("formula.png"));
+    assert_eq!(f["codes"][0]["text"], formula);
+    let mut csv = csv::Reader::from_path(dir.join("r.csv")).unwrap();
+    let texts: Vec<String> = csv
+        .records()
+        .map(|r| r.unwrap().get(7).unwrap().to_owned())
+        .collect();
+    assert!(texts.contains(&format!("'{formula}")), "{texts:?}");
+    assert!(texts.contains(&"HELLO".to_owned()), "{texts:?}");
+    assert!(!texts.contains(&formula.to_owned()), "{texts:?}");
+
+    let records = &records[1..];
     let garbage = &records[0];
     assert!(garbage["file"].as_str().unwrap().ends_with("garbage.png"));
     assert!(garbage["codes"].as_array().unwrap().is_empty());
@@ -254,10 +277,10 @@ fn other_qr_codes_and_unreadable_files_exit_1() {
         .unwrap()
         .contains("not a certseal payload"));
 
-    assert_eq!(summary["images"], 2);
-    assert_eq!(summary["codes"], 1);
+    assert_eq!(summary["images"], 3);
+    assert_eq!(summary["codes"], 2);
     assert_eq!(summary["valid"], 0);
-    assert_eq!(summary["not_valid"], 1);
+    assert_eq!(summary["not_valid"], 2);
     assert_eq!(summary["unreadable"], 1);
 
     // A folder without images and a missing path are usage / input errors.

@@ -247,6 +247,16 @@ fn print_rows(file: &Path, record: &ScanRecord, out: &mut dyn Write) -> Result<(
     Ok(())
 }
 
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, tab or CR
+/// (a formula in Excel, LibreOffice, Sheets) gets a leading `'`. A scanned code's text is
+/// whatever someone printed, so `=HYPERLINK(..)` must arrive as text (OWASP "CSV injection").
+fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
 fn write_report(path: &Path, files: &[PathBuf], records: &[ScanRecord]) -> Result<(), CliError> {
     let fail = |e: csv::Error| CliError::Failed(format!("{}: {e}", path.display()));
     let mut w = csv::Writer::from_path(path).map_err(fail)?;
@@ -264,23 +274,25 @@ fn write_report(path: &Path, files: &[PathBuf], records: &[ScanRecord]) -> Resul
     .map_err(fail)?;
     for (file, record) in files.iter().zip(records) {
         let name = file.display().to_string();
+        let name = cell(&name);
         let error = record.error.clone().unwrap_or_default();
+        let error = cell(&error);
         if record.codes.is_empty() {
-            w.write_record([name.as_str(), "", "unreadable", "", "", "", "", "", &error])
+            w.write_record([&*name, "", "unreadable", "", "", "", "", "", &error])
                 .map_err(fail)?;
         }
         for (i, code) in record.codes.iter().enumerate() {
             let f = facts(&code.verdict);
             let n = i.saturating_add(1).to_string();
             w.write_record([
-                name.as_str(),
+                &*name,
                 &n,
                 f.status,
-                &f.reason,
-                &f.detail,
-                &f.holder,
-                &f.identifier,
-                &code.text,
+                &cell(&f.reason),
+                &cell(&f.detail),
+                &cell(&f.holder),
+                &cell(&f.identifier),
+                &cell(&code.text),
                 &error,
             ])
             .map_err(fail)?;
