@@ -19,6 +19,7 @@ pub mod qr;
 #[cfg(feature = "qr")]
 pub mod scan;
 pub mod speed;
+mod staged;
 pub mod time;
 pub mod trust;
 pub mod verify;

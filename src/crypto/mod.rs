@@ -441,26 +441,11 @@ pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError
         .ok_or_else(|| CryptoError::Pem(format!("no \"{label}\" block found")))
 }
 
-/// Writes a private key as a PKCS#8 PEM file readable by its owner only (mode 0600).
+/// Writes a private key as a PKCS#8 PEM file readable by its owner only (mode 0600),
+/// replacing any file there whole (written beside it, synced, renamed over it).
 pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Error> {
-    use std::io::Write;
     let pem = to_pem("PRIVATE KEY", pkcs8_der);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| crate::Error::io(path, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| crate::Error::io(path, e))?;
-    }
-    file.write_all(pem.as_bytes())
-        .map_err(|e| crate::Error::io(path, e))
+    crate::staged::write_file(path, pem.as_bytes(), true)
 }
 
 /// Generates a key of algorithm `alg` with whichever signer holds that algorithm; returns the

@@ -210,10 +210,6 @@ fn make_signer(
     Ok((pkcs8, cert))
 }
 
-fn write_cert(path: &Path, pem: &str) -> Result<(), crate::Error> {
-    std::fs::write(path, pem).map_err(|e| crate::Error::io(path, e))
-}
-
 fn read_signer(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
     crypto::read_private_key(path)
 }
@@ -298,12 +294,17 @@ impl KeyDir {
         }
 
         std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
-        crypto::write_private_key(&root_key_path(dir), &root_pkcs8)?;
-        write_cert(&root_cert_path(dir), &root.to_pem())?;
+        // Every file is on disk before any final name changes: an interrupted init (or one
+        // forced over an existing directory) leaves the old set, not a mix.
+        let mut staged = crate::staged::Staged::new();
+        let pem = |der: &[u8]| crypto::to_pem("PRIVATE KEY", der);
+        staged.write(&root_key_path(dir), pem(&root_pkcs8).as_bytes(), true)?;
+        staged.write(&root_cert_path(dir), root.to_pem().as_bytes(), false)?;
         for (n, pkcs8, cert) in &made {
-            crypto::write_private_key(&signer_key_path(dir, *n), pkcs8)?;
-            write_cert(&signer_cert_path(dir, *n), &cert.to_pem())?;
+            staged.write(&signer_key_path(dir, *n), pem(pkcs8).as_bytes(), true)?;
+            staged.write(&signer_cert_path(dir, *n), cert.to_pem().as_bytes(), false)?;
         }
+        staged.commit()?;
         // Remove stale signers a previous (forced-over) init left behind.
         let mut n = opts.signers.saturating_add(1);
         loop {
@@ -465,8 +466,10 @@ impl KeyDir {
         )?;
         let key = crypto::signer_from_pkcs8(&pkcs8)?;
         let trusted = TrustedSigner::new(&cert, &self.root)?;
-        crypto::write_private_key(&kp, &pkcs8)?;
-        write_cert(&cp, &cert.to_pem())?;
+        let mut staged = crate::staged::Staged::new();
+        staged.write(&kp, crypto::to_pem("PRIVATE KEY", &pkcs8).as_bytes(), true)?;
+        staged.write(&cp, cert.to_pem().as_bytes(), false)?;
+        staged.commit()?;
         self.signers.push(SignerKey {
             index: n,
             cert,
