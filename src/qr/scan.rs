@@ -1,8 +1,9 @@
 //! Scanning: every QR code in a PNG/JPEG photo or scan, as text.
 //!
-//! The primary decoder is zxing-cpp (C++ via the `zxing-cpp` crate, built from its bundled
-//! source). When a pass finds nothing — or finds a symbol it cannot read — a short
-//! preprocessing cascade retries: zxing's global-histogram binarizer, a 2× upscale of small
+//! The primary decoder is rxing (ZXing's QR reader ported to Rust) in the default build, or
+//! zxing-cpp (C++ via the `zxing-cpp` crate, built from its bundled source) with feature
+//! `qr-zxing`. When a pass finds nothing — or finds a symbol it cannot read — a short
+//! preprocessing cascade retries: the global-histogram binarizer, a 2× upscale of small
 //! pictures, an Otsu threshold, a light 3×3 denoise, then rqrr as a second opinion on the
 //! grey and Otsu images. Each decoder call runs behind [`std::panic::catch_unwind`]; a panic
 //! becomes [`QrError::DecoderPanic`] for that step and the cascade goes on. `specs/scan.md`
@@ -80,7 +81,8 @@ pub enum Engine {
     RxingCascade,
     /// One rqrr pass on the image as given.
     RqrrOnly,
-    /// rqrr on the grey image, then on the cascade's preprocessed images (no zxing-cpp).
+    /// rqrr on the grey image, then on the cascade's preprocessed images (no zxing-cpp, no
+    /// rxing).
     RqrrCascade,
 }
 
