@@ -3,9 +3,9 @@
 //! 10,000 QR codes + faces (all cores).
 //!
 //! `cargo bench --features qr --bench qr`. Knobs: `QR_BENCH_PER_TYPE` (samples per type,
-//! default 30), `QR_BENCH_ENGINES` (comma list of cascade,zxing,rqrr,rqrr-cascade; default
-//! all), `QR_BENCH_BULK` (certificates, default 10000; 0 skips), `QR_BENCH_REPORT=0` skips the
-//! report and runs only the criterion timings.
+//! default 30), `QR_BENCH_ENGINES` (comma list of cascade, zxing, rxing, rxing-cascade, rqrr,
+//! rqrr-cascade; default all), `QR_BENCH_BULK` (certificates, default 10000; 0 skips),
+//! `QR_BENCH_REPORT=0` skips the report and runs only the criterion timings.
 #![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use std::hint::black_box;
@@ -47,11 +47,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn scan_report(samples: &[Sample]) {
     let limits = ScanLimits::default();
     let wanted = std::env::var("QR_BENCH_ENGINES")
-        .unwrap_or_else(|_| "cascade,zxing,rqrr,rqrr-cascade".into());
+        .unwrap_or_else(|_| "cascade,zxing,rxing,rxing-cascade,rqrr,rqrr-cascade".into());
     for name in wanted.split(',') {
         let engine = match name.trim() {
             "cascade" => Engine::Cascade,
             "zxing" => Engine::ZxingOnly,
+            "rxing" => Engine::RxingOnly,
+            "rxing-cascade" => Engine::RxingCascade,
             "rqrr" => Engine::RqrrOnly,
             "rqrr-cascade" => Engine::RqrrCascade,
             other => {

@@ -5,16 +5,12 @@
 #![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
 use certseal::qr::render::{encode_matrix, to_png, EcLevel, QrOptions};
-use certseal::qr::scan::{scan_image_bytes, ScanLimits};
-use certseal::qr::testset::{random_payload, Rng, DEFAULT_SEED};
-#[cfg(feature = "qr-zxing")]
-use {
-    certseal::qr::scan::scan_luma,
-    certseal::qr::testset::{generate, Degradation},
-    rayon::prelude::*,
+use certseal::qr::scan::{
+    scan_image_bytes, scan_image_bytes_with, scan_luma_with, Engine, ScanLimits,
 };
+use certseal::qr::testset::{generate, random_payload, Degradation, Rng, DEFAULT_SEED};
+use rayon::prelude::*;
 
-#[cfg(feature = "qr-zxing")]
 fn per_type() -> usize {
     std::env::var("QR_SCAN_PER_TYPE")
         .ok()
@@ -44,10 +40,21 @@ fn clean_renders_all_decode() {
     }
 }
 
-/// The floors are for the zxing-cpp cascade (feature `qr-zxing`; CI builds it).
-#[cfg(feature = "qr-zxing")]
+/// The floors hold for every build: the default one scans with the rxing cascade,
+/// `qr-zxing` with the zxing-cpp cascade (specs/scan.md).
 #[test]
 fn degraded_set_meets_floor_per_type() {
+    assert_floor(Engine::Cascade);
+}
+
+/// With zxing-cpp built in, the cascade of the default build is still checked here.
+#[cfg(feature = "qr-zxing")]
+#[test]
+fn rxing_cascade_meets_floor_per_type() {
+    assert_floor(Engine::RxingCascade);
+}
+
+fn assert_floor(engine: Engine) {
     let n = per_type();
     let limits = ScanLimits::default();
     let jobs: Vec<(Degradation, usize)> = Degradation::ALL
@@ -61,9 +68,9 @@ fn degraded_set_meets_floor_per_type() {
             let t = std::time::Instant::now();
             // Every fifth sample goes through the file decoder too (PNG/JPEG as stored).
             let texts = if i % 5 == 0 {
-                scan_image_bytes(&s.encoded().unwrap(), &limits)
+                scan_image_bytes_with(&s.encoded().unwrap(), &limits, engine)
             } else {
-                scan_luma(s.width, s.height, &s.grey, &limits)
+                scan_luma_with(s.width, s.height, &s.grey, &limits, engine)
             }
             .unwrap_or_else(|e| panic!("{} #{i}: scan failed: {e}", kind.name()));
             let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -91,7 +98,7 @@ fn degraded_set_meets_floor_per_type() {
             failures.push(format!("{}: {ok}/{}", kind.name(), rows.len()));
         }
     }
-    println!("overall {total_ok}/{}", results.len());
+    println!("{engine:?}: overall {total_ok}/{}", results.len());
     let overall = total_ok as f64 / results.len() as f64;
     assert!(
         overall >= 0.97,

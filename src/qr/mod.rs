@@ -11,8 +11,8 @@
 //! - [`render`]: payload → [`render::QrMatrix`] (fast_qr encoder, level Q, alphanumeric
 //!   mode) → SVG or PNG.
 //! - [`face`]: [`face::FaceData`] → SVG (no font needed) or PNG (CJK font loaded at run time).
-//! - [`scan`]: PNG/JPEG bytes or a grey buffer → every QR text in it (zxing-cpp with a
-//!   preprocessing cascade, rqrr as a second opinion).
+//! - [`scan`]: PNG/JPEG bytes or a grey buffer → every QR text in it (rxing, or zxing-cpp with
+//!   feature `qr-zxing`, with a preprocessing cascade; rqrr as a second opinion).
 //! - [`testset`] (hidden): the seeded degraded-photo generator used by tests and benches.
 
 mod error;
@@ -25,8 +25,16 @@ pub mod testset;
 pub use self::error::QrError;
 
 /// Fuzzing entry: scan arbitrary bytes as an image with default limits, ignoring the result.
-/// A fuzz target calls this; it must never panic.
+/// A fuzz target calls this; it must never panic. With zxing-cpp built in (the fuzz crate
+/// enables `qr-zxing`) the rxing cascade of the default build runs on the same picture too.
 #[doc(hidden)]
 pub fn fuzz_scan(data: &[u8]) {
-    let _ = scan::scan_image_bytes(data, &scan::ScanLimits::default());
+    let limits = scan::ScanLimits::default();
+    let Ok((w, h, grey)) = scan::decode_grey(data, &limits) else {
+        return;
+    };
+    let _ = scan::scan_luma_with(w, h, &grey, &limits, scan::Engine::Cascade);
+    if cfg!(feature = "qr-zxing") {
+        let _ = scan::scan_luma_with(w, h, &grey, &limits, scan::Engine::RxingCascade);
+    }
 }
