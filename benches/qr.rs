@@ -172,7 +172,7 @@ fn bulk_report(n: usize) {
     let threads = rayon::current_num_threads();
     println!(
         "\n## bulk render of {n} certificates ({threads} threads, font {})",
-        renderer.font_path().display()
+        renderer.font_name()
     );
     // Each certificate: build the QR matrix once, then the QR code alone (PNG for screens,
     // SVG for print) and the face (SVG and PNG) around the same matrix.
