@@ -754,25 +754,43 @@ fn frame(px: &mut [u8], w: usize, h: usize, inset: usize, thick: usize) {
     }
 }
 
+/// Black ink of coverage `g` over what is there: `p * (255 - c) / 255`. The columns are clipped
+/// once per glyph and each row is one slice zip (no per-pixel bounds checks; the loop
+/// vectorises); a zero coverage leaves the pixel as it was.
 fn blit(px: &mut [u8], w: usize, h: usize, g: &GlyphBitmap, pen: i32, baseline: i32) {
-    for gy in 0..g.h {
-        let y = baseline + g.top + gy as i32;
-        if y < 0 || y as usize >= h {
+    if g.w == 0 {
+        return;
+    }
+    let (Ok(w_i), Ok(h_i), Ok(gw)) = (i32::try_from(w), i32::try_from(h), i32::try_from(g.w))
+    else {
+        return;
+    };
+    let x0 = pen.saturating_add(g.left);
+    let x1 = x0.saturating_add(gw).min(w_i);
+    let start = x0.max(0);
+    let (Ok(skip), Ok(start), Ok(n)) = (
+        usize::try_from(start - x0),
+        usize::try_from(start),
+        usize::try_from(x1 - start),
+    ) else {
+        return; // nothing of the glyph is inside the picture
+    };
+    let top = baseline.saturating_add(g.top);
+    for (gy, cov) in (0i32..).zip(g.coverage.chunks_exact(g.w).take(g.h)) {
+        let y = top.saturating_add(gy);
+        let Ok(y) = usize::try_from(y) else {
             continue;
+        };
+        if y >= usize::try_from(h_i).unwrap_or(0) {
+            break;
         }
-        for gx in 0..g.w {
-            let x = pen + g.left + gx as i32;
-            if x < 0 || x as usize >= w {
-                continue;
-            }
-            let cov = u32::from(g.coverage.get(gy * g.w + gx).copied().unwrap_or(0));
-            if cov == 0 {
-                continue;
-            }
-            if let Some(p) = px.get_mut(y as usize * w + x as usize) {
-                // Black ink over what is there.
-                *p = u8::try_from(u32::from(*p) * (255 - cov) / 255).unwrap_or(0);
-            }
+        let row = y * w + start;
+        let (Some(dst), Some(src)) = (px.get_mut(row..row + n), cov.get(skip..skip + n)) else {
+            continue;
+        };
+        for (p, &c) in dst.iter_mut().zip(src) {
+            let v = u16::from(*p) * u16::from(255 - c);
+            *p = u8::try_from(v / 255).unwrap_or(0);
         }
     }
 }
