@@ -211,8 +211,54 @@ pub mod fuzzing {
                 ..opts
             };
             let text = String::from_utf8_lossy(qr).into_owned();
-            for o in [opts, small] {
+            for o in [opts, small.clone()] {
                 if let Ok(png) = crate::qr::render::render_png(&text, &o) {
+                    out.push(("qr_image", png));
+                }
+            }
+            // The other forms decode_grey reads: grey and colour (YCbCr) JPEG, RGBA PNG
+            // with a transparent background.
+            let luma = crate::qr::render::encode_matrix(&text, crate::qr::render::EcLevel::Q)
+                .and_then(|m| crate::qr::render::to_luma(&m, &small));
+            if let Ok((w, h, px)) = luma {
+                use image::ImageEncoder as _;
+                let colour: Vec<u8> = px
+                    .iter()
+                    .flat_map(|&v| {
+                        if v < 128 {
+                            [20, 30, 90]
+                        } else {
+                            [250, 245, 230]
+                        }
+                    })
+                    .collect();
+                let rgba: Vec<u8> = px
+                    .iter()
+                    .flat_map(|&v| {
+                        if v < 128 {
+                            [0, 0, 0, 255]
+                        } else {
+                            [0, 0, 0, 0]
+                        }
+                    })
+                    .collect();
+                for (data, colour_type) in [
+                    (&px, image::ExtendedColorType::L8),
+                    (&colour, image::ExtendedColorType::Rgb8),
+                ] {
+                    let mut jpeg = Vec::new();
+                    if image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
+                        .encode(data, w, h, colour_type)
+                        .is_ok()
+                    {
+                        out.push(("qr_image", jpeg));
+                    }
+                }
+                let mut png = Vec::new();
+                if image::codecs::png::PngEncoder::new(&mut png)
+                    .write_image(&rgba, w, h, image::ExtendedColorType::Rgba8)
+                    .is_ok()
+                {
                     out.push(("qr_image", png));
                 }
             }

@@ -1,6 +1,6 @@
-//! The certificate face: the PNG renders Chinese text with the run-time CJK font and its QR
-//! code scans back to the payload; the SVG carries the same QR code.
-//! Needs a Debian CJK font (`apt-get install -y fonts-wqy-microhei`).
+//! The certificate face: the PNG renders Chinese text and its QR code scans back to the
+//! payload; the SVG carries the same QR code. The PNG tests use the embedded font, so they
+//! need no system font and do not depend on which fonts a machine has.
 #![cfg(feature = "qr")]
 #![allow(clippy::unwrap_used)] // tests and benches may unwrap
 
@@ -29,9 +29,7 @@ fn sample(qr_text: String) -> FaceData {
 }
 
 fn renderer() -> FaceRenderer {
-    FaceRenderer::new(&FontSource::Default).unwrap_or_else(|e| {
-        panic!("{e}; install a CJK font: apt-get install -y fonts-wqy-microhei")
-    })
+    FaceRenderer::new(&FontSource::Embedded).unwrap()
 }
 
 #[test]
@@ -62,6 +60,31 @@ fn face_png_draws_chinese_text() {
     let ink = band.iter().filter(|&&p| p < 128).count();
     assert!(ink > 2000, "title band has {ink} dark pixels");
     assert_eq!((w, h), (1000, 720));
+}
+
+#[test]
+fn face_png_is_the_same_on_every_machine() {
+    // The embedded font and a fixed payload give fixed pixels: the renderer's output is a
+    // function of the face alone (no system font, no cache state).
+    let r = renderer();
+    let face = sample(random_payload(&mut Rng::new(9)));
+    let first = r.render_png(&face).unwrap();
+    assert_eq!(first, r.render_png(&face).unwrap());
+    assert_eq!(first, renderer().render_png(&face).unwrap());
+    assert!(r.missing_glyphs(&face).is_empty());
+}
+
+#[test]
+fn default_font_always_renders() {
+    // An installed CJK font when there is one, else the embedded subset: never an error.
+    let r = FaceRenderer::new(&FontSource::Default).unwrap();
+    let face = sample(random_payload(&mut Rng::new(10)));
+    assert!(r.missing_glyphs(&face).is_empty(), "{}", r.font_name());
+    let png = r.render_png(&face).unwrap();
+    assert_eq!(
+        scan_image_bytes(&png, &ScanLimits::default()).unwrap(),
+        vec![face.qr_text]
+    );
 }
 
 #[test]

@@ -203,13 +203,13 @@ fn faces(
 
     let fail = |e: certseal::qr::QrError| super::CliError::Failed(e.to_string());
     super::make_dir(dir)?;
+    // An installed CJK font (full coverage) if there is one, else the embedded subset.
     let renderer = match FaceRenderer::new(&FontSource::Default) {
         Ok(r) => Some(r),
         Err(e) => {
             writeln!(
                 out,
-                "no CJK font installed ({e}): PNG faces skipped, SVG faces still written; \
-                 install one with: apt-get install fonts-wqy-microhei"
+                "no usable CJK font ({e}): PNG faces skipped, SVG faces still written"
             )?;
             None
         }
@@ -227,6 +227,15 @@ fn faces(
         svgs = svgs.saturating_add(1);
         if let Some(r) = &renderer {
             let png = r.render_png(&face).map_err(fail)?;
+            let missing = r.missing_glyphs(&face);
+            if !missing.is_empty() {
+                writeln!(
+                    out,
+                    "face {}: font {} has no glyph for {missing:?}, drawn as boxes",
+                    issued.identifier,
+                    r.font_name()
+                )?;
+            }
             let path = dir.join(format!("{}.png", issued.identifier));
             super::write(&path, &png)?;
             pngs = pngs.saturating_add(1);
@@ -241,7 +250,7 @@ fn faces(
         dir.display(),
         renderer
             .as_ref()
-            .map(|r| format!(" (font {})", r.font_path().display()))
+            .map(|r| format!(" (font {})", r.font_name()))
             .unwrap_or_default()
     )?;
     let Some((path, png)) = first_png else {

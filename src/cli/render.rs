@@ -72,7 +72,8 @@ struct FaceArgs {
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// CJK font file (.ttf, .otf, .ttc) for PNG [default: the first installed of
-    /// WenQuanYi Micro Hei, Noto Sans CJK, WenQuanYi Zen Hei, Noto Serif CJK, AR PL UMing].
+    /// WenQuanYi Micro Hei, Noto Sans CJK, WenQuanYi Zen Hei, Noto Serif CJK, AR PL UMing,
+    /// else the built-in subset of WenQuanYi Micro Hei].
     #[arg(long, value_name = "PATH")]
     font: Option<PathBuf>,
     /// Face index in a .ttc font collection (with --font).
@@ -221,11 +222,20 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
     let bytes = match format {
         Format::Svg => face_svg(&face).map(String::into_bytes).map_err(qr_failed)?,
         Format::Png => {
-            let renderer = FaceRenderer::new(&font).map_err(|e| {
-                CliError::Failed(format!(
-                    "{e}; install a CJK font (apt-get install fonts-wqy-microhei) or give --font"
-                ))
-            })?;
+            let renderer = FaceRenderer::new(&font).map_err(qr_failed)?;
+            let missing = renderer.missing_glyphs(&face);
+            if !missing.is_empty() {
+                super::warn(format_args!(
+                    "warning: font {} has no glyph for {}: drawn as boxes; install \
+                     fonts-wqy-microhei (full coverage) or give --font",
+                    renderer.font_name(),
+                    missing
+                        .iter()
+                        .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             renderer.render_png(&face).map_err(qr_failed)?
         }
     };

@@ -59,13 +59,14 @@ pub enum QrError {
         /// What went wrong.
         reason: String,
     },
-    /// The font lacks glyphs for characters of the face.
-    #[error("font {path} has no glyph for {ch:?}")]
+    /// The font lacks glyphs for characters of the face (`FaceRenderer::check_glyphs`;
+    /// rendering itself draws them as boxes).
+    #[error("font {font} has no glyph for {chars:?}")]
     MissingGlyph {
-        /// The font file.
-        path: PathBuf,
-        /// The first character without a glyph.
-        ch: char,
+        /// The font: its path, or the embedded font's name.
+        font: String,
+        /// The characters without a glyph, in the order they first appear.
+        chars: Vec<char>,
     },
     /// The image file is larger than allowed.
     #[error("image too large: {len} bytes, limit {max} bytes")]

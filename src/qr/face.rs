@@ -1,6 +1,8 @@
 //! The certificate face: the data page of the paper certificate and the picture shown after a
 //! successful verification, as SVG (no font needed here; the viewer supplies one) and as PNG
-//! (a CJK font is loaded at run time and rasterised with `ab_glyph`).
+//! (glyphs rasterised with `ab_glyph` from an installed CJK font, or from the subset of
+//! WenQuanYi Micro Hei embedded in the crate; characters without a glyph become visible
+//! boxes and are reported by [`FaceRenderer::missing_glyphs`]).
 //!
 //! The caller maps its certificate model to a plain [`FaceData`]; this module only lays out
 //! strings and the QR code and never sees signed data. For bulk PNG rendering build one
@@ -12,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use ab_glyph::{Font, FontVec, GlyphId, PxScale, ScaleFont};
+use ab_glyph::{Font, FontArc, FontRef, FontVec, GlyphId, PxScale, ScaleFont};
 
 use crate::qr::render::{encode_matrix, svg_fragment, EcLevel, QrMatrix};
 use crate::qr::QrError;
@@ -383,8 +385,14 @@ fn xml_escape(s: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FontSource {
-    /// The first file of [`DEFAULT_FONT_PATHS`] that exists.
+    /// The first installed font of [`DEFAULT_FONT_PATHS`] that parses (full coverage), else
+    /// the embedded subset ([`FontSource::Embedded`]): never fails for want of a font.
     Default,
+    /// The subset of WenQuanYi Micro Hei built into the crate: the GB 2312 character set,
+    /// the Big5 level-1 hanzi, ASCII, Latin-1, full-width forms and CJK punctuation, and every
+    /// character of the face's labels and the catalogue (`assets/fonts/README.md`). Needs no
+    /// file, and the pictures do not depend on the fonts a machine has.
+    Embedded,
     /// The first file that exists of these `(path, face index in a .ttc collection)`.
     Search(Vec<(PathBuf, u32)>),
     /// Exactly this file and face index.
@@ -402,6 +410,13 @@ pub const DEFAULT_FONT_PATHS: [(&str, u32); 5] = [
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
 ];
 
+/// The embedded font's name as [`FaceRenderer::font_name`] reports it.
+pub const EMBEDDED_FONT_NAME: &str = "embedded WenQuanYi Micro Hei subset";
+
+/// WenQuanYi Micro Hei 0.2.0-beta, subset by `assets/fonts/make-subset.py` (Apache-2.0;
+/// licence and copyright in `assets/fonts/`).
+static EMBEDDED_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei-subset.ttf");
+
 /// Largest font file accepted, in bytes.
 pub const MAX_FONT_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -414,40 +429,83 @@ struct GlyphBitmap {
     coverage: Vec<u8>,
 }
 
+/// How one character is drawn.
+#[derive(Clone, Copy)]
+enum Draw {
+    /// A glyph of the font.
+    Glyph(GlyphId),
+    /// No glyph in the font: a hollow box one em wide (the character is reported by
+    /// [`FaceRenderer::missing_glyphs`]).
+    Missing,
+    /// Nothing drawn, no advance (control characters; the SVG drops them too).
+    Skip,
+    /// Blank advance of half an em (white space the font lacks).
+    Blank,
+}
+
 /// Renders face PNGs with one loaded font and a shared glyph cache. `Sync`: share one across
 /// threads for bulk rendering.
 pub struct FaceRenderer {
-    font: FontVec,
-    path: PathBuf,
+    font: FontArc,
+    path: Option<PathBuf>,
+    name: String,
     cache: RwLock<HashMap<(GlyphId, u32), Arc<GlyphBitmap>>>,
 }
 
 impl std::fmt::Debug for FaceRenderer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FaceRenderer")
-            .field("path", &self.path)
+            .field("font", &self.name)
             .finish_non_exhaustive()
     }
 }
 
 impl FaceRenderer {
-    /// Loads the font named by `source`. No font found gives [`QrError::FontNotFound`] with
-    /// the paths tried.
+    /// Loads the font named by `source`. [`FontSource::Default`] and
+    /// [`FontSource::Embedded`] always find one (a system font that does not parse is
+    /// passed over); for the others, no file found gives
+    /// [`QrError::FontNotFound`] with the paths tried, and a file that is not a font gives
+    /// [`QrError::Font`].
     pub fn new(source: &FontSource) -> Result<Self, QrError> {
-        let candidates: Vec<(PathBuf, u32)> = match source {
+        match source {
             FontSource::Default => DEFAULT_FONT_PATHS
                 .iter()
-                .map(|&(p, i)| (PathBuf::from(p), i))
-                .collect(),
-            FontSource::Search(list) => list.clone(),
-            FontSource::Path(p, i) => vec![(p.clone(), *i)],
-        };
-        let Some((path, index)) = candidates.iter().find(|(p, _)| p.is_file()).cloned() else {
-            return Err(QrError::FontNotFound {
-                tried: candidates.into_iter().map(|(p, _)| p).collect(),
-            });
-        };
-        Self::from_file(&path, index)
+                .filter(|(p, _)| Path::new(p).is_file())
+                .find_map(|&(p, i)| Self::from_file(Path::new(p), i).ok())
+                .map_or_else(Self::embedded, Ok),
+            FontSource::Embedded => Self::embedded(),
+            FontSource::Search(list) => {
+                let Some((path, index)) = list.iter().find(|(p, _)| p.is_file()) else {
+                    return Err(QrError::FontNotFound {
+                        tried: list.iter().map(|(p, _)| p.clone()).collect(),
+                    });
+                };
+                Self::from_file(path, *index)
+            }
+            FontSource::Path(path, index) => {
+                if !path.is_file() {
+                    return Err(QrError::FontNotFound {
+                        tried: vec![path.clone()],
+                    });
+                }
+                Self::from_file(path, *index)
+            }
+        }
+    }
+
+    /// The embedded subset. It is checked in and parsed by the tests, so the error is for
+    /// a damaged build only.
+    fn embedded() -> Result<Self, QrError> {
+        let font = FontRef::try_from_slice(EMBEDDED_FONT).map_err(|e| QrError::Font {
+            path: PathBuf::from(EMBEDDED_FONT_NAME),
+            reason: e.to_string(),
+        })?;
+        Ok(FaceRenderer {
+            font: FontArc::new(font),
+            path: None,
+            name: EMBEDDED_FONT_NAME.to_owned(),
+            cache: RwLock::new(HashMap::new()),
+        })
     }
 
     fn from_file(path: &Path, index: u32) -> Result<Self, QrError> {
@@ -467,15 +525,77 @@ impl FaceRenderer {
         let font = FontVec::try_from_vec_and_index(bytes, index)
             .map_err(|e| font_err(format!("face {index}: {e}")))?;
         Ok(FaceRenderer {
-            font,
-            path: path.to_owned(),
+            font: FontArc::new(font),
+            path: Some(path.to_owned()),
+            name: path.display().to_string(),
             cache: RwLock::new(HashMap::new()),
         })
     }
 
-    /// The font file in use.
-    pub fn font_path(&self) -> &Path {
-        &self.path
+    /// The font file in use; `None` for the embedded font.
+    pub fn font_path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The font in use, for messages: its path, or [`EMBEDDED_FONT_NAME`].
+    pub fn font_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The characters of `data`'s face, as laid out, that the font has no glyph for, in
+    /// the order they first appear. The PNG draws each as a hollow box; a caller that must
+    /// not print a box checks this first (or calls [`FaceRenderer::check_glyphs`]).
+    pub fn missing_glyphs(&self, data: &FaceData) -> Vec<char> {
+        let measure = |s: &str, size: f32| self.measure(s, size);
+        let mut missing = Vec::new();
+        for l in layout(data, &measure) {
+            for c in l.text.chars() {
+                if matches!(self.draw_of(c), Draw::Missing) && !missing.contains(&c) {
+                    missing.push(c);
+                }
+            }
+        }
+        missing
+    }
+
+    /// [`QrError::MissingGlyph`] if the font lacks a glyph for some character of the face.
+    pub fn check_glyphs(&self, data: &FaceData) -> Result<(), QrError> {
+        let chars = self.missing_glyphs(data);
+        if chars.is_empty() {
+            Ok(())
+        } else {
+            Err(QrError::MissingGlyph {
+                font: self.name.clone(),
+                chars,
+            })
+        }
+    }
+
+    fn draw_of(&self, c: char) -> Draw {
+        let id = self.font.glyph_id(c);
+        if id.0 != 0 {
+            Draw::Glyph(id)
+        } else if c.is_control() {
+            Draw::Skip
+        } else if c.is_whitespace() {
+            Draw::Blank
+        } else {
+            Draw::Missing
+        }
+    }
+
+    /// The pen advance of `draw` at `size`, in whole pixels.
+    fn advance(&self, draw: Draw, size: f32) -> f32 {
+        match draw {
+            Draw::Glyph(id) => self
+                .font
+                .as_scaled(PxScale::from(size))
+                .h_advance(id)
+                .round(),
+            Draw::Missing => size.round(),
+            Draw::Skip => 0.0,
+            Draw::Blank => (size / 2.0).round(),
+        }
     }
 
     fn glyph(&self, id: GlyphId, size: f32) -> Arc<GlyphBitmap> {
@@ -518,25 +638,14 @@ impl FaceRenderer {
         bitmap
     }
 
-    fn glyph_id(&self, c: char) -> Result<GlyphId, QrError> {
-        let id = self.font.glyph_id(c);
-        if id.0 == 0 && !c.is_whitespace() {
-            return Err(QrError::MissingGlyph {
-                path: self.path.clone(),
-                ch: c,
-            });
-        }
-        Ok(id)
-    }
-
     fn measure(&self, text: &str, size: f32) -> f32 {
-        let scaled = self.font.as_scaled(PxScale::from(size));
         text.chars()
-            .map(|c| scaled.h_advance(self.font.glyph_id(c)).round())
+            .map(|c| self.advance(self.draw_of(c), size))
             .sum()
     }
 
-    /// Renders the face as an 8-bit grey picture `(width, height, pixels)`.
+    /// Renders the face as an 8-bit grey picture `(width, height, pixels)`. Characters the
+    /// font lacks are drawn as hollow boxes ([`FaceRenderer::missing_glyphs`] names them).
     pub fn render_luma(&self, data: &FaceData) -> Result<(u32, u32, Vec<u8>), QrError> {
         self.render_luma_inner(data, None)
     }
@@ -571,22 +680,28 @@ impl FaceRenderer {
                 Anchor::Middle => l.x - width / 2,
                 Anchor::End => l.x - width,
             };
-            let scaled = self.font.as_scaled(PxScale::from(l.size));
             for c in l.text.chars() {
-                let id = self.glyph_id(c)?;
-                let g = self.glyph(id, l.size);
-                blit(&mut px, w, h, &g, pen, l.baseline);
-                if l.bold {
-                    blit(&mut px, w, h, &g, pen + 1, l.baseline);
+                let draw = self.draw_of(c);
+                match draw {
+                    Draw::Glyph(id) => {
+                        let g = self.glyph(id, l.size);
+                        blit(&mut px, w, h, &g, pen, l.baseline);
+                        if l.bold {
+                            blit(&mut px, w, h, &g, pen + 1, l.baseline);
+                        }
+                    }
+                    Draw::Missing => missing_box(&mut px, w, h, pen, l.baseline, l.size),
+                    Draw::Skip | Draw::Blank => {}
                 }
-                pen += scaled.h_advance(id).round() as i32;
+                pen += self.advance(draw, l.size) as i32;
             }
         }
         draw_qr(&mut px, w, &qr);
         Ok((W, H, px))
     }
 
-    /// Renders the face as a greyscale PNG.
+    /// Renders the face as a greyscale PNG. Characters the font lacks are drawn as hollow
+    /// boxes ([`FaceRenderer::missing_glyphs`] names them).
     pub fn render_png(&self, data: &FaceData) -> Result<Vec<u8>, QrError> {
         let (w, h, px) = self.render_luma(data)?;
         crate::qr::render::encode_png_luma(w, h, &px)
@@ -596,6 +711,27 @@ impl FaceRenderer {
 /// Loads the font and renders one face PNG. For many faces, build one [`FaceRenderer`].
 pub fn face_png(data: &FaceData, font: &FontSource) -> Result<Vec<u8>, QrError> {
     FaceRenderer::new(font)?.render_png(data)
+}
+
+/// The replacement box for a character without a glyph: a hollow rectangle 0.8 em wide and
+/// 0.9 em tall standing on the baseline's descent, 0.1 em in from the pen, lines 1/16 em.
+fn missing_box(px: &mut [u8], w: usize, h: usize, pen: i32, baseline: i32, size: f32) {
+    let em = size.round() as i32;
+    let x0 = pen + em / 10;
+    let x1 = pen + em - em / 10;
+    let y1 = baseline + em / 10;
+    let y0 = y1 - em * 9 / 10;
+    let t = (em / 16).max(1);
+    for y in y0.max(0)..y1.min(h as i32) {
+        for x in x0.max(0)..x1.min(w as i32) {
+            let edge = y < y0 + t || y >= y1 - t || x < x0 + t || x >= x1 - t;
+            if edge {
+                if let Some(p) = px.get_mut(y as usize * w + x as usize) {
+                    *p = 0;
+                }
+            }
+        }
+    }
 }
 
 /// Draws a rectangle outline `thick` pixels wide, `inset` pixels inside the picture's edge.
@@ -618,25 +754,43 @@ fn frame(px: &mut [u8], w: usize, h: usize, inset: usize, thick: usize) {
     }
 }
 
+/// Black ink of coverage `g` over what is there: `p * (255 - c) / 255`. The columns are clipped
+/// once per glyph and each row is one slice zip (no per-pixel bounds checks; the loop
+/// vectorises); a zero coverage leaves the pixel as it was.
 fn blit(px: &mut [u8], w: usize, h: usize, g: &GlyphBitmap, pen: i32, baseline: i32) {
-    for gy in 0..g.h {
-        let y = baseline + g.top + gy as i32;
-        if y < 0 || y as usize >= h {
+    if g.w == 0 {
+        return;
+    }
+    let (Ok(w_i), Ok(h_i), Ok(gw)) = (i32::try_from(w), i32::try_from(h), i32::try_from(g.w))
+    else {
+        return;
+    };
+    let x0 = pen.saturating_add(g.left);
+    let x1 = x0.saturating_add(gw).min(w_i);
+    let start = x0.max(0);
+    let (Ok(skip), Ok(start), Ok(n)) = (
+        usize::try_from(start - x0),
+        usize::try_from(start),
+        usize::try_from(x1 - start),
+    ) else {
+        return; // nothing of the glyph is inside the picture
+    };
+    let top = baseline.saturating_add(g.top);
+    for (gy, cov) in (0i32..).zip(g.coverage.chunks_exact(g.w).take(g.h)) {
+        let y = top.saturating_add(gy);
+        let Ok(y) = usize::try_from(y) else {
             continue;
+        };
+        if y >= usize::try_from(h_i).unwrap_or(0) {
+            break;
         }
-        for gx in 0..g.w {
-            let x = pen + g.left + gx as i32;
-            if x < 0 || x as usize >= w {
-                continue;
-            }
-            let cov = u32::from(g.coverage.get(gy * g.w + gx).copied().unwrap_or(0));
-            if cov == 0 {
-                continue;
-            }
-            if let Some(p) = px.get_mut(y as usize * w + x as usize) {
-                // Black ink over what is there.
-                *p = u8::try_from(u32::from(*p) * (255 - cov) / 255).unwrap_or(0);
-            }
+        let row = y * w + start;
+        let (Some(dst), Some(src)) = (px.get_mut(row..row + n), cov.get(skip..skip + n)) else {
+            continue;
+        };
+        for (p, &c) in dst.iter_mut().zip(src) {
+            let v = u16::from(*p) * u16::from(255 - c);
+            *p = u8::try_from(v / 255).unwrap_or(0);
         }
     }
 }
@@ -727,6 +881,73 @@ mod tests {
         let r = FaceRenderer::new(&FontSource::Path(p.clone(), 0));
         let _ = std::fs::remove_dir_all(&dir);
         assert!(matches!(r, Err(QrError::Font { .. })));
+    }
+
+    #[test]
+    fn embedded_font_covers_labels_catalogue_and_sample_names() {
+        let r = FaceRenderer::new(&FontSource::Embedded).unwrap();
+        assert_eq!(r.font_path(), None);
+        assert_eq!(r.font_name(), EMBEDDED_FONT_NAME);
+        assert_eq!(r.missing_glyphs(&sample()), Vec::<char>::new());
+        let mut d = sample();
+        d.remarks = "换发；有效期至2031年06月30日；2026年07月01日变更姓名".into();
+        d.sex = "未说明的性别".into();
+        d.holder_name = "欧阳明珠·阿卜杜拉（补發換發）".into();
+        assert_eq!(r.missing_glyphs(&d), Vec::<char>::new());
+        for q in crate::model::Catalogue::builtin().iter() {
+            d.qualification.clone_from(&q.name);
+            for l in &q.levels {
+                d.level.clone_from(&l.name);
+                assert_eq!(r.check_glyphs(&d).ok(), Some(()), "{}", l.name);
+            }
+            for s in &q.specialties {
+                d.specialty.clone_from(&s.name);
+                assert_eq!(r.check_glyphs(&d).ok(), Some(()), "{}", s.name);
+            }
+        }
+        // Every character of the sample records (holder names included).
+        d.holder_name = include_str!("../../data/sample-records.json")
+            .chars()
+            .filter(|c| !c.is_ascii())
+            .collect();
+        for c in d.holder_name.chars() {
+            assert!(!matches!(r.draw_of(c), Draw::Missing), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn missing_glyph_is_drawn_as_a_box_and_reported() {
+        let r = FaceRenderer::new(&FontSource::Embedded).unwrap();
+        let mut d = sample();
+        // U+20BB7 (CJK extension B) is in no WenQuanYi font.
+        d.holder_name = "\u{20BB7}".into();
+        assert_eq!(r.missing_glyphs(&d), vec!['\u{20BB7}']);
+        assert!(matches!(
+            r.check_glyphs(&d),
+            Err(QrError::MissingGlyph { ref chars, .. }) if chars == &['\u{20BB7}']
+        ));
+        let (w, _, px) = r.render_luma(&d).unwrap();
+        let w = w as usize;
+        // The box: 22 px em at (VALUE_X, ROW_Y0): dark outline, white inside.
+        let at = |x: i32, y: i32| px[y as usize * w + x as usize];
+        let (x0, y1) = (VALUE_X + 2, ROW_Y0 + 2);
+        let (x1, y0) = (VALUE_X + 22 - 2, ROW_Y0 + 2 - 19);
+        assert_eq!(at(x0, (y0 + y1) / 2), 0, "left edge");
+        assert_eq!(at(x1 - 1, (y0 + y1) / 2), 0, "right edge");
+        assert_eq!(at((x0 + x1) / 2, y0), 0, "top edge");
+        assert_eq!(at((x0 + x1) / 2, y1 - 1), 0, "bottom edge");
+        assert_eq!(at((x0 + x1) / 2, (y0 + y1) / 2), 255, "hollow");
+    }
+
+    #[test]
+    fn control_characters_draw_nothing() {
+        let r = FaceRenderer::new(&FontSource::Embedded).unwrap();
+        let mut d = sample();
+        d.holder_name = "张\u{7}三".into();
+        assert_eq!(r.missing_glyphs(&d), Vec::<char>::new());
+        let with = r.render_luma(&d).unwrap();
+        d.holder_name = "张三".into();
+        assert_eq!(with, r.render_luma(&d).unwrap());
     }
 
     #[test]

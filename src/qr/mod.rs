@@ -10,7 +10,8 @@
 //!
 //! - [`render`]: payload → [`render::QrMatrix`] (fast_qr encoder, level Q, alphanumeric
 //!   mode) → SVG or PNG.
-//! - [`face`]: [`face::FaceData`] → SVG (no font needed) or PNG (CJK font loaded at run time).
+//! - [`face`]: [`face::FaceData`] → SVG (no font needed) or PNG (an installed CJK font, else
+//!   the embedded subset).
 //! - [`scan`]: PNG/JPEG bytes or a grey buffer → every QR text in it (rxing, or zxing-cpp with
 //!   feature `qr-zxing`, with a preprocessing cascade; rqrr as a second opinion).
 //! - [`testset`] (hidden): the seeded degraded-photo generator used by tests and benches.

@@ -104,6 +104,12 @@ pub fn scan_image_bytes_with(
 
 /// Decodes a PNG or JPEG file to an 8-bit grey buffer `(width, height, pixels)`, enforcing
 /// `limits` on the byte length before decoding and on the dimensions before allocating.
+///
+/// Straight to grey, one output buffer: a JPEG's luma plane is the picture (zune-jpeg skips
+/// the chroma IDCT, upsampling and colour conversion; CMYK/YCCK/RGB files go through RGB);
+/// a grey PNG is inflated into the output as is, other PNGs are converted row by row
+/// (transparent pixels count as white paper). Each decoder call runs behind the panic
+/// boundary.
 pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8>), QrError> {
     if data.len() > limits.max_bytes {
         return Err(QrError::ImageTooManyBytes {
@@ -111,49 +117,154 @@ pub fn decode_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8
             max: limits.max_bytes,
         });
     }
-    let reader = || -> Result<image::ImageReader<Cursor<&[u8]>>, QrError> {
-        let r = image::ImageReader::new(Cursor::new(data))
-            .with_guessed_format()
-            .map_err(|e| QrError::ImageFormat(e.to_string()))?;
-        match r.format() {
-            Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => Ok(r),
-            Some(other) => Err(QrError::ImageFormat(format!(
-                "got {other:?}, expected png or jpeg"
-            ))),
-            None => Err(QrError::ImageFormat(
-                "unknown format, expected png or jpeg".into(),
-            )),
-        }
-    };
-    let mut il = image::Limits::default();
-    il.max_image_width = Some(limits.max_side);
-    il.max_image_height = Some(limits.max_side);
-    // Decoded RGBA at 16 bits per channel is the worst case the decoder may allocate.
-    il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 20));
-    let mut r = reader()?;
-    // Only the allocation bound here, so oversized dimensions get our typed errors below.
-    let mut alloc_only = image::Limits::default();
-    alloc_only.max_alloc = il.max_alloc;
-    r.limits(alloc_only);
-    // One header parse: dimensions are checked before any pixel buffer is allocated.
-    let mut decoder = guarded("image", || r.into_decoder().map_err(image_err))??;
-    let (w, h) = image::ImageDecoder::dimensions(&decoder);
-    limits.check_dimensions(w, h)?;
-    image::ImageDecoder::set_limits(&mut decoder, il).map_err(image_err)?;
-    let img = guarded("image", || {
-        image::DynamicImage::from_decoder(decoder).map_err(image_err)
-    })??;
-    let grey = img.into_luma8();
-    let (gw, gh) = grey.dimensions();
-    Ok((gw, gh, grey.into_raw()))
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        decode_jpeg_grey(data, limits)
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        decode_png_grey(data, limits)
+    } else {
+        Err(QrError::ImageFormat(match image::guess_format(data) {
+            Ok(other) => format!("got {other:?}, expected png or jpeg"),
+            Err(_) => "unknown format, expected png or jpeg".into(),
+        }))
+    }
 }
 
-#[cold]
-fn image_err(e: image::ImageError) -> QrError {
-    match e {
-        image::ImageError::Limits(l) => QrError::ImageFormat(format!("limits: {l}")),
-        other => QrError::ImageFormat(other.to_string()),
+/// Grey from RGB by Rec. 709 weights in 1/256 (as `image`'s `into_luma8`, within rounding;
+/// exact for grey pixels: 54 + 183 + 19 = 256).
+fn luma(r: u8, g: u8, b: u8) -> u8 {
+    let l = (54 * u32::from(r) + 183 * u32::from(g) + 19 * u32::from(b) + 128) >> 8;
+    u8::try_from(l).unwrap_or(u8::MAX)
+}
+
+/// `v` seen through alpha `a` over white paper.
+fn over_white(v: u8, a: u8) -> u8 {
+    let ink = u32::from(255 - v) * u32::from(a);
+    u8::try_from(255 - (ink + 127) / 255).unwrap_or(0)
+}
+
+fn decode_jpeg_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8>), QrError> {
+    use zune_jpeg::zune_core::bytestream::ZCursor;
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    use zune_jpeg::zune_core::options::DecoderOptions;
+
+    let err = |e: zune_jpeg::errors::DecodeErrors| QrError::ImageFormat(format!("jpeg: {e}"));
+    // zune's own size bounds off: ours below give the typed errors.
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(data), options);
+    // One header parse: dimensions are checked before any pixel buffer is allocated.
+    guarded("zune-jpeg", || decoder.decode_headers())?.map_err(err)?;
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| QrError::ImageFormat("jpeg: no frame header".into()))?;
+    let (w, h) = (dimension(w)?, dimension(h)?);
+    limits.check_dimensions(w, h)?;
+    let input = decoder
+        .input_colorspace()
+        .ok_or_else(|| QrError::ImageFormat("jpeg: no colour space".into()))?;
+    // Luma straight from Y (or a grey file); anything else through RGB.
+    let direct = matches!(input, ColorSpace::YCbCr | ColorSpace::Luma);
+    let out = if direct {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(out));
+    let size = decoder
+        .output_buffer_size()
+        .ok_or_else(|| QrError::ImageFormat("jpeg: image too large".into()))?;
+    let mut px = vec![0u8; size];
+    guarded("zune-jpeg", || decoder.decode_into(&mut px))?.map_err(err)?;
+    if !direct {
+        px = px.chunks_exact(3).map(|c| luma(c[0], c[1], c[2])).collect();
     }
+    Ok((w, h, px))
+}
+
+fn dimension(v: usize) -> Result<u32, QrError> {
+    u32::try_from(v).map_err(|_| QrError::ImageFormat(format!("dimension {v} out of range")))
+}
+
+fn decode_png_grey(data: &[u8], limits: &ScanLimits) -> Result<(u32, u32, Vec<u8>), QrError> {
+    let err = |e: png::DecodingError| QrError::ImageFormat(format!("png: {e}"));
+    // What the decoder may allocate for chunks and rows beside our output buffer.
+    let budget = usize::try_from(limits.max_pixels.saturating_mul(8))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1 << 20);
+    let mut decoder =
+        png::Decoder::new_with_limits(Cursor::new(data), png::Limits { bytes: budget });
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
+    // The IHDR alone first: dimensions are checked before anything else is read.
+    let (w, h) = guarded("png", || {
+        decoder.read_header_info().map(|i| (i.width, i.height))
+    })?
+    .map_err(err)?;
+    limits.check_dimensions(w, h)?;
+    let mut reader = guarded("png", || decoder.read_info())?.map_err(err)?;
+    let (colour, depth) = reader.output_color_type();
+    let channels = match (colour, depth) {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => 1,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => 2,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
+        other => {
+            return Err(QrError::ImageFormat(format!(
+                "png: unexpected output {other:?}"
+            )))
+        }
+    };
+    let (wu, hu) = (w as usize, h as usize);
+    let mut px = vec![0u8; wu * hu];
+    let grey_of = |src: &[u8], dst: &mut [u8]| match channels {
+        2 => {
+            for (d, c) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                *d = over_white(c[0], c[1]);
+            }
+        }
+        3 => {
+            for (d, c) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                *d = luma(c[0], c[1], c[2]);
+            }
+        }
+        _ => {
+            for (d, c) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = over_white(luma(c[0], c[1], c[2]), c[3]);
+            }
+        }
+    };
+    guarded("png", || -> Result<(), png::DecodingError> {
+        if channels == 1 {
+            // Grey: inflate and unfilter straight into the output.
+            reader.next_frame(&mut px)?;
+        } else if !reader.info().interlaced {
+            for dst in px.chunks_exact_mut(wu.max(1)) {
+                match reader.next_row()? {
+                    Some(row) => grey_of(row.data(), dst),
+                    None => break,
+                }
+            }
+        } else {
+            // Adam7: the passes land all over the picture; decode whole, then convert.
+            let size = reader
+                .output_buffer_size()
+                .ok_or(png::DecodingError::LimitsExceeded)?;
+            let mut full = vec![0u8; size];
+            reader.next_frame(&mut full)?;
+            for (src, dst) in full
+                .chunks_exact(wu.max(1) * channels)
+                .zip(px.chunks_exact_mut(wu.max(1)))
+            {
+                grey_of(src, dst);
+            }
+        }
+        Ok(())
+    })?
+    .map_err(err)?;
+    Ok((w, h, px))
 }
 
 /// Returns the text of every QR code in an 8-bit grey image (`pixels` row by row, no padding,
