@@ -17,7 +17,7 @@ use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::verify::{load_trust, TrustSource};
+use super::verify::{load_trust, TrustFlags};
 use super::{usage, CliError, CliResult, Outcome};
 
 /// `certseal render …`
@@ -79,18 +79,8 @@ struct FaceArgs {
     /// Face index in a .ttc font collection (with --font).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "font")]
     font_index: u32,
-    /// Trust the signers of this key directory [default: certseal-keys].
-    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
-    keys: Option<PathBuf>,
-    /// Trust the signers of this signed trust list (needs --root).
-    #[arg(long, value_name = "FILE", requires = "root")]
-    trust_list: Option<PathBuf>,
-    /// Root certificate (PEM or DER) the trust list is signed by.
-    #[arg(long, value_name = "FILE", requires = "trust_list")]
-    root: Option<PathBuf>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    #[command(flatten)]
+    trust: TrustFlags,
     /// Draw from this signed document (.cbor) of the same certificate, verified too: the face
     /// then also shows the remarks the QR payload does not carry (scope, changes).
     #[arg(long, value_name = "FILE.cbor")]
@@ -161,15 +151,12 @@ fn render_qr(a: QrArgs, out: &mut dyn Write) -> CliResult {
 fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
     let now = super::now();
     let format = format_of(&a.out)?;
-    let at =
-        a.at.as_deref()
-            .map(|s| super::parse_time("--at", s))
-            .transpose()?;
+    let at = a.trust.at()?;
     let font = match a.font {
         Some(p) => FontSource::Path(p, a.font_index),
         None => FontSource::Default,
     };
-    let store = load_trust(&TrustSource::from_flags(a.keys, a.trust_list, a.root), now)?;
+    let store = load_trust(&a.trust.source(), now)?;
     let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
     let verdict = verifier.verify(a.qr_text.trim());
     let view = match (&verdict.result, &verdict.certificate) {

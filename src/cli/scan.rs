@@ -18,7 +18,7 @@ use certseal::scan::{scan_and_verify_file, CodeVerdict, ScanRecord, ScanSummary}
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::verify::{load_trust, TrustSource};
+use super::verify::{load_trust, TrustFlags, TrustSource};
 use super::{usage, CliError, CliResult, Outcome};
 
 /// Image file extensions picked up when walking a folder.
@@ -39,18 +39,8 @@ pub(crate) struct Args {
     /// Also write the records as CSV to this file (one row per code, or per unreadable image).
     #[arg(long, value_name = "FILE.csv")]
     report: Option<PathBuf>,
-    /// Trust the signers of this key directory [default: certseal-keys].
-    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
-    keys: Option<PathBuf>,
-    /// Trust the signers of this signed trust list (needs --root).
-    #[arg(long, value_name = "FILE", requires = "root")]
-    trust_list: Option<PathBuf>,
-    /// Root certificate (PEM or DER) the trust list is signed by.
-    #[arg(long, value_name = "FILE", requires = "trust_list")]
-    root: Option<PathBuf>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    #[command(flatten)]
+    trust: TrustFlags,
 }
 
 struct Plan {
@@ -64,11 +54,7 @@ struct Plan {
 
 impl Args {
     fn resolve(self) -> Result<Plan, CliError> {
-        let at = self
-            .at
-            .as_deref()
-            .map(|s| super::parse_time("--at", s))
-            .transpose()?;
+        let at = self.trust.at()?;
         if self.jobs == Some(0) {
             return Err(usage("--jobs: got 0, expected at least 1"));
         }
@@ -86,7 +72,7 @@ impl Args {
             json: self.json,
             jobs: self.jobs,
             report: self.report,
-            trust: TrustSource::from_flags(self.keys, self.trust_list, self.root),
+            trust: self.trust.source(),
             at,
         })
     }

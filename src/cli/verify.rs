@@ -44,18 +44,8 @@ pub(crate) struct Args {
     /// by `issue` are accepted).
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Trust the signers of this key directory [default: certseal-keys].
-    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
-    keys: Option<PathBuf>,
-    /// Trust the signers of this signed trust list (needs --root).
-    #[arg(long, value_name = "FILE", requires = "root")]
-    trust_list: Option<PathBuf>,
-    /// Root certificate (PEM or DER) the trust list is signed by.
-    #[arg(long, value_name = "FILE", requires = "trust_list")]
-    root: Option<PathBuf>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    #[command(flatten)]
+    trust: TrustFlags,
     /// One JSON object per input instead of a table.
     #[arg(long)]
     json: bool,
@@ -107,6 +97,42 @@ pub(crate) struct Args {
     external_aad_hex: Option<String>,
 }
 
+/// The trust and time flags `verify`, `scan` and `render face` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct TrustFlags {
+    /// Trust the signers of this key directory [default: certseal-keys].
+    #[arg(long, value_name = "DIR", conflicts_with = "trust_list")]
+    keys: Option<PathBuf>,
+    /// Trust the signers of this signed trust list (needs --root).
+    #[arg(long, value_name = "FILE", requires = "root")]
+    trust_list: Option<PathBuf>,
+    /// Root certificate (PEM or DER) the trust list is signed by.
+    #[arg(long, value_name = "FILE", requires = "trust_list")]
+    root: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+}
+
+impl TrustFlags {
+    /// Where the trust comes from.
+    pub(crate) fn source(&self) -> TrustSource {
+        TrustSource::from_flags(
+            self.keys.clone(),
+            self.trust_list.clone(),
+            self.root.clone(),
+        )
+    }
+
+    /// `--at` as Unix seconds, if given.
+    pub(crate) fn at(&self) -> Result<Option<i64>, CliError> {
+        self.at
+            .as_deref()
+            .map(|s| super::parse_time("--at", s))
+            .transpose()
+    }
+}
+
 /// Where the trust comes from.
 pub(crate) enum TrustSource {
     Keys(PathBuf),
@@ -147,11 +173,7 @@ enum Anchor {
 
 impl Args {
     fn resolve(self, now: i64) -> Result<Plan, CliError> {
-        let at = self
-            .at
-            .as_deref()
-            .map(|s| super::parse_time("--at", s))
-            .transpose()?;
+        let at = self.trust.at()?;
         let Some(profile) = self.profile else {
             let interop_flag = [
                 (self.prefix.is_some(), "--prefix"),
@@ -170,7 +192,7 @@ impl Args {
                     "{flag} belongs to interop mode and needs --profile generic|dcc"
                 )));
             }
-            let trust = TrustSource::from_flags(self.keys, self.trust_list, self.root);
+            let trust = self.trust.source();
             let policy = if self.alg_policy.is_empty() {
                 Algorithm::ALL.to_vec()
             } else {
@@ -193,9 +215,9 @@ impl Args {
             });
         };
         let own_flag = [
-            (self.keys.is_some(), "--keys"),
-            (self.trust_list.is_some(), "--trust-list"),
-            (self.root.is_some(), "--root"),
+            (self.trust.keys.is_some(), "--keys"),
+            (self.trust.trust_list.is_some(), "--trust-list"),
+            (self.trust.root.is_some(), "--root"),
             (self.file.is_some(), "--file"),
             (!self.alg_policy.is_empty(), "--alg-policy"),
         ]
