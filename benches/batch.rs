@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 
+use certseal::claims::payload;
 use certseal::codec::cbor::Mode;
 use certseal::codec::{base45, Limits};
 use certseal::cose::Sign1;
 use certseal::crypto::{Algorithm, VerifyingKey};
 use certseal::issue::Issuer;
 use certseal::model::parse_json;
-use certseal::payload;
 use certseal::trust::{InitOptions, KeyDir};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
@@ -188,7 +188,7 @@ fn ratios(inp: &Inputs) {
     );
     let default = sizes
         .iter()
-        .position(|&s| s == certseal::batch::BATCH_SIZE)
+        .position(|&s| s == certseal::verify::BATCH_SIZE)
         .map(|i| median(batch[i].clone()))
         .unwrap_or(f64::NAN);
     println!("batch_vs_ring = {default:.2} (goal >= 1.6)");
@@ -205,7 +205,7 @@ fn main() {
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("ring_verify", |b| b.iter(|| ring_all(&inp)));
     g.bench_function("verify_many", |b| {
-        b.iter(|| batch_all(&inp, certseal::batch::BATCH_SIZE))
+        b.iter(|| batch_all(&inp, certseal::verify::BATCH_SIZE))
     });
     g.bench_function("verify_single", |b| b.iter(|| single_all(&inp)));
     g.finish();

@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use certseal::codec::hex;
 use certseal::crypto::{Algorithm, VerifyingKey};
-use certseal::interop::{self, Options, Profile, TrustAnchor};
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use serde_json::Value;
 
 /// Files whose upstream "pass" label certseal rejects on purpose, with the reason.

@@ -2,11 +2,11 @@
 //! single path's, a bad signature is named at its own position, and the one documented
 //! difference (a small-order component in `R`) behaves as the spec says.
 
+use certseal::claims::payload::{self, PREFIX};
 use certseal::codec::base45;
 use certseal::crypto::{Algorithm, CryptoError, RingSigner, Signer};
 use certseal::issue::Issuer;
 use certseal::model::{parse_json, Certificate};
-use certseal::payload::{self, PREFIX};
 use certseal::trust::{RootCert, RootParams, SignerCert, SignerParams, TrustStore};
 use certseal::verify::{Reason, Verdict, Verifier};
 use certseal::FixedClock;

@@ -6,16 +6,16 @@
 //! Malformed messages are built with `certseal::codec::cbor::Writer` and signed with a real,
 //! trusted key, so that the failure is the structural one and not the signature.
 
+use certseal::claims::document::Document;
+use certseal::claims::payload::PREFIX;
 use certseal::codec::cbor::{self, Mode, Writer};
 use certseal::codec::{base45, hex, Base45Error, CborErrorKind, CodecError, Limits};
 use certseal::cose::CoseError;
 use certseal::crypto::{p256_is_low_s, Algorithm};
-use certseal::document::Document;
-use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::issue::Issuer;
 use certseal::model;
-use certseal::payload::PREFIX;
 use certseal::trust::{sign_trust_list, SignerCert, TrustList, MAX_CERT_LEN};
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Reason, Verdict, Verifier};
 
 #[path = "support/vectors.rs"]
@@ -854,9 +854,9 @@ fn random_mutations_never_panic_and_never_verify_altered_signed_bytes() {
         interop::verify_cose(&m, &anchor, &opts, &mut report);
         let _ = cbor::decode(&m, Mode::Lenient, &limits);
         let _ = certseal::cose::Claims::parse(&m, Mode::Lenient, &limits);
-        let _ = certseal::payload::QrClaims::decode(&m);
+        let _ = certseal::claims::payload::QrClaims::decode(&m);
         let c = mutate(&mut rng, &claims);
-        let _ = certseal::payload::QrClaims::decode(&c);
+        let _ = certseal::claims::payload::QrClaims::decode(&c);
         let _ = certseal::cose::Claims::parse(&c, Mode::Lenient, &limits);
         let _ = cbor::decode(&c, Mode::Strict, &limits);
         let t = mutate(&mut rng, &list);

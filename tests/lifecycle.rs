@@ -1,8 +1,8 @@
 //! End to end through the public API: keys on disk, records in, documents and QR payloads out,
 //! verification with a precise verdict.
 
+use certseal::claims::document::Document;
 use certseal::crypto::Algorithm;
-use certseal::document::Document;
 use certseal::issue::Issuer;
 use certseal::model::parse_json;
 use certseal::trust::{InitOptions, KeyDir};
@@ -115,5 +115,8 @@ fn typical_payload_sizes_match_the_spec() {
     assert!(zlib::deflate(claims).len() > claims.len());
     assert_eq!(cose.len(), 153);
     assert_eq!(issued.qr.len(), 234);
-    assert_eq!(certseal::payload::qr_version_q(issued.qr.len()), Some(11));
+    assert_eq!(
+        certseal::claims::payload::qr_version_q(issued.qr.len()),
+        Some(11)
+    );
 }

@@ -1,21 +1,21 @@
 //! Every decoder's explicit bound (`specs/limits.md`), each tested at the bound (accepted, or
 //! refused for another reason) and just past it (refused with the bound's own error).
 
+use certseal::claims::document::Document;
+use certseal::claims::payload;
 use certseal::codec::cbor::{self, Mode, Writer};
 use certseal::codec::{base45, zlib, CborErrorKind, CodecError, Limits};
 use certseal::cose::{CoseError, Sign1, MAX_HEADER_LABELS};
 use certseal::crypto::{RingSigner, Signer};
-use certseal::document::Document;
-use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::issue::Issuer;
 use certseal::model::{
     parse_csv, parse_json, ElicenceId, ModelError, MAX_INPUT_BYTES, MAX_RECORDS,
 };
-use certseal::payload;
 use certseal::trust::{
     RootCert, RootParams, SignerCert, SignerParams, TrustError, TrustList, TrustStore,
     MAX_CERT_LEN, MAX_SIGNERS,
 };
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Reason, Verifier};
 use certseal::{Error, FixedClock};
 

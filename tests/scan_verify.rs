@@ -1,4 +1,4 @@
-//! `certseal::scan`: faces drawn from issued and from verified certificates, scanned back out
+//! `certseal::qr::verified`: faces drawn from issued and from verified certificates, scanned back out
 //! of their PNGs and verified; texts that are not certseal payloads; undecodable bytes.
 #![cfg(feature = "qr")]
 // A failed unwrap is a failed test.
@@ -9,7 +9,9 @@ use certseal::model::{parse_json, IssueKind};
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource, REPLACEMENT_MARK};
 use certseal::qr::render::{render_png, QrOptions};
 use certseal::qr::scan::ScanLimits;
-use certseal::scan::{scan_and_verify, CodeVerdict, ScanSummary, NOT_CERTSEAL, NO_CODE_FOUND};
+use certseal::qr::verified::{
+    scan_and_verify, CodeVerdict, ScanSummary, NOT_CERTSEAL, NO_CODE_FOUND,
+};
 use certseal::trust::{InitOptions, KeyDir};
 use certseal::verify::Verifier;
 use certseal::FixedClock;

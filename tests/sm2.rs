@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use certseal::crypto::sm2::{Sm2Signer, DEFAULT_ID};
-use certseal::crypto::{self, Algorithm, RingSigner, Signer};
+use certseal::crypto::{Algorithm, RingSigner, Signer};
 use certseal::issue::Issuer;
 use certseal::model::{parse_json, Certificate};
 use certseal::trust::{
@@ -297,7 +297,7 @@ fn keys_init_sm2_round_trips() {
             assert_eq!(mode & 0o777, 0o600, "{name}");
         }
         // read_private_key loads any algorithm.
-        let key = crypto::read_private_key(&path).unwrap();
+        let key = certseal::trust::read_private_key(&path).unwrap();
         assert_eq!(key.algorithm(), Algorithm::Sm2, "{name}");
     }
 

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use certseal::codec::hex;
 use certseal::crypto::{Algorithm, RingSigner, Signer};
-use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::model::{classify, Catalogue, ElicenceId, Uscc};
 use certseal::trust::{check_chain, kid_of, RootCert, SignerCert, TrustList, TrustStore};
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 

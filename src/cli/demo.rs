@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use certseal::claims::document::Document;
 use certseal::crypto::Algorithm;
-use certseal::document::Document;
 use certseal::model::{parse_csv, IssueKind};
 use certseal::trust::{InitOptions, KeyDir, TrustList};
 use certseal::verify::Verifier;
@@ -199,7 +199,7 @@ fn faces(
 ) -> Result<bool, super::CliError> {
     use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
     use certseal::qr::scan::ScanLimits;
-    use certseal::scan::scan_and_verify;
+    use certseal::qr::verified::scan_and_verify;
 
     let fail = |e: certseal::qr::QrError| super::CliError::Failed(e.to_string());
     super::make_dir(dir)?;

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::document::Document;
+use certseal::claims::document::Document;
+use certseal::claims::payload::qr_version_q;
 use certseal::issue::{Issued, Issuer};
 use certseal::model::{parse_csv, parse_json, Batch, Certificate};
-use certseal::payload::qr_version_q;
 use certseal::trust::KeyDir;
 
 use super::{usage, CliError, CliResult, Outcome};

@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::document::Document;
+use certseal::claims::document::Document;
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
 use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
 use certseal::verify::Verifier;

@@ -1,6 +1,6 @@
 //! `certseal scan`: photos and scans (PNG, JPEG; folders walked) → every QR code in each →
 //! verified, in parallel on a pool of `--jobs` threads, with a progress bar on stderr. One
-//! library call per image (`certseal::scan::scan_and_verify_file`); this file walks folders,
+//! library call per image (`certseal::qr::verified::scan_and_verify_file`); this file walks folders,
 //! prints records (table or `--json` lines), the summary and the `--report` CSV.
 //!
 //! Exit 0 when every image held codes and every code is a valid certseal payload, 1 when some
@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use certseal::qr::scan::ScanLimits;
-use certseal::scan::{scan_and_verify_file, CodeVerdict, ScanRecord, ScanSummary};
+use certseal::qr::verified::{scan_and_verify_file, CodeVerdict, ScanRecord, ScanSummary};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 

@@ -1,11 +1,11 @@
 //! `certseal speed`: bare sign/verify beside the issue and verify pipelines, single
-//! thread and batch, in one run (`certseal::speed::run`). A table like `openssl speed`, or one
+//! thread and batch, in one run (`certseal::internal::speed::run`). A table like `openssl speed`, or one
 //! JSON object with `ops_per_sec` and `ratios`.
 
 use std::io::Write;
 
 use certseal::crypto::Algorithm;
-use certseal::speed::{run, SpeedOptions};
+use certseal::internal::speed::{run, SpeedOptions};
 
 use super::{usage, CliError, CliResult, Outcome};
 

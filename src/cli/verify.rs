@@ -13,10 +13,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use certseal::claims::document::Document;
 use certseal::crypto::Algorithm;
-use certseal::document::Document;
-use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Verdict, Verifier};
 use certseal::FixedClock;
 

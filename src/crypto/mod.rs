@@ -4,21 +4,18 @@
 //! - [`Algorithm`]: the algorithms certseal speaks, with their COSE values.
 //! - [`Signer`]: anything that signs (a `ring` key in memory today, a hardware key later).
 //! - [`VerifyingKey`]: a public key parsed once, when the trust list loads.
-//! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`];
-//!   `sm2_cert`: minimal SM2 X.509 certificates.
+//! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`].
+//!
+//! Files and certificates are not its business: key files are read and written by `trust`
+//! ([`crate::trust::read_private_key`]), SM2 certificates written by `trust::sm2_cert`.
 
 use std::fmt;
-use std::path::Path;
 
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
 #[cfg(feature = "sm2")]
 pub mod sm2;
-#[cfg(feature = "sm2")]
-pub mod sm2_cert;
-#[cfg(feature = "sm2")]
-mod sm2_comb;
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,10 +113,6 @@ pub enum CryptoError {
     /// The signing operation failed.
     #[error("signing failed")]
     SigningFailed,
-    /// A certificate could not be built from the parameters given.
-    #[cfg(feature = "sm2")]
-    #[error("certificate rejected: {0}")]
-    BadCertificate(&'static str),
     /// A PEM file did not hold the expected block.
     #[error("PEM: {0}")]
     Pem(String),
@@ -441,13 +434,6 @@ pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError
         .ok_or_else(|| CryptoError::Pem(format!("no \"{label}\" block found")))
 }
 
-/// Writes a private key as a PKCS#8 PEM file readable by its owner only (mode 0600),
-/// replacing any file there whole (written beside it, synced, renamed over it).
-pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Error> {
-    let pem = to_pem("PRIVATE KEY", pkcs8_der);
-    crate::staged::write_file(path, pem.as_bytes(), true)
-}
-
 /// Generates a key of algorithm `alg` with whichever signer holds that algorithm; returns the
 /// signer and its PKCS#8 DER encoding.
 pub fn generate_signer(alg: Algorithm) -> Result<(Box<dyn Signer>, Vec<u8>), CryptoError> {
@@ -473,14 +459,6 @@ pub fn signer_from_pkcs8(der: &[u8]) -> Result<Box<dyn Signer>, CryptoError> {
     Err(CryptoError::BadPrivateKey(
         "not a PKCS#8 key of a supported algorithm",
     ))
-}
-
-/// Reads a PKCS#8 private key file (PEM or DER) of any algorithm this build supports
-/// ([`signer_from_pkcs8`]).
-pub fn read_private_key(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
-    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
-    let der = from_pem_or_der("PRIVATE KEY", &bytes)?;
-    Ok(signer_from_pkcs8(&der)?)
 }
 
 #[cfg(test)]

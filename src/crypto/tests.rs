@@ -31,22 +31,6 @@ fn rejects_p256_key_of_wrong_length() {
     assert!(VerifyingKey::from_raw(Algorithm::EdDsa, &[0; 31]).is_err());
 }
 
-#[cfg(unix)]
-#[test]
-fn private_key_file_is_owner_only() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("k.pem");
-    let (_, der) = RingSigner::generate(Algorithm::Es256).unwrap();
-    write_private_key(&path, &der).unwrap();
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
-    assert_eq!(
-        read_private_key(&path).unwrap().algorithm(),
-        Algorithm::Es256
-    );
-}
-
 #[test]
 fn es256_signatures_are_issued_low_s() {
     let (signer, _) = RingSigner::generate(Algorithm::Es256).unwrap();

@@ -1,6 +1,5 @@
 //! Calendar dates and year-months, limited to the years 1900..=2199 that certificates use.
-//! Conversions to and from day counts use the proleptic Gregorian calendar
-//! (Hinnant's civil-from-days algorithm).
+//! Conversions to and from day counts use the proleptic Gregorian calendar of `crate::time`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,13 +26,7 @@ pub struct Date {
 
 /// Days in `month` of `year` (0 for a month outside 1..=12).
 fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    crate::time::days_in_month(i32::from(year), month)
 }
 
 const MONTH_NAMES: [&str; 12] = [
@@ -112,34 +105,19 @@ impl Date {
                 "day number {days} is outside {MIN_DAYS}..={MAX_DAYS} (1900-01-01..=2199-12-31)"
             )));
         }
-        // Bounded above, so none of this can overflow.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i32::from(month <= 2);
         let convert = || ModelError::date(format!("day number {days} did not convert"));
-        Date::new(
-            u16::try_from(year).map_err(|_| convert())?,
-            u8::try_from(month).map_err(|_| convert())?,
-            u8::try_from(day).map_err(|_| convert())?,
-        )
+        let (year, month, day) =
+            crate::time::civil_from_days(i64::from(days)).ok_or_else(convert)?;
+        Date::new(u16::try_from(year).map_err(|_| convert())?, month, day)
     }
 
     /// Days since 1970-01-01 (negative before it).
     pub fn days_since_epoch(&self) -> i32 {
-        let month = i32::from(self.month);
-        let year = i32::from(self.year) - i32::from(month <= 2);
-        let era = year.div_euclid(400);
-        let yoe = year - era * 400;
-        let mp = (month + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + i32::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        // A `Date` is a real date in 1900..=2199 (checked when it was made), which the
+        // calendar always converts and which fits an i32: the fallback is never taken.
+        crate::time::days_from_civil(i32::from(self.year), self.month, self.day)
+            .and_then(|d| i32::try_from(d).ok())
+            .unwrap_or(MIN_DAYS)
     }
 
     /// The UTC date of the Unix time `secs`.

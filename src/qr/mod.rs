@@ -22,6 +22,7 @@ pub mod render;
 pub mod scan;
 #[doc(hidden)]
 pub mod testset;
+pub mod verified;
 
 pub use self::error::QrError;
 

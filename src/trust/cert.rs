@@ -11,9 +11,10 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::oid_registry as oids;
 use x509_parser::x509::X509Name;
 
-use super::time::{asn1_to_unix, format_unix};
+use super::validity::asn1_to_unix;
 use super::TrustError;
 use crate::crypto::{self, Algorithm, VerifyingKey};
+use crate::time::rfc3339;
 
 /// Largest certificate accepted, in bytes. Ours are well under 1 KiB.
 pub const MAX_CERT_LEN: usize = 16 * 1024;
@@ -270,8 +271,8 @@ impl fmt::Debug for RootCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RootCert")
             .field("subject", &self.p.subject)
-            .field("not_before", &format_unix(self.p.not_before))
-            .field("not_after", &format_unix(self.p.not_after))
+            .field("not_before", &rfc3339(self.p.not_before))
+            .field("not_after", &rfc3339(self.p.not_after))
             .field("alg", &self.p.key.algorithm())
             .finish_non_exhaustive()
     }
@@ -377,8 +378,8 @@ impl fmt::Debug for SignerCert {
         f.debug_struct("SignerCert")
             .field("subject", &self.p.subject)
             .field("kid", &hex(&self.p.kid))
-            .field("not_before", &format_unix(self.p.not_before))
-            .field("not_after", &format_unix(self.p.not_after))
+            .field("not_before", &rfc3339(self.p.not_before))
+            .field("not_after", &rfc3339(self.p.not_after))
             .field("alg", &self.p.key.algorithm())
             .finish_non_exhaustive()
     }

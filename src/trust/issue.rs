@@ -1,7 +1,7 @@
 //! Making root and document-signer certificates. Any [`Signer`] signs: for ES256 and Ed25519 an
 //! adapter implements rcgen's `SigningKey` over it (turning ECDSA's raw r‖s into the DER form
 //! X.509 wants), so a hardware key plugs in without touching this module. rcgen has no
-//! SM2-with-SM3, so an SM2 root key (feature `sm2`) signs through `crypto::sm2_cert` instead,
+//! SM2-with-SM3, so an SM2 root key (feature `sm2`) signs through `trust::sm2_cert` instead,
 //! with the same subject attributes, extensions, serial and validity.
 
 use rcgen::string::PrintableString;
@@ -13,7 +13,7 @@ use x509_parser::der_parser::ber::Tag;
 use x509_parser::x509::X509Name;
 
 use super::cert::{check_chain, Parsed, Role, RootCert, SignerCert};
-use super::time::unix_to_asn1;
+use super::validity::unix_to_asn1;
 use super::TrustError;
 use crate::crypto::{Algorithm, Signer, VerifyingKey};
 
@@ -282,8 +282,8 @@ fn check_serial_and_window(serial: u64, not_before: i64, not_after: i64) -> Resu
             field: "not_after",
             reason: format!(
                 "{} precedes not_before {}",
-                super::format_unix(not_after),
-                super::format_unix(not_before)
+                crate::time::rfc3339(not_after),
+                crate::time::rfc3339(not_before)
             ),
         });
     }
@@ -314,7 +314,7 @@ fn generated(e: rcgen::Error) -> TrustError {
 impl RootCert {
     /// Makes a self-signed root certificate for `root_key`. Deterministic for an Ed25519 or SM2
     /// key (same key, params → same DER). An SM2 key (feature `sm2`) gives an SM2-with-SM3
-    /// certificate written by `crypto::sm2_cert`, with the same subject and extensions.
+    /// certificate written by `trust::sm2_cert`, with the same subject and extensions.
     pub fn issue(root_key: &dyn Signer, params: &RootParams) -> Result<RootCert, TrustError> {
         let dn = subject_dn(
             &params.common_name,
@@ -435,12 +435,12 @@ impl RootCert {
 }
 
 /// SM2-signed certificates (feature `sm2`): the parameters of the rcgen path, written by
-/// `crypto::sm2_cert`. The caller has checked the subject fields, serial and window.
+/// `trust::sm2_cert`. The caller has checked the subject fields, serial and window.
 #[cfg(feature = "sm2")]
 mod sm2 {
     use super::{RootCert, RootParams, SignerParams, TrustError};
-    use crate::crypto::sm2_cert::{self, Sm2CertificateParams, Sm2Name};
     use crate::crypto::Signer;
+    use crate::trust::sm2_cert::{self, Sm2CertificateParams, Sm2Name};
 
     fn name(common_name: &str, authority_name: &str, uscc: Option<&str>) -> Sm2Name {
         Sm2Name {
@@ -449,10 +449,6 @@ mod sm2 {
             organization_identifier: uscc.map(str::to_owned),
             common_name: common_name.to_owned(),
         }
-    }
-
-    fn failed(e: crate::crypto::CryptoError) -> TrustError {
-        TrustError::Generate(e.to_string())
     }
 
     /// A self-signed SM2 root: CA, pathLenConstraint 0, keyCertSign + cRLSign.
@@ -472,7 +468,7 @@ mod sm2 {
             subject_spki: root_key.public_key_spki(),
             authority_key_id: None,
         };
-        sm2_cert::sign_certificate(&params, root_key).map_err(failed)
+        sm2_cert::sign_certificate(&params, root_key)
     }
 
     /// A document signer under an SM2 root: not a CA, digitalSignature, with an
@@ -494,6 +490,6 @@ mod sm2 {
             subject_spki: subject_spki.to_vec(),
             authority_key_id: Some(sm2_cert::key_identifier(&root_key.public_key_spki())),
         };
-        sm2_cert::sign_certificate(&params, root_key).map_err(failed)
+        sm2_cert::sign_certificate(&params, root_key)
     }
 }

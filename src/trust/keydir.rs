@@ -19,9 +19,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::cert::{check_chain, RootCert, SignerCert};
 use super::issue::{check_uscc, RootParams, SignerParams};
 use super::store::{TrustStore, TrustedSigner};
-use super::time::{year_of, DAY};
+use super::validity::year_of;
 use super::TrustError;
 use crate::crypto::{self, Algorithm, Signer};
+use crate::time::DAY;
 
 /// Most signers `KeyDir::init` makes.
 pub const MAX_INIT_SIGNERS: usize = 16;
@@ -211,7 +212,22 @@ fn make_signer(
 }
 
 fn read_signer(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
-    crypto::read_private_key(path)
+    read_private_key(path)
+}
+
+/// Reads a PKCS#8 private key file (PEM or DER) of any algorithm this build supports
+/// ([`crypto::signer_from_pkcs8`]).
+pub fn read_private_key(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    let der = crypto::from_pem_or_der("PRIVATE KEY", &bytes)?;
+    Ok(crypto::signer_from_pkcs8(&der)?)
+}
+
+/// Writes a private key as a PKCS#8 PEM file readable by its owner only (mode 0600),
+/// replacing any file there whole (written beside it, synced, renamed over it).
+pub fn write_private_key(path: &Path, pkcs8_der: &[u8]) -> Result<(), crate::Error> {
+    let pem = crypto::to_pem("PRIVATE KEY", pkcs8_der);
+    super::staged::write_file(path, pem.as_bytes(), true)
 }
 
 fn same_key(signer: &dyn Signer, cert_key: &crypto::VerifyingKey) -> bool {
@@ -296,7 +312,7 @@ impl KeyDir {
         std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
         // Every file is on disk before any final name changes: an interrupted init (or one
         // forced over an existing directory) leaves the old set, not a mix.
-        let mut staged = crate::staged::Staged::new();
+        let mut staged = super::staged::Staged::new();
         let pem = |der: &[u8]| crypto::to_pem("PRIVATE KEY", der);
         staged.write(&root_key_path(dir), pem(&root_pkcs8).as_bytes(), true)?;
         staged.write(&root_cert_path(dir), root.to_pem().as_bytes(), false)?;
@@ -466,7 +482,7 @@ impl KeyDir {
         )?;
         let key = crypto::signer_from_pkcs8(&pkcs8)?;
         let trusted = TrustedSigner::new(&cert, &self.root)?;
-        let mut staged = crate::staged::Staged::new();
+        let mut staged = super::staged::Staged::new();
         staged.write(&kp, crypto::to_pem("PRIVATE KEY", &pkcs8).as_bytes(), true)?;
         staged.write(&cp, cert.to_pem().as_bytes(), false)?;
         staged.commit()?;

@@ -15,7 +15,7 @@
 //! - Signature algorithms: ecdsa-with-SHA256 on P-256 (DER signature in X.509), Ed25519, and
 //!   with feature `sm2` SM2-with-SM3 (1.2.156.10197.1.501, DER signature, default ID). rcgen
 //!   writes the ES256 and Ed25519 certificates; SM2-signed ones are written by
-//!   `crypto::sm2_cert`. A root signs signers of another algorithm where the writer can hold
+//!   [`sm2_cert`]. A root signs signers of another algorithm where the writer can hold
 //!   that key: an SM2 root any signer, an ES256 or Ed25519 root ES256 and Ed25519 signers.
 //! - The issuing authority is the subject's organizationName (O) and its unified social credit
 //!   code the subject's `organizationIdentifier` (2.5.4.97).
@@ -24,8 +24,11 @@ mod cert;
 mod issue;
 mod keydir;
 mod list;
+#[cfg(feature = "sm2")]
+pub mod sm2_cert;
+mod staged;
 mod store;
-mod time;
+mod validity;
 
 #[cfg(test)]
 mod tests;
@@ -34,10 +37,14 @@ use std::path::PathBuf;
 
 pub use self::cert::{check_chain, kid_of, RootCert, SignerCert, MAX_CERT_LEN};
 pub use self::issue::{check_uscc, RootParams, SignerParams};
-pub use self::keydir::{InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS};
+pub use self::keydir::{
+    read_private_key, write_private_key, InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS,
+};
 pub use self::list::{sign_trust_list, TrustList, TRUST_LIST_VERSION};
 pub use self::store::{TrustStore, TrustedSigner, MAX_SIGNERS};
-pub use self::time::{asn1_to_unix, format_unix, unix_to_asn1};
+pub use self::validity::{asn1_to_unix, unix_to_asn1};
+
+use crate::time::rfc3339;
 
 use crate::crypto::{Algorithm, CryptoError};
 
@@ -105,7 +112,7 @@ pub enum TrustError {
     },
     /// The validity window ends before it starts.
     #[error("{what} \"{subject}\": empty validity window: not_before {}, not_after {}",
-        format_unix(*.not_before), format_unix(*.not_after))]
+        rfc3339(*.not_before), rfc3339(*.not_after))]
     EmptyWindow {
         /// Which certificate.
         what: &'static str,
@@ -176,8 +183,8 @@ pub enum TrustError {
     },
     /// The signer's window reaches outside the root's.
     #[error("signer \"{subject}\": window {} .. {} outside root window {} .. {}",
-        format_unix(*.not_before), format_unix(*.not_after),
-        format_unix(*.root_not_before), format_unix(*.root_not_after))]
+        rfc3339(*.not_before), rfc3339(*.not_after),
+        rfc3339(*.root_not_before), rfc3339(*.root_not_after))]
     WindowOutsideRoot {
         /// The signer's subject.
         subject: String,
@@ -192,7 +199,7 @@ pub enum TrustError {
     },
     /// A signer key used outside its certificate's window.
     #[error("signer \"{subject}\" not valid at {}: not_before {}, not_after {}",
-        format_unix(*.now), format_unix(*.not_before), format_unix(*.not_after))]
+        rfc3339(*.now), rfc3339(*.not_before), rfc3339(*.not_after))]
     SignerNotValidNow {
         /// The signer's subject.
         subject: String,
@@ -204,7 +211,7 @@ pub enum TrustError {
         now: i64,
     },
     /// No signer of a key directory is valid at `now`.
-    #[error("no signer key valid at {} ({count} signers)", format_unix(*.now))]
+    #[error("no signer key valid at {} ({count} signers)", rfc3339(*.now))]
     NoSignerValidNow {
         /// The time asked about.
         now: i64,
@@ -268,6 +275,14 @@ pub enum TrustError {
         uscc: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A key could not be used for the operation named.
+    #[error("{what}: {source}")]
+    Key {
+        /// The key and what it was used for.
+        what: &'static str,
+        /// Why it failed.
+        source: CryptoError,
     },
     /// Making a certificate failed.
     #[error("certificate generation failed: {0}")]

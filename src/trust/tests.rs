@@ -620,14 +620,14 @@ fn uscc_check_character_is_mod_31() {
 
 #[test]
 fn time_helpers_round_trip() {
-    assert_eq!(format_unix(0), "1970-01-01T00:00:00Z");
-    assert_eq!(format_unix(T0), "2026-01-01T00:00:00Z");
-    assert_eq!(format_unix(1_751_241_600), "2025-06-30T00:00:00Z");
+    assert_eq!(crate::time::rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(crate::time::rfc3339(T0), "2026-01-01T00:00:00Z");
+    assert_eq!(crate::time::rfc3339(1_751_241_600), "2025-06-30T00:00:00Z");
     for t in [0, T0, 2_524_608_000 /* 2050 */, -1] {
         assert_eq!(asn1_to_unix(&unix_to_asn1(t).expect("t")), t);
     }
     assert!(unix_to_asn1(i64::MAX).is_err());
-    assert!(format_unix(i64::MAX).starts_with('@'));
+    assert!(crate::time::rfc3339(i64::MAX).starts_with('@'));
 }
 
 #[test]
@@ -690,4 +690,20 @@ fn ecdsa_signature_to_der_is_minimal() {
     assert_eq!(&der[5..8], &[0x02, 0x21, 0x00]);
     assert_eq!(der.len(), 2 + 3 + 35);
     assert!(ecdsa_raw_to_der(&raw[..63]).is_none());
+}
+
+#[cfg(unix)]
+#[test]
+fn private_key_file_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.pem");
+    let (_, der) = RingSigner::generate(Algorithm::Es256).unwrap();
+    write_private_key(&path, &der).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        read_private_key(&path).unwrap().algorithm(),
+        Algorithm::Es256
+    );
 }

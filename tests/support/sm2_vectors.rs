@@ -3,12 +3,12 @@
 //! fixed secrets (`Sm2Signer::from_secret_bytes`, default ID), SM2 and ES256 signatures with
 //! RFC 6979 nonces, fixed serials and times.
 
+use certseal::claims::payload::PREFIX;
 use certseal::codec::{base45, hex};
 use certseal::crypto::sm2::{Sm2Signer, DEFAULT_ID};
 use certseal::crypto::Signer;
 use certseal::issue::Issuer;
 use certseal::model;
-use certseal::payload::PREFIX;
 use certseal::trust::{sign_trust_list, RootCert, RootParams, SignerCert, SignerParams};
 use certseal::verify::Verifier;
 use certseal::FixedClock;

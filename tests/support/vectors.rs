@@ -12,17 +12,17 @@
 
 use std::fmt::Write as _;
 
+use certseal::claims::payload::{QrClaims, Serial, PREFIX};
 use certseal::codec::cbor::Writer;
 use certseal::codec::{base45, hex, zlib};
 use certseal::cose::{sig_structure_into, Sign1};
 use certseal::crypto::{self, Algorithm, CryptoError, RingSigner, Signer};
-use certseal::interop::{self, Options, Profile, TrustAnchor};
 use certseal::issue::Issuer;
 use certseal::model::{self, classify, ElicenceId, Uscc};
-use certseal::payload::{QrClaims, Serial, PREFIX};
 use certseal::trust::{
     sign_trust_list, RootCert, RootParams, SignerCert, SignerParams, TrustStore,
 };
+use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Reason, Verifier};
 use certseal::FixedClock;
 

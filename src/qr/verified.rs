@@ -12,8 +12,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::claims::payload::PREFIX;
 use crate::model::{Catalogue, Certificate, IssueKind, Sex};
-use crate::payload::PREFIX;
 use crate::qr::face::FaceData;
 use crate::qr::scan::{scan_image_bytes, ScanLimits};
 use crate::verify::{CertificateView, Verdict, Verifier};
@@ -251,8 +251,10 @@ fn birth_text(months_since_1900: u16) -> String {
 }
 
 fn date_text(days: i64) -> String {
-    let (y, m, d) = crate::time::civil_from_days(days);
-    format!("{y:04}年{m:02}月{d:02}日")
+    match crate::time::civil_from_days(days) {
+        Some((y, m, d)) => format!("{y:04}年{m:02}月{d:02}日"),
+        None => String::new(),
+    }
 }
 
 fn sex_text(code: u8) -> String {

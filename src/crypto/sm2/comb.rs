@@ -19,9 +19,15 @@
 use std::sync::OnceLock;
 
 use ::sm2 as rc;
+use rc::elliptic_curve::ops::Reduce;
 use rc::elliptic_curve::point::AffineCoordinates;
 use rc::elliptic_curve::{BatchNormalize, Group, PrimeField};
 use rc::{AffinePoint, ProjectivePoint, Scalar};
+
+/// A 32-byte big-endian number reduced modulo n.
+pub(super) fn scalar_reduce(bytes: &[u8; 32]) -> Scalar {
+    <Scalar as Reduce<rc::U256>>::reduce(&rc::U256::from_be_slice(bytes))
+}
 
 /// Window width of the generator's table, in bits.
 const G_WINDOW_BITS: u32 = 8;
@@ -115,7 +121,7 @@ pub(crate) fn verify(p_table: &CombTable, e: &Scalar, r: &Scalar, s: &Scalar) ->
     if bool::from(acc.is_identity()) {
         return false;
     }
-    let x1 = super::sm2::scalar_reduce(&acc.to_affine().x().into());
+    let x1 = scalar_reduce(&acc.to_affine().x().into());
     *e + x1 == *r
 }
 
@@ -135,14 +141,14 @@ mod tests {
         for bit in [4usize, 5, 7, 8, 9, 31, 32, 63, 64, 128, 250, 254, 255] {
             bytes.fill(0);
             bytes[31 - bit / 8] = 1 << (bit % 8);
-            out.push(super::super::sm2::scalar_reduce(&bytes));
+            out.push(scalar_reduce(&bytes));
             // 2^bit − 1: every window below `bit` full.
-            out.push(super::super::sm2::scalar_reduce(&bytes) - Scalar::ONE);
+            out.push(scalar_reduce(&bytes) - Scalar::ONE);
         }
         // Fixed pseudo-random scalars: SM3 of a counter, reduced.
         out.extend((0u32..40).map(|i| {
             use sm3::Digest as _;
-            super::super::sm2::scalar_reduce(&sm3::Sm3::digest(i.to_be_bytes()).into())
+            scalar_reduce(&sm3::Sm3::digest(i.to_be_bytes()).into())
         }));
         out
     }
@@ -200,7 +206,7 @@ mod tests {
         let (r0, s) = (Scalar::from(1000u64), Scalar::from(2000u64));
         let point =
             (ProjectivePoint::GENERATOR * s + ProjectivePoint::from(p) * (r0 + s)).to_affine();
-        let x1 = super::super::sm2::scalar_reduce(&point.x().into());
+        let x1 = scalar_reduce(&point.x().into());
         // Choose e so that e + x1 = r0.
         let e = r0 - x1;
         assert!(verify(&table, &e, &r0, &s));

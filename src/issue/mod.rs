@@ -6,13 +6,13 @@
 use rayon::prelude::*;
 use std::fmt;
 
+use crate::claims::document;
+use crate::claims::payload::{QrClaims, Serial, PREFIX};
 use crate::codec::base45;
 use crate::codec::cbor::Writer;
 use crate::cose::Sign1;
 use crate::crypto::Signer;
-use crate::document;
 use crate::model::{Certificate, Uscc};
-use crate::payload::{QrClaims, Serial, PREFIX};
 use crate::trust::TrustError;
 use crate::trust::{KeyDir, SignerCert};
 

@@ -7,7 +7,7 @@
 //!   curve and the public key) and (1 + d)⁻¹ when the key is loaded, so a signature costs one
 //!   fixed-base multiplication, one scalar multiplication and two short SM3 runs.
 //! - [`Sm2VerifyingKey`] verifies with certseal's variable-time comb tables for G and for the
-//!   key (`sm2_comb`; fine, everything it touches is public). The public key is checked to lie
+//!   key (`comb`; fine, everything it touches is public). The public key is checked to lie
 //!   on the curve once, when it is parsed; Z is computed once there too. Every verification
 //!   checks r, s ∈ [1, n−1] and (r + s) mod n ≠ 0.
 //!
@@ -27,7 +27,9 @@ use rc::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sm3::{Digest, Sm3};
 use zeroize::Zeroize;
 
-use super::sm2_comb::{self, CombTable};
+mod comb;
+
+use self::comb::{scalar_reduce, CombTable};
 use super::{spki_from_raw, Algorithm, CryptoError, Signer};
 
 /// The COSE algorithm value certseal uses for SM2 with SM3, raw r‖s signatures. COSE has no
@@ -261,11 +263,6 @@ fn sign_with_k(secret: &SecretParts, e: &rc::Scalar, k: &rc::Scalar) -> Option<[
     Some(out)
 }
 
-/// A 32-byte big-endian number reduced modulo n.
-pub(crate) fn scalar_reduce(bytes: &[u8; 32]) -> rc::Scalar {
-    <rc::Scalar as Reduce<rc::U256>>::reduce(&rc::U256::from_be_slice(bytes))
-}
-
 /// The x ‖ y half of an uncompressed point.
 fn public_xy(point: &[u8; 65]) -> &[u8; 64] {
     let [_, xy @ ..] = point;
@@ -287,7 +284,7 @@ impl Signer for Sm2Signer {
 }
 
 /// An SM2 public key checked to lie on sm2p256v1, with Z precomputed for its identifier. The
-/// key's comb table for verification (`sm2_comb`, ≈ 116 KB, shared between clones) is built
+/// key's comb table for verification (`comb`, ≈ 116 KB, shared between clones) is built
 /// by the first verification, so loading a trust list with many keys stays cheap.
 #[derive(Clone)]
 pub struct Sm2VerifyingKey {
@@ -367,7 +364,7 @@ impl Sm2VerifyingKey {
         let table = self
             .table
             .get_or_init(|| CombTable::for_public_key(&self.affine));
-        if sm2_comb::verify(table, &e, &r, &s) {
+        if comb::verify(table, &e, &r, &s) {
             Ok(())
         } else {
             Err(CryptoError::BadSignature)
@@ -477,5 +474,4 @@ pub(super) const SM2_SPKI_PREFIX: &[u8] = &[
 ];
 
 #[cfg(test)]
-#[path = "sm2_tests.rs"]
 mod tests;

@@ -14,10 +14,11 @@
 //! The signature is DER `SEQUENCE { r, s }` over the TBSCertificate bytes, made with the
 //! signer's distinguishing identifier (the default `1234567812345678`, as GM/T 0015 uses).
 
-use super::sm2::{
+use super::TrustError;
+use crate::crypto::sm2::{
     signature_from_der, signature_to_der, Sm2VerifyingKey, OID_SM2_WITH_SM3, SIGNATURE_LEN,
 };
-use super::{Algorithm, CryptoError, Signer, VerifyingKey};
+use crate::crypto::{spki_from_raw, Algorithm, CryptoError, Signer, VerifyingKey};
 
 /// A distinguished name: country, organisation, organisation identifier, common name, in that
 /// order, one attribute per RDN — the attributes and string types of certseal's rcgen-made
@@ -36,7 +37,7 @@ pub struct Sm2Name {
 
 impl Sm2Name {
     /// The DER `Name` (a SEQUENCE of one-attribute RDNs).
-    pub fn to_der(&self) -> Result<Vec<u8>, CryptoError> {
+    pub fn to_der(&self) -> Result<Vec<u8>, TrustError> {
         name(self)
     }
 }
@@ -75,18 +76,36 @@ pub fn key_identifier(spki_der: &[u8]) -> Vec<u8> {
 }
 
 /// The DER TBSCertificate for `params`, with signature algorithm SM2-with-SM3.
-pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, CryptoError> {
-    let serial = positive_integer(&params.serial).ok_or(CryptoError::BadCertificate(
-        "serial number must be 1 to 20 bytes, not zero",
-    ))?;
+pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, TrustError> {
+    let serial = positive_integer(&params.serial).ok_or_else(|| TrustError::BadParameter {
+        field: "serial",
+        reason: format!(
+            "got {} bytes{}, expected 1 to 20 bytes, not zero",
+            params.serial.len(),
+            if params.serial.iter().all(|b| *b == 0) {
+                ", all zero"
+            } else {
+                ""
+            }
+        ),
+    })?;
     // Checks the key (an SM2 point on the curve, or a P-256 / Ed25519 key) before it goes
     // into a certificate, and writes the SPKI in certseal's canonical form.
-    let key = VerifyingKey::from_spki(&params.subject_spki)?;
-    let spki = super::spki_from_raw(key.algorithm(), key.raw());
+    let key = VerifyingKey::from_spki(&params.subject_spki).map_err(|source| {
+        TrustError::UnsupportedKey {
+            what: "subject public key",
+            subject: params.subject.common_name.clone(),
+            source,
+        }
+    })?;
+    let spki = spki_from_raw(key.algorithm(), key.raw());
     if params.not_after < params.not_before {
-        return Err(CryptoError::BadCertificate(
-            "validity ends before it starts",
-        ));
+        return Err(TrustError::EmptyWindow {
+            what: "sm2 certificate",
+            subject: params.subject.common_name.clone(),
+            not_before: params.not_before,
+            not_after: params.not_after,
+        });
     }
     let validity = tlv(
         0x30,
@@ -99,7 +118,12 @@ pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, Cry
             use x509_parser::prelude::FromDer;
             match x509_parser::x509::X509Name::from_der(der) {
                 Ok(([], _)) => der.clone(),
-                _ => return Err(CryptoError::BadCertificate("issuer is not a DER Name")),
+                _ => {
+                    return Err(TrustError::BadParameter {
+                        field: "issuer",
+                        reason: format!("{} bytes that are not a DER Name", der.len()),
+                    })
+                }
             }
         }
     };
@@ -121,19 +145,24 @@ pub fn tbs_certificate_der(params: &Sm2CertificateParams) -> Result<Vec<u8>, Cry
 pub fn sign_certificate(
     params: &Sm2CertificateParams,
     issuer: &dyn Signer,
-) -> Result<Vec<u8>, CryptoError> {
+) -> Result<Vec<u8>, TrustError> {
+    let signing = |source| TrustError::Key {
+        what: "sm2 certificate issuer key",
+        source,
+    };
     if issuer.algorithm() != Algorithm::Sm2 {
-        return Err(CryptoError::AlgorithmMismatch {
+        return Err(signing(CryptoError::AlgorithmMismatch {
             got: issuer.algorithm(),
             expected: Algorithm::Sm2,
-        });
+        }));
     }
     let tbs = tbs_certificate_der(params)?;
     let raw: [u8; SIGNATURE_LEN] = issuer
-        .sign(&tbs)?
+        .sign(&tbs)
+        .map_err(signing)?
         .as_slice()
         .try_into()
-        .map_err(|_| CryptoError::SigningFailed)?;
+        .map_err(|_| signing(CryptoError::SigningFailed))?;
     let sig = signature_to_der(&raw);
     let mut bit_string = Vec::with_capacity(sig.len() + 1);
     bit_string.push(0); // no unused bits
@@ -225,7 +254,7 @@ fn is_printable(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
 }
 
-fn name(n: &Sm2Name) -> Result<Vec<u8>, CryptoError> {
+fn name(n: &Sm2Name) -> Result<Vec<u8>, TrustError> {
     const C: &[u8] = &[0x55, 0x04, 0x06];
     const O: &[u8] = &[0x55, 0x04, 0x0a];
     const ORG_ID: &[u8] = &[0x55, 0x04, 0x61];
@@ -236,25 +265,26 @@ fn name(n: &Sm2Name) -> Result<Vec<u8>, CryptoError> {
             &tlv(0x30, &[tlv(0x06, oid), tlv(tag, value.as_bytes())].concat()),
         )
     };
-    let printable = |value: &str| {
+    let printable = |field: &'static str, value: &str| {
         if is_printable(value) {
             Ok(())
         } else {
-            Err(CryptoError::BadCertificate(
-                "country and organizationIdentifier must be PrintableString characters",
-            ))
+            Err(TrustError::BadParameter {
+                field,
+                reason: format!("{value:?} has characters outside PrintableString"),
+            })
         }
     };
     let mut body = Vec::new();
     if let Some(c) = &n.country {
-        printable(c)?;
+        printable("country", c)?;
         body.extend(rdn(C, 0x13, c));
     }
     if let Some(o) = &n.organization {
         body.extend(rdn(O, 0x0c, o));
     }
     if let Some(id) = &n.organization_identifier {
-        printable(id)?;
+        printable("organizationIdentifier", id)?;
         body.extend(rdn(ORG_ID, 0x13, id));
     }
     body.extend(rdn(CN, 0x0c, &n.common_name));
@@ -262,15 +292,12 @@ fn name(n: &Sm2Name) -> Result<Vec<u8>, CryptoError> {
 }
 
 /// UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5), always in UTC.
-fn time(unix: i64) -> Result<Vec<u8>, CryptoError> {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    if !(0..=9999).contains(&y) {
-        return Err(CryptoError::BadCertificate(
-            "validity year outside 0000–9999",
-        ));
-    }
+fn time(unix: i64) -> Result<Vec<u8>, TrustError> {
+    let days = unix.div_euclid(crate::time::DAY);
+    let secs = unix.rem_euclid(crate::time::DAY);
+    let (y, m, d) = crate::time::civil_from_days(days)
+        .filter(|(y, _, _)| (0..=9999).contains(y))
+        .ok_or(TrustError::TimeOutOfRange { secs: unix })?;
     let (hh, mm, ss) = (secs / 3600, secs / 60 % 60, secs % 60);
     Ok(if (1950..2050).contains(&y) {
         let s = format!("{:02}{m:02}{d:02}{hh:02}{mm:02}{ss:02}Z", y % 100);
@@ -279,20 +306,6 @@ fn time(unix: i64) -> Result<Vec<u8>, CryptoError> {
         let s = format!("{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}Z");
         tlv(0x18, s.as_bytes())
     })
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// The minimal DER INTEGER contents of a positive big-endian number of 1 to 20 bytes.

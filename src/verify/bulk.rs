@@ -36,10 +36,10 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::cache::{self, Digest};
+use super::cache::{self, Digest};
+use super::{cached_signature, Reason, Verdict, Verifier};
 use crate::crypto::Algorithm;
 use crate::trust::{TrustStore, TrustedSigner};
-use crate::verify::{cached_signature, Reason, Verdict, Verifier};
 
 /// Payloads decoded and checked together; one Ed25519 batch equation per chunk at most.
 /// Large enough that the multi-scalar multiplication runs Pippenger's method, small enough that

@@ -15,7 +15,7 @@
 //!   bare implementation);
 //! - `verify`: bare check of that payload's real signature over its real Sig_structure
 //!   (`ring`; for SM2 `Sm2VerifyingKey::verify`: range checks, SM3 with the key's cached Z,
-//!   the comb tables of `crypto::sm2_comb`);
+//!   the comb tables of `crypto::sm2`);
 //! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (prefix → base45 → COSE → kid →
 //!   signature → claims → times), one thread;
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two
@@ -32,14 +32,14 @@ use std::time::{Duration, Instant};
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
-use crate::clock::FixedClock;
+use crate::claims::payload;
 use crate::codec::cbor::Mode;
 use crate::codec::{base45, Limits};
 use crate::cose::Sign1;
 use crate::crypto::{self, Algorithm};
 use crate::issue::Issuer;
 use crate::model::{parse_json, Certificate};
-use crate::payload;
+use crate::time::FixedClock;
 use crate::trust::{RootCert, RootParams, SignerParams, TrustError, TrustStore};
 use crate::verify::Verifier;
 
@@ -47,7 +47,7 @@ use crate::verify::Verifier;
 const NOW: i64 = 1_795_651_200;
 const DAY: i64 = 86_400;
 /// The records the inputs are built from.
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.json");
 /// Largest batch verified in one call.
 const MAX_BATCH: usize = 10_000;
 /// Smallest batch verified in one call.

@@ -11,13 +11,19 @@ use std::fmt;
 
 use rayon::prelude::*;
 
-use crate::cache::{self, VerifiedCache};
-use crate::clock::{Clock, SystemClock};
+mod bulk;
+mod cache;
+pub mod interop;
+
+pub use self::bulk::BATCH_SIZE;
+pub use self::cache::VerifiedCache;
+
+use crate::claims::payload::{self, QrClaims, Serial};
 use crate::codec::cbor::Mode;
 use crate::codec::{base45, CodecError, Limits};
 use crate::cose::{CoseError, HeaderBucket, Sign1};
 use crate::crypto::{self, Algorithm};
-use crate::payload::{self, QrClaims, Serial};
+use crate::time::{Clock, SystemClock};
 use crate::trust::{TrustStore, TrustedSigner};
 
 /// Why a payload is not valid. Each reason names the failing step and carries its values.
@@ -267,7 +273,7 @@ pub struct Verifier {
     skew: i64,
     limits: Limits,
     allowed: Vec<Algorithm>,
-    batch_keys: crate::batch::BatchKeys,
+    batch_keys: bulk::BatchKeys,
     cache: Option<VerifiedCache>,
 }
 
@@ -327,7 +333,7 @@ impl Verifier {
     /// SHA-256 of the COSE bytes, so a payload seen again skips the signature check (and only
     /// that: structure, kid, claims, signer window and time are checked every time). Opt-in:
     /// it costs a SHA-256 per verification and keeps digests of the payloads seen. See
-    /// [`crate::cache`] and `specs/batch-verify.md`.
+    /// [`VerifiedCache`] and `specs/batch-verify.md`.
     pub fn with_cache(mut self, capacity: usize) -> Self {
         self.cache = Some(VerifiedCache::new(capacity));
         self
@@ -349,7 +355,7 @@ impl Verifier {
     }
 
     /// The Ed25519 key table of the batch path, built on first use.
-    pub(crate) fn batch_keys(&self) -> &crate::batch::BatchKeys {
+    pub(crate) fn batch_keys(&self) -> &bulk::BatchKeys {
         &self.batch_keys
     }
 
@@ -677,7 +683,8 @@ impl CertificateView {
             .and_then(|s| qual.and_then(|q| q.specialty(s)));
         let birth_year = 1900 + i64::from(self.birth_months / 12);
         let birth_month = self.birth_months % 12 + 1;
-        let (y, m, d) = crate::time::civil_from_days(i64::from(self.approval_days));
+        let (y, m, d) =
+            crate::time::civil_from_days(i64::from(self.approval_days)).unwrap_or((0, 0, 0));
         serde_json::json!({
             "identifier": self.identifier().map(|i| i.to_string()),
             "qualification": {
