@@ -1,5 +1,5 @@
 #![allow(missing_docs)]
-//! Bulk verification of 10,000 valid Ed25519 payloads on one thread (`Verifier::verify_many`)
+//! Bulk verification of 10,000 valid Ed25519 payloads on one thread (`Verifier::verify_many_cofactored`)
 //! beside bare `ring` Ed25519 single verification of the same 10,000 signatures, with fixed
 //! inputs and a fixed clock.
 //!

@@ -122,7 +122,7 @@ fn check(dir: &Path, entry: &Entry, alg: Algorithm) -> Result<String, String> {
     opts.cose_only = true;
     opts.external_aad = external_aad;
     let report = interop::verify(cbor, &TrustAnchor::from_key(key), &opts);
-    let got = match (report.stage, &report.detail) {
+    let got = match (report.stage(), &report.detail()) {
         (None, _) => "valid".to_string(),
         (Some(stage), Some(detail)) => format!("rejected at {stage}: {detail}"),
         (Some(stage), None) => format!("rejected at {stage}"),

@@ -1,4 +1,4 @@
-//! Bulk verification (`Verifier::verify_many`, `specs/batch-verify.md`): the verdicts equal the
+//! Bulk verification (`Verifier::verify_many_cofactored`, `specs/batch-verify.md`): the verdicts equal the
 //! single path's, a bad signature is named at its own position, and the one documented
 //! difference (a small-order component in `R`) behaves as the spec says.
 
@@ -127,7 +127,7 @@ fn one_bad_signature_in_ten_thousand_is_named_at_its_position() {
     let other = signature_of(&texts[1]);
     texts[6_789] = with_signature(&texts[6_789], &other);
 
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     assert_eq!(verdicts.len(), 10_000);
     let failed: Vec<usize> = (0..verdicts.len())
         .filter(|&i| !verdicts[i].is_valid())
@@ -150,7 +150,7 @@ fn several_bad_signatures_are_each_named() {
         let other = signature_of(&texts[(i + 1) % texts.len()]);
         texts[i] = with_signature(&texts[i], &other);
     }
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     let failed: Vec<usize> = (0..verdicts.len())
         .filter(|&i| !verdicts[i].is_valid())
         .collect();
@@ -195,12 +195,12 @@ fn verdicts_equal_single_verification_on_hostile_and_mixed_input() {
     texts.extend(es_texts.iter().cloned());
     texts.extend(good.iter().take(5).cloned());
 
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     assert_same_as_single(&v, &texts, &verdicts);
     assert_eq!(verdicts.iter().filter(|v| v.is_valid()).count(), 45);
 
     let es_v = verifier(&es);
-    let es_many = es_v.verify_many_at(&es_texts, NOW);
+    let es_many = es_v.verify_many_cofactored_at(&es_texts, NOW);
     assert!(es_many.iter().all(Verdict::is_valid));
     assert_same_as_single(&es_v, &es_texts, &es_many);
 }
@@ -211,12 +211,12 @@ fn expired_and_not_yet_valid_are_checked_after_a_batch() {
     let v = verifier(&f);
     let texts = issue_many(&f, 8);
     for now in [NOW - 86_400 * 2, NOW + 86_400 * 365 * 100] {
-        let verdicts = v.verify_many_at(&texts, now);
+        let verdicts = v.verify_many_cofactored_at(&texts, now);
         for (text, got) in texts.iter().zip(&verdicts) {
             assert_eq!(got, &v.verify_at(text, now));
         }
     }
-    let early = v.verify_many_at(&texts, NOW - 86_400 * 2);
+    let early = v.verify_many_cofactored_at(&texts, NOW - 86_400 * 2);
     assert!(matches!(
         early[0].result,
         Err(Reason::NotYetValid { .. } | Reason::SignerNotValidAtIssuance { .. })
@@ -289,14 +289,14 @@ fn small_order_component_in_r_is_valid_in_batch_and_refused_singly() {
         // ring (cofactorless) refuses it.
         assert_eq!(v.verify_at(&qr, NOW).result, Err(Reason::Signature));
         // Alone, among honest payloads, and beside a bad one: always valid in the batch.
-        assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
+        assert!(v.verify_many_cofactored_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
         texts.insert(torsion * 70, qr);
     }
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     assert!(verdicts.iter().all(Verdict::is_valid));
     let other = signature_of(&texts[1]);
     texts[300] = with_signature(&texts[300], &other);
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     let failed: Vec<usize> = (0..verdicts.len())
         .filter(|&i| !verdicts[i].is_valid())
         .collect();
@@ -331,7 +331,7 @@ fn cache_skips_only_the_signature_never_the_time_checks() {
         assert!(v.cache().unwrap().len() <= 8);
     }
     // The batch path reads and fills the same cache; verdicts do not change.
-    let many = v.verify_many_at(&texts, NOW);
+    let many = v.verify_many_cofactored_at(&texts, NOW);
     assert_same_as_single(&verifier(&f), &texts, &many);
     assert!(v.cache().unwrap().len() <= 8);
 }
@@ -343,10 +343,10 @@ fn cache_entry_from_the_batch_does_not_make_a_torsion_signature_valid_singly() {
     let crafted = TorsionSigner::new([16; 32], 3);
     let issuer = Issuer::new(&crafted, &f.signer).unwrap();
     let qr = issuer.issue(&certs()[0], Some(5), NOW).unwrap().qr;
-    assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
+    assert!(v.verify_many_cofactored_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
     assert_eq!(v.cache().unwrap().len(), 1);
     assert_eq!(v.verify_at(&qr, NOW).result, Err(Reason::Signature));
-    assert!(v.verify_many_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
+    assert!(v.verify_many_cofactored_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
 }
 
 #[test]
@@ -362,7 +362,7 @@ fn every_single_bit_flip_of_a_signature_gets_the_single_path_verdict() {
         texts.push(with_signature(&good[0], &s));
     }
     texts.extend(good.iter().cloned());
-    let verdicts = v.verify_many_at(&texts, NOW);
+    let verdicts = v.verify_many_cofactored_at(&texts, NOW);
     assert_same_as_single(&v, &texts, &verdicts);
     assert_eq!(verdicts.iter().filter(|v| v.is_valid()).count(), 128);
 }

@@ -1,7 +1,6 @@
 //! End to end through the public API: keys on disk, records in, documents and QR payloads out,
 //! verification with a precise verdict.
 
-use certseal::claims::document::Document;
 use certseal::crypto::Algorithm;
 use certseal::issue::Issuer;
 use certseal::model::parse_json;
@@ -47,7 +46,9 @@ fn issued_samples_verify_and_fit_qr_version_11_at_level_q() {
             assert_eq!(verdict.result, Ok(()), "{alg}: {}", issued.qr);
             let view = verdict.certificate.unwrap();
             assert_eq!(view.holder_name, cert.holder.name);
-            let doc = Document::verify(&issued.document, verifier.trust()).unwrap();
+            let doc = verifier.verify_document(&issued.document);
+            assert_eq!(doc.result, Ok(()), "{alg}");
+            let doc = doc.document.unwrap();
             assert_eq!(&doc.certificate, cert);
             assert_eq!(doc.identifier, issued.identifier);
         }

@@ -263,7 +263,9 @@ fn sm2_only_policy_refuses_es256() {
     let refused = verifier.verify_at(&es_qr, NOW);
     assert_eq!(
         refused.result,
-        Err(Reason::UnsupportedAlgorithm { alg: -7 }),
+        Err(Reason::UnsupportedAlgorithm {
+            alg: certseal::cose::Label::Int(-7)
+        }),
         "{refused:?}"
     );
     assert_eq!(refused.result.unwrap_err().stage(), "alg");

@@ -10,15 +10,14 @@ use std::fmt::Write as _;
 
 use crate::codec::cbor::{Mode, Reader, Value, Writer};
 use crate::codec::{hex, Limits};
-use crate::cose::{CoseError, HeaderBucket, Sign1};
+use crate::cose::{value_type_name, CwtError};
 use crate::crypto::Algorithm;
 use crate::model::{Certificate, Date, IdDocType, IssueKind, Sex};
-use crate::trust::TrustStore;
 
 /// CWT claim key (private use) of the document body.
 pub const CLAIM_DOCUMENT: i64 = -65538;
 
-/// A decoded, signature-checked certificate document.
+/// A decoded, signature-checked certificate document (`Verifier::verify_document`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     /// The national e-licence identifier (GB/T 36904).
@@ -50,51 +49,6 @@ impl Document {
             "status_index": self.status_index,
             "signature": { "alg": self.alg.name(), "kid": hex::encode(&self.kid) },
             "certificate": self.certificate,
-        })
-    }
-
-    /// Verifies and decodes a document file against `trust`.
-    pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<Document, crate::Error> {
-        let limits = Limits::DEFAULT;
-        let msg = Sign1::parse(bytes, Mode::Strict, &limits)?;
-        let (alg, kid) = match (msg.alg, msg.kid) {
-            (Some((alg, HeaderBucket::Protected)), Some((kid, HeaderBucket::Protected))) => {
-                (alg, kid)
-            }
-            _ => return Err(CoseError::Structure("alg and kid must be protected").into()),
-        };
-        let alg = Algorithm::from_cose(alg).ok_or(CoseError::Structure("unsupported algorithm"))?;
-        let kid: [u8; 8] = kid
-            .try_into()
-            .map_err(|_| CoseError::Structure("kid must be 8 bytes"))?;
-        let payload = msg
-            .payload
-            .ok_or(CoseError::Structure("payload is detached"))?;
-        let mut tbs = Vec::new();
-        msg.sig_structure(&[], &mut tbs);
-        let signer = trust
-            .lookup(&kid)
-            .iter()
-            .filter(|s| s.key().algorithm() == alg)
-            .find(|s| s.key().verify(&tbs, msg.signature).is_ok())
-            .ok_or(crate::crypto::CryptoError::BadSignature)?;
-        let body = decode_claims(payload, &limits)?;
-        if body.issued_at < signer.not_before() || body.issued_at > signer.not_after() {
-            return Err(CoseError::Claims(format!(
-                "signed at {} outside the signer's validity",
-                crate::time::rfc3339(body.issued_at)
-            ))
-            .into());
-        }
-        Ok(Document {
-            identifier: body.identifier,
-            issuer: body.issuer,
-            issued_at: body.issued_at,
-            expires_at: body.expires_at,
-            status_index: body.status_index,
-            certificate: body.certificate,
-            alg,
-            kid,
         })
     }
 }
@@ -233,62 +187,84 @@ fn kind_name(k: IssueKind) -> &'static str {
 
 /// The document claims, decoded but not yet tied to a signer.
 pub(crate) struct Body {
-    identifier: String,
-    issuer: String,
-    issued_at: i64,
-    expires_at: Option<i64>,
-    status_index: Option<u64>,
-    certificate: Certificate,
+    pub(crate) identifier: String,
+    pub(crate) issuer: String,
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) status_index: Option<u64>,
+    pub(crate) certificate: Certificate,
 }
 
-/// Decodes document claims (no signature check; see [`Document::verify`]).
-pub(crate) fn decode_claims(payload: &[u8], limits: &Limits) -> Result<Body, crate::Error> {
-    let bad =
-        |what: &str| -> crate::Error { CoseError::Claims(format!("document: {what}")).into() };
+/// Decodes document claims (no signature check: `Verifier::verify_document` checks it before
+/// it calls this).
+pub(crate) fn decode_claims(payload: &[u8], limits: &Limits) -> Result<Body, CwtError> {
+    let wrong = |claim, expected, got: &Value<'_>| CwtError::WrongType {
+        claim,
+        expected,
+        got: value_type_name(got),
+    };
     let mut r = Reader::new(payload, Mode::Strict);
     let all = r.value(limits)?;
     r.finish()?;
     let issuer = match all.map_get_int(1) {
         Some(Value::Text(t)) => t.to_string(),
-        _ => return Err(bad("iss must be text")),
+        Some(other) => return Err(wrong("iss", "text", other)),
+        None => return Err(CwtError::Missing { claim: "iss" }),
     };
-    let issued_at = all
-        .map_get_int(6)
-        .and_then(Value::as_i64)
-        .ok_or_else(|| bad("iat must be an integer"))?;
-    let expires_at = match all.map_get_int(4) {
-        None => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| bad("exp must be an integer"))?),
-    };
-    let body = all
-        .map_get_int(CLAIM_DOCUMENT)
-        .ok_or_else(|| bad("claim -65538 is missing"))?;
-    let field = |name: &str| -> Option<&Value<'_>> {
-        match body {
-            Value::Map(pairs) => pairs
-                .iter()
-                .find(|(k, _)| matches!(k, Value::Text(t) if t == name))
-                .map(|(_, v)| v),
-            _ => None,
+    let int = |claim, v: &Value<'_>| match v {
+        Value::Integer(n) => {
+            i64::try_from(*n).map_err(|_| CwtError::OutOfRange { claim, value: *n })
         }
+        other => Err(wrong(claim, "an integer", other)),
+    };
+    let issued_at = match all.map_get_int(6) {
+        Some(v) => int("iat", v)?,
+        None => return Err(CwtError::Missing { claim: "iat" }),
+    };
+    let expires_at = all.map_get_int(4).map(|v| int("exp", v)).transpose()?;
+    let body = all.map_get_int(CLAIM_DOCUMENT).ok_or(CwtError::Missing {
+        claim: "-65538 (document)",
+    })?;
+    let Value::Map(pairs) = body else {
+        return Err(wrong("-65538 (document)", "a map", body));
+    };
+    let field = |name: &str| -> Option<&Value<'_>> {
+        pairs
+            .iter()
+            .find(|(k, _)| matches!(k, Value::Text(t) if t == name))
+            .map(|(_, v)| v)
     };
     let identifier = match field("identifier") {
         Some(Value::Text(t)) => t.to_string(),
-        _ => return Err(bad("identifier must be text")),
+        Some(other) => return Err(wrong("identifier", "text", other)),
+        None => {
+            return Err(CwtError::Missing {
+                claim: "identifier",
+            })
+        }
     };
     let status_index = match field("status_index") {
         Some(Value::Null) | None => None,
-        Some(Value::Integer(n)) => {
-            Some(u64::try_from(*n).map_err(|_| bad("status_index out of range"))?)
-        }
-        Some(_) => return Err(bad("status_index must be an integer")),
+        Some(Value::Integer(n)) => Some(u64::try_from(*n).map_err(|_| CwtError::OutOfRange {
+            claim: "status_index",
+            value: *n,
+        })?),
+        Some(other) => return Err(wrong("status_index", "an integer or null", other)),
     };
     let cert_json = field("certificate")
-        .ok_or_else(|| bad("certificate is missing"))?
+        .ok_or(CwtError::Missing {
+            claim: "certificate",
+        })?
         .to_json();
     let certificate: Certificate =
-        serde_json::from_value(cert_json).map_err(|e| bad(&format!("certificate: {e}")))?;
-    let certificate = certificate.validated()?;
+        serde_json::from_value(cert_json).map_err(|e| CwtError::Json {
+            claim: "certificate",
+            reason: e.to_string(),
+        })?;
+    let certificate = certificate.validated().map_err(|source| CwtError::Model {
+        claim: "certificate",
+        source,
+    })?;
     Ok(Body {
         identifier,
         issuer,

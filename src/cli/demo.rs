@@ -5,19 +5,18 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use certseal::claims::document::Document;
+use certseal::codec::base45;
 use certseal::crypto::Algorithm;
+use certseal::issue::{issue_all, IssueRun};
 use certseal::model::{parse_csv, IssueKind};
 use certseal::trust::{InitOptions, KeyDir, TrustList};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::{issue, keys, trust, verify, CliResult, Outcome};
+use super::{keys, trust, verify, CliResult, Outcome};
 
 /// The sample records shipped with certseal.
 const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.csv");
-/// The base45 alphabet, to alter one character the way a forger would.
-const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
 /// `certseal demo [--dir DIR] [--alg es256|ed25519|sm2]`
 #[derive(Debug, clap::Args)]
@@ -60,12 +59,12 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         "\n== 3. issue the shipped sample records (data/sample-records.csv)"
     )?;
     let batch = parse_csv(SAMPLES)?;
-    let run = issue::issue_all(&keys, batch, &issued_dir, Some(0), now)?;
+    let run = issue_all(&keys, batch, &issued_dir, Some(0), now)?;
     for r in &run.rejected {
         ok = false;
         writeln!(out, "rejected: {r}")?;
     }
-    writeln!(out, "{}", run.summary())?;
+    writeln!(out, "{run}")?;
 
     writeln!(
         out,
@@ -134,8 +133,9 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     writeln!(out, "\n== 7. a signed document file")?;
     if let Some((_, _, first)) = run.issued.first() {
         let path = issued_dir.join(format!("{}.cbor", first.identifier));
-        match Document::verify(&super::read(&path)?, verifier.trust()) {
-            Ok(doc) => writeln!(
+        let verdict = verifier.verify_document_at(&super::read(&path)?, now);
+        match (&verdict.result, &verdict.document) {
+            (Ok(()), Some(doc)) => writeln!(
                 out,
                 "{}: valid, {} {}, signed {} by kid {}",
                 path.display(),
@@ -144,9 +144,13 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
                 doc.alg,
                 certseal::codec::hex::encode(&doc.kid)
             )?,
-            Err(e) => {
+            (result, _) => {
                 ok = false;
-                writeln!(out, "{}: invalid: {e}", path.display())?;
+                let why = result
+                    .as_ref()
+                    .err()
+                    .map_or_else(|| "no document".to_owned(), ToString::to_string);
+                writeln!(out, "{}: invalid: {why}", path.display())?;
             }
         }
     }
@@ -193,7 +197,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
 #[cfg(feature = "qr")]
 fn faces(
     dir: &std::path::Path,
-    run: &issue::IssueRun,
+    run: &IssueRun,
     verifier: &Verifier,
     out: &mut dyn Write,
 ) -> Result<bool, super::CliError> {
@@ -286,9 +290,9 @@ fn tamper(qr: &str) -> String {
     let at = start.saturating_add(45);
     let mut bytes = qr.as_bytes().to_vec();
     if let Some(b) = bytes.get_mut(at) {
-        if let Some(v) = BASE45.iter().position(|c| c == b) {
+        if let Some(v) = base45::ALPHABET.iter().position(|c| c == b) {
             let w = if v > 0 { v - 1 } else { v + 1 };
-            if let Some(&c) = BASE45.get(w) {
+            if let Some(&c) = base45::ALPHABET.get(w) {
                 *b = c;
             }
         }

@@ -1,16 +1,13 @@
 //! `certseal issue`: JSON or CSV records → signed documents (`<identifier>.cbor`), their JSON
 //! views (`<identifier>.json`) and QR payload strings (`qr.txt`), through
-//! `Issuer::issue_batch`. Rejected records go to stderr naming record, field and rule; the
-//! accepted ones are issued regardless.
+//! `certseal::issue::issue_all`. Rejected records go to stderr naming record, field and rule;
+//! the accepted ones are issued regardless.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::claims::document::Document;
-use certseal::claims::payload::qr_version_q;
-use certseal::issue::{Issued, Issuer};
-use certseal::model::{parse_csv, parse_json, Batch, Certificate};
+use certseal::issue::issue_all;
+use certseal::model::{parse_csv, parse_json, Batch};
 use certseal::trust::KeyDir;
 
 use super::{usage, CliError, CliResult, Outcome};
@@ -97,7 +94,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     for r in &run.rejected {
         super::warn(format_args!("rejected: {r}"));
     }
-    writeln!(out, "{}", run.summary())?;
+    writeln!(out, "{run}")?;
     Ok(if run.rejected.is_empty() {
         Outcome::Ok
     } else {
@@ -111,82 +108,4 @@ pub(crate) fn parse(format: Format, bytes: &[u8]) -> Result<Batch, certseal::mod
         Format::Json => parse_json(bytes),
         Format::Csv => parse_csv(bytes),
     }
-}
-
-/// What an issue run made.
-pub(crate) struct IssueRun {
-    /// Issued certificates with their record numbers.
-    pub(crate) issued: Vec<(usize, Certificate, Issued)>,
-    /// Refusals, as `record N: field: rule`.
-    pub(crate) rejected: Vec<String>,
-    /// Where the files went.
-    pub(crate) dir: PathBuf,
-}
-
-impl IssueRun {
-    /// `issued N, rejected M; payload …`.
-    pub(crate) fn summary(&self) -> String {
-        let lens = self.issued.iter().map(|(_, _, i)| i.qr.len());
-        let (min, max) = (lens.clone().min(), lens.max());
-        let mut s = format!(
-            "issued {}, rejected {}",
-            self.issued.len(),
-            self.rejected.len()
-        );
-        if let (Some(min), Some(max)) = (min, max) {
-            let v = |n| qr_version_q(n).map_or_else(|| "none".to_string(), |v| v.to_string());
-            let _ = write!(
-                s,
-                "; payload {min}..{max} characters, QR version {}..{} at level Q",
-                v(min),
-                v(max)
-            );
-        }
-        let _ = write!(
-            s,
-            "; documents, JSON views and qr.txt in {}",
-            self.dir.display()
-        );
-        s
-    }
-}
-
-/// Issues every accepted record of `batch` with the signer of `keys` valid at `now`, writes
-/// `<identifier>.cbor`, `<identifier>.json` and `qr.txt` (`identifier<TAB>payload` a line)
-/// into `dir`.
-pub(crate) fn issue_all(
-    keys: &KeyDir,
-    batch: Batch,
-    dir: &Path,
-    first_status_index: Option<u64>,
-    now: i64,
-) -> Result<IssueRun, CliError> {
-    let issuer = Issuer::from_key_dir(keys, now)?;
-    let trust = keys.trust_store()?;
-    let mut rejected: Vec<String> = batch.rejected.iter().map(ToString::to_string).collect();
-    let (records, certs): (Vec<usize>, Vec<Certificate>) = batch.accepted.into_iter().unzip();
-    let results = issuer.issue_batch(&certs, first_status_index, now);
-    super::make_dir(dir)?;
-    let mut issued = Vec::with_capacity(certs.len());
-    let mut qr_txt = String::new();
-    for ((record, cert), result) in records.into_iter().zip(certs).zip(results) {
-        match result {
-            Ok(i) => {
-                let view = Document::verify(&i.document, &trust)?.to_json();
-                let json = serde_json::to_string_pretty(&view)
-                    .map_err(|e| CliError::Failed(format!("JSON view: {e}")))?;
-                super::write(&dir.join(format!("{}.cbor", i.identifier)), &i.document)?;
-                super::write(&dir.join(format!("{}.json", i.identifier)), json.as_bytes())?;
-                let _ = writeln!(qr_txt, "{}\t{}", i.identifier, i.qr);
-                issued.push((record, cert, i));
-            }
-            Err(e) => rejected.push(format!("record {record}: issue: {e}")),
-        }
-    }
-    super::write(&dir.join("qr.txt"), qr_txt.as_bytes())?;
-    Ok(IssueRun {
-        issued,
-        rejected,
-        dir: dir.to_path_buf(),
-    })
 }

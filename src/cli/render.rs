@@ -4,14 +4,14 @@
 //! - `render qr TEXT`: any QR alphanumeric text as a QR code (`certseal::qr::render`).
 //! - `render face QR_TEXT`: verifies the payload first (`Verifier::verify`), then draws the
 //!   face of what it carries (`FaceData::from_view`), so a face only ever shows verified data.
-//!   An invalid payload draws nothing and exits 1. With `--document FILE.cbor` the signed
-//!   document of the same certificate is verified as well and the face drawn from it
+//!   An invalid payload draws nothing and exits 1. With `--document FILE.cbor` the payload and
+//!   the signed document are verified together (`Verifier::verify_with_document`: both valid,
+//!   of the same certificate) and the face drawn from the document
 //!   (`FaceData::from_certificate`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::claims::document::Document;
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource};
 use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
 use certseal::verify::Verifier;
@@ -158,7 +158,15 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
     };
     let store = load_trust(&a.trust.source(), now)?;
     let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
-    let verdict = verifier.verify(a.qr_text.trim());
+    let qr_text = a.qr_text.trim();
+    let (verdict, document) = match &a.document {
+        None => (verifier.verify(qr_text), None),
+        Some(path) => {
+            let bytes = super::read_file_capped(path, MAX_DOCUMENT)?;
+            let (verdict, doc) = verifier.verify_with_document(qr_text, &bytes);
+            (verdict, Some((path, doc)))
+        }
+    };
     let view = match (&verdict.result, &verdict.certificate) {
         (Ok(()), Some(view)) => view,
         (Err(reason), _) => {
@@ -176,35 +184,23 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
             ))
         }
     };
-    let face = match &a.document {
-        None => FaceData::from_view(view, a.qr_text.trim()),
-        Some(path) => {
-            let bytes = super::read_file_capped(path, MAX_DOCUMENT)?;
-            let doc = match Document::verify(&bytes, verifier.trust()) {
-                Ok(doc) => doc,
-                Err(e) => {
-                    writeln!(out, "not drawn: {}: not valid: {e}", path.display())?;
-                    return Ok(Outcome::NotValid);
-                }
-            };
-            let qr_id = view.identifier().map(|i| i.to_string());
-            if qr_id.as_deref() != Some(doc.identifier.as_str()) {
-                writeln!(
-                    out,
-                    "not drawn: {} is certificate {}, the QR payload is {}",
-                    path.display(),
-                    doc.identifier,
-                    qr_id.as_deref().unwrap_or("-")
-                )?;
-                return Ok(Outcome::NotValid);
-            }
-            FaceData::from_certificate(
+    let face = match document {
+        None => FaceData::from_view(view, qr_text),
+        Some((path, verdict)) => match (verdict.result, verdict.document) {
+            (Ok(()), Some(doc)) => FaceData::from_certificate(
                 &doc.certificate,
                 &doc.identifier,
                 view.authority_name.as_deref().unwrap_or_default(),
-                a.qr_text.trim(),
-            )
-        }
+                qr_text,
+            ),
+            (result, _) => {
+                let why = result
+                    .err()
+                    .map_or_else(|| "no document".to_owned(), |r| r.to_string());
+                writeln!(out, "not drawn: {}: not valid: {why}", path.display())?;
+                return Ok(Outcome::NotValid);
+            }
+        },
     };
     let bytes = match format {
         Format::Svg => face_svg(&face).map(String::into_bytes).map_err(qr_failed)?,

@@ -3,7 +3,8 @@
 //! - certseal's own QR payloads (no `--profile`): strings as arguments, `--file`, or stdin one
 //!   per line, against a key directory's trust store or a signed trust list and its root
 //!   (`Verifier::verify_batch`); a table or `--json` lines;
-//! - a signed document (`--document FILE.cbor`, `Document::verify`): its JSON view;
+//! - a signed document (`--document FILE.cbor`, `Verifier::verify_document`, the same
+//!   algorithm policy and checks as payloads): its JSON view;
 //! - interop mode (`--profile generic|dcc`, `interop::verify`): any CWT in COSE_Sign1 against
 //!   one trusted certificate or key, one JSON object per input line. The flags are a contract
 //!   scripts rely on (issue 2): do not rename them.
@@ -13,7 +14,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::claims::document::Document;
 use certseal::crypto::Algorithm;
 use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
 use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
@@ -157,6 +157,7 @@ enum Plan {
     Document {
         trust: TrustSource,
         path: PathBuf,
+        at: Option<i64>,
         policy: Vec<Algorithm>,
     },
     Interop {
@@ -194,7 +195,7 @@ impl Args {
             }
             let trust = self.trust.source();
             let policy = if self.alg_policy.is_empty() {
-                Algorithm::ALL.to_vec()
+                Algorithm::PAYLOAD.to_vec()
             } else {
                 self.alg_policy
             };
@@ -202,6 +203,7 @@ impl Args {
                 return Ok(Plan::Document {
                     trust,
                     path,
+                    at,
                     policy,
                 });
             }
@@ -378,38 +380,25 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         Plan::Document {
             trust,
             path,
+            at,
             policy,
         } => {
             let store = load_trust(&trust, now)?;
             let bytes = super::read(&path)?;
-            match Document::verify(&bytes, &store) {
-                Ok(doc) if !policy.contains(&doc.alg) => {
-                    let view = serde_json::json!({
-                        "status": "invalid",
-                        "detail": format!(
-                            "{}: alg {} not allowed by --alg-policy", path.display(), doc.alg
-                        ),
-                    });
-                    writeln!(out, "{}", pretty(&view))?;
-                    Ok(Outcome::NotValid)
-                }
-                Ok(doc) => {
-                    let mut view = doc.to_json();
-                    if let Some(map) = view.as_object_mut() {
-                        map.insert("status".into(), "valid".into());
-                    }
-                    writeln!(out, "{}", pretty(&view))?;
-                    Ok(Outcome::Ok)
-                }
-                Err(e) => {
-                    let view = serde_json::json!({
-                        "status": "invalid",
-                        "detail": format!("{}: {e}", path.display()),
-                    });
-                    writeln!(out, "{}", pretty(&view))?;
-                    Ok(Outcome::NotValid)
-                }
+            let verdict = Verifier::new(store)
+                .with_clock(FixedClock(at.unwrap_or(now)))
+                .allow_only(&policy)
+                .verify_document(&bytes);
+            let mut view = verdict.to_json();
+            if let Some(map) = view.as_object_mut() {
+                map.insert("file".into(), path.display().to_string().into());
             }
+            writeln!(out, "{}", pretty(&view))?;
+            Ok(if verdict.is_valid() {
+                Outcome::Ok
+            } else {
+                Outcome::NotValid
+            })
         }
         Plan::Interop {
             trust,
@@ -462,6 +451,7 @@ fn load_anchor(anchor: &Anchor) -> Result<TrustAnchor, CliError> {
 fn error_json(detail: &str) -> serde_json::Value {
     serde_json::json!({
         "status": "error",
+        "reason": null,
         "stage": null,
         "detail": detail,
         "alg": null,

@@ -3,7 +3,7 @@
 use crate::codec::cbor::{self, Mode, Value};
 use crate::codec::Limits;
 
-use super::CoseError;
+use super::{value_type_name, CwtError};
 
 /// The registered claims of a CWT, plus the whole claims map for display.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,29 +24,40 @@ pub struct Claims<'a> {
 
 impl<'a> Claims<'a> {
     /// Parses a CWT claims set. Registered claims of the wrong type are refused.
-    pub fn parse(payload: &'a [u8], mode: Mode, limits: &Limits) -> Result<Self, crate::Error> {
-        let all = cbor::decode(payload, mode, limits)
-            .map_err(|e| CoseError::Claims(format!("not a CBOR item: {e}")))?;
+    pub fn parse(payload: &'a [u8], mode: Mode, limits: &Limits) -> Result<Self, CwtError> {
+        let all = cbor::decode(payload, mode, limits)?;
         if !matches!(all, Value::Map(_)) {
-            return Err(CoseError::Claims("claims must be a map".into()).into());
+            return Err(CwtError::WrongType {
+                claim: "claims",
+                expected: "a map",
+                got: value_type_name(&all),
+            });
         }
-        let text = |key: i64, name: &str| -> Result<Option<String>, crate::Error> {
+        let text = |key: i64, claim: &'static str| -> Result<Option<String>, CwtError> {
             match all.map_get_int(key) {
                 None => Ok(None),
                 Some(Value::Text(t)) => Ok(Some(t.to_string())),
-                Some(_) => Err(CoseError::Claims(format!("{name} must be text")).into()),
+                Some(other) => Err(CwtError::WrongType {
+                    claim,
+                    expected: "text",
+                    got: value_type_name(other),
+                }),
             }
         };
-        let date = |key: i64, name: &str| -> Result<Option<i64>, crate::Error> {
+        let date = |key: i64, claim: &'static str| -> Result<Option<i64>, CwtError> {
             match all.map_get_int(key) {
                 None => Ok(None),
                 Some(Value::Integer(n)) => i64::try_from(*n)
                     .map(Some)
-                    .map_err(|_| CoseError::Claims(format!("{name} out of range")).into()),
+                    .map_err(|_| CwtError::OutOfRange { claim, value: *n }),
                 Some(Value::Float(f)) if f.is_finite() && f.abs() < 1e18 => {
                     Ok(Some(f.floor() as i64))
                 }
-                Some(_) => Err(CoseError::Claims(format!("{name} must be a NumericDate")).into()),
+                Some(other) => Err(CwtError::WrongType {
+                    claim,
+                    expected: "a NumericDate",
+                    got: value_type_name(other),
+                }),
             }
         };
         Ok(Claims {

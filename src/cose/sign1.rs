@@ -1,17 +1,20 @@
 //! COSE_Sign1: `[protected: bstr .cbor header_map, unprotected: header_map, payload: bstr / nil,
 //! signature: bstr]`, optionally behind tag 18.
 
-use crate::codec::cbor::{Mode, Reader, Value, Writer};
+use crate::codec::cbor::{Mode, Reader, Writer};
 use crate::codec::{CodecError, Limits};
 
-use super::CoseError;
+use super::{type_name, CoseError, Label};
 
 /// The CBOR tag of COSE_Sign1.
 pub const SIGN1_TAG: u64 = 18;
 
-const LABEL_ALG: i64 = 1;
-const LABEL_CRIT: i64 = 2;
-const LABEL_KID: i64 = 4;
+/// Header label of `alg`.
+pub const LABEL_ALG: i64 = 1;
+/// Header label of `crit`.
+pub const LABEL_CRIT: i64 = 2;
+/// Header label of `kid`.
+pub const LABEL_KID: i64 = 4;
 
 /// Most header labels in one message, both buckets together (`specs/limits.md`). Real headers
 /// hold a handful; the bound keeps the duplicate-label check linear in practice.
@@ -33,9 +36,8 @@ pub struct Sign1<'a> {
     pub tagged: bool,
     /// The protected header's bytes exactly as received (the content of the bstr).
     pub protected: &'a [u8],
-    /// `alg` (label 1) as an integer, and where it was found. A text `alg` is reported as
-    /// `i64::MIN` so it fails the algorithm lookup.
-    pub alg: Option<(i64, HeaderBucket)>,
+    /// `alg` (label 1) as received (an integer, or text), and where it was found.
+    pub alg: Option<(Label, HeaderBucket)>,
     /// `kid` (label 4) and where it was found.
     pub kid: Option<(&'a [u8], HeaderBucket)>,
     /// The payload; `None` when detached (`nil`).
@@ -48,7 +50,7 @@ impl<'a> Sign1<'a> {
     /// Parses a COSE_Sign1 message. `mode` is the CBOR strictness; in either mode duplicate
     /// labels, a label in both buckets, and unknown critical headers are refused.
     /// A message longer than `limits.max_cose_len` is refused before any byte is read.
-    pub fn parse(buf: &'a [u8], mode: Mode, limits: &Limits) -> Result<Self, crate::Error> {
+    pub fn parse(buf: &'a [u8], mode: Mode, limits: &Limits) -> Result<Self, CoseError> {
         if buf.len() > limits.max_cose_len {
             return Err(CodecError::TooLong {
                 step: "cose",
@@ -61,17 +63,15 @@ impl<'a> Sign1<'a> {
         let tagged = match r.opt_tag()? {
             None => false,
             Some(SIGN1_TAG) => true,
-            Some(got) => return Err(CoseError::WrongTag { got }.into()),
+            Some(got) => return Err(CoseError::WrongTag { got }),
         };
-        if r.array()
-            .map_err(structure("COSE_Sign1 must be an array"))?
-            != 4
-        {
-            return Err(CoseError::Structure("COSE_Sign1 must be an array of 4 items").into());
+        expect(&r, MAJOR_ARRAY, "COSE_Sign1", "an array")?;
+        let items = r.array()?;
+        if items != 4 {
+            return Err(CoseError::ArrayLength { got: items });
         }
-        let protected = r
-            .bytes()
-            .map_err(structure("protected header must be a byte string"))?;
+        expect(&r, MAJOR_BYTES, "protected header", "a byte string")?;
+        let protected = r.bytes()?;
         let mut msg = Sign1 {
             tagged,
             protected,
@@ -80,8 +80,8 @@ impl<'a> Sign1<'a> {
             payload: None,
             signature: &[],
         };
-        let mut labels = Labels::default();
-        let mut crit: Vec<i64> = Vec::new();
+        let mut labels: Vec<Label> = Vec::new();
+        let mut crit: Vec<Label> = Vec::new();
         // An empty protected header is the zero-length string (RFC 9052 §3); `A0` (an empty
         // map) is tolerated as received, and the signature is checked over it.
         if !protected.is_empty() {
@@ -102,22 +102,20 @@ impl<'a> Sign1<'a> {
             &mut labels,
             &mut crit,
         )?;
-        for label in crit {
-            if !matches!(label, LABEL_ALG | LABEL_CRIT | LABEL_KID) {
-                return Err(CoseError::UnknownCritical { label }.into());
-            }
+        if let Some(label) = crit
+            .into_iter()
+            .find(|l| !matches!(l, Label::Int(LABEL_ALG | LABEL_CRIT | LABEL_KID)))
+        {
+            return Err(CoseError::UnknownCritical { label });
         }
         msg.payload = if r.opt_null() {
             None
         } else {
-            Some(
-                r.bytes()
-                    .map_err(structure("payload must be a byte string or nil"))?,
-            )
+            expect(&r, MAJOR_BYTES, "payload", "a byte string or nil")?;
+            Some(r.bytes()?)
         };
-        msg.signature = r
-            .bytes()
-            .map_err(structure("signature must be a byte string"))?;
+        expect(&r, MAJOR_BYTES, "signature", "a byte string")?;
+        msg.signature = r.bytes()?;
         r.finish()?;
         Ok(msg)
     }
@@ -127,70 +125,47 @@ impl<'a> Sign1<'a> {
         r: &mut Reader<'a>,
         bucket: HeaderBucket,
         limits: &Limits,
-        labels: &mut Labels<'a>,
-        crit: &mut Vec<i64>,
-    ) -> Result<(), crate::Error> {
-        let n = r.map().map_err(structure("header must be a map"))?;
-        if n.saturating_add(labels.int.len())
-            .saturating_add(labels.text.len())
-            > MAX_HEADER_LABELS
-        {
-            return Err(CoseError::Structure("more than 64 header labels").into());
+        labels: &mut Vec<Label>,
+        crit: &mut Vec<Label>,
+    ) -> Result<(), CoseError> {
+        let item = match bucket {
+            HeaderBucket::Protected => "protected header",
+            HeaderBucket::Unprotected => "unprotected header",
+        };
+        expect(r, MAJOR_MAP, item, "a map")?;
+        let n = r.map()?;
+        let total = n.saturating_add(labels.len());
+        if total > MAX_HEADER_LABELS {
+            return Err(CoseError::TooManyLabels {
+                got: total,
+                max: MAX_HEADER_LABELS,
+            });
         }
         for _ in 0..n {
-            let label = match r.peek() {
-                Some(b) if b >> 5 <= 1 => r.int()?,
-                // Text labels are legal COSE; certseal knows none, so their values are
-                // skipped, but a text label used twice is still refused.
-                Some(b) if b >> 5 == 3 => {
-                    let label = r.text()?;
-                    if labels.text.contains(&label) {
-                        return Err(CoseError::Structure("text header label appears twice").into());
-                    }
-                    labels.text.push(label);
-                    r.skip(limits)?;
-                    continue;
-                }
-                _ => {
-                    return Err(
-                        CoseError::Structure("header label must be an integer or text").into(),
-                    )
-                }
-            };
-            if labels.int.contains(&label) {
-                return Err(CoseError::DuplicateLabel { label }.into());
+            // Text labels are legal COSE; certseal knows none, so their values are skipped,
+            // but a text label used twice is still refused.
+            let label = read_label(r, "header label")?;
+            if labels.contains(&label) {
+                return Err(CoseError::DuplicateLabel { label });
             }
-            labels.int.push(label);
+            labels.push(label.clone());
             match label {
-                LABEL_ALG => {
-                    let alg = match r.peek() {
-                        Some(b) if b >> 5 == 3 => {
-                            r.text()?;
-                            i64::MIN
-                        }
-                        _ => r
-                            .int()
-                            .map_err(structure("alg must be an integer or text"))?,
-                    };
-                    self.alg = Some((alg, bucket));
+                Label::Int(LABEL_ALG) => self.alg = Some((read_label(r, "alg")?, bucket)),
+                Label::Int(LABEL_KID) => {
+                    expect(r, MAJOR_BYTES, "kid", "a byte string")?;
+                    self.kid = Some((r.bytes()?, bucket));
                 }
-                LABEL_KID => {
-                    let kid = r.bytes().map_err(structure("kid must be a byte string"))?;
-                    self.kid = Some((kid, bucket));
-                }
-                LABEL_CRIT => {
+                Label::Int(LABEL_CRIT) => {
                     if bucket != HeaderBucket::Protected {
-                        return Err(CoseError::Structure("crit must be protected").into());
+                        return Err(CoseError::Unprotected { label });
                     }
-                    let count = r.array().map_err(structure("crit must be an array"))?;
+                    expect(r, MAJOR_ARRAY, "crit", "an array")?;
+                    let count = r.array()?;
                     if count == 0 {
-                        return Err(CoseError::Structure("crit must not be empty").into());
+                        return Err(CoseError::EmptyCrit);
                     }
                     for _ in 0..count {
-                        match r.value(limits)? {
-                            Value::Integer(n) => crit.push(i64::try_from(n).unwrap_or(i64::MIN)),
-                            _ => crit.push(i64::MIN),
-                        }
+                        crit.push(read_label(r, "crit entry")?);
                     }
                 }
                 _ => r.skip(limits)?,
@@ -240,7 +215,7 @@ impl<'a> Sign1<'a> {
         payload: &[u8],
         external_aad: &[u8],
         signer: &dyn crate::crypto::Signer,
-    ) -> Result<Vec<u8>, crate::Error> {
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
         let mut protected = Writer::with_capacity(16);
         protected
             .map(if kid.is_empty() { 1 } else { 2 })
@@ -263,13 +238,6 @@ impl<'a> Sign1<'a> {
     }
 }
 
-/// Header labels seen so far, across both buckets.
-#[derive(Default)]
-struct Labels<'a> {
-    int: Vec<i64>,
-    text: Vec<&'a str>,
-}
-
 /// Writes the Sig_structure for COSE_Sign1 into `out` (cleared first).
 #[inline]
 pub fn sig_structure_into(
@@ -289,12 +257,39 @@ pub fn sig_structure_into(
     *out = w.into_inner();
 }
 
-fn structure(what: &'static str) -> impl Fn(CodecError) -> crate::Error {
-    move |e| match e {
-        CodecError::Cbor {
-            kind: crate::codec::CborErrorKind::UnexpectedType { .. },
-            ..
-        } => CoseError::Structure(what).into(),
-        other => other.into(),
+const MAJOR_BYTES: u8 = 2;
+const MAJOR_ARRAY: u8 = 4;
+const MAJOR_MAP: u8 = 5;
+
+/// Refuses the next item unless it has major type `major`. At the end of the data it lets
+/// the reader report the truncation.
+fn expect(
+    r: &Reader<'_>,
+    major: u8,
+    item: &'static str,
+    expected: &'static str,
+) -> Result<(), CoseError> {
+    match r.peek() {
+        Some(b) if b >> 5 != major => Err(CoseError::WrongType {
+            item,
+            expected,
+            got: type_name(Some(b)),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An integer or text label (or algorithm value), as received.
+fn read_label(r: &mut Reader<'_>, item: &'static str) -> Result<Label, CoseError> {
+    match r.peek() {
+        Some(b) if b >> 5 <= 1 => Ok(Label::Int(r.int()?)),
+        Some(b) if b >> 5 == 3 => Ok(Label::Text(r.text()?.to_owned())),
+        Some(b) => Err(CoseError::WrongType {
+            item,
+            expected: "an integer or text",
+            got: type_name(Some(b)),
+        }),
+        // Let the reader say the data ended.
+        None => Ok(Label::Int(r.int()?)),
     }
 }

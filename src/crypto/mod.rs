@@ -75,12 +75,25 @@ impl Algorithm {
         }
     }
 
-    /// Every algorithm this build supports.
+    /// Every algorithm this build verifies: the interop profiles accept these (an algorithm
+    /// added for interop joins this list only).
     #[cfg(not(feature = "sm2"))]
     pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa];
-    /// Every algorithm this build supports.
+    /// Every algorithm this build verifies: the interop profiles accept these (an algorithm
+    /// added for interop joins this list only).
     #[cfg(feature = "sm2")]
     pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa, Algorithm::Sm2];
+
+    /// The algorithms certseal signs its own payloads, documents and certificates with, and
+    /// the default policy of [`crate::verify::Verifier`]: the narrow set of
+    /// `specs/qr-payload.md`.
+    #[cfg(not(feature = "sm2"))]
+    pub const PAYLOAD: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa];
+    /// The algorithms certseal signs its own payloads, documents and certificates with, and
+    /// the default policy of [`crate::verify::Verifier`]: the narrow set of
+    /// `specs/qr-payload.md`.
+    #[cfg(feature = "sm2")]
+    pub const PAYLOAD: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa, Algorithm::Sm2];
 }
 
 impl fmt::Display for Algorithm {

@@ -2,7 +2,7 @@
 
 use crate::verify::{Verdict, Verifier};
 
-/// [`Verifier::verify_many_at`] with a chosen number of payloads per batch equation.
+/// [`Verifier::verify_many_cofactored_at`] with a chosen number of payloads per batch equation.
 pub fn verify_many_chunked<S: AsRef<str>>(
     verifier: &Verifier,
     texts: &[S],

@@ -13,10 +13,10 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::claims::payload::PREFIX;
-use crate::model::{Catalogue, Certificate, IssueKind, Sex};
+use crate::model::{Certificate, Date, IssueKind, QualificationRef, YearMonth};
 use crate::qr::face::FaceData;
 use crate::qr::scan::{scan_image_bytes, ScanLimits};
-use crate::verify::{CertificateView, Verdict, Verifier};
+use crate::verify::{CatalogueNames, CertificateView, Verdict, Verifier};
 
 /// The error text of an image in which no QR code was found.
 pub const NO_CODE_FOUND: &str = "no qr code found in the image";
@@ -244,34 +244,33 @@ impl std::fmt::Display for ScanSummary {
 
 // ---- certificate faces from verified data ----
 
-fn birth_text(months_since_1900: u16) -> String {
-    let year = 1900u32.saturating_add(u32::from(months_since_1900 / 12));
-    let month = months_since_1900 % 12 + 1;
-    format!("{year:04}年{month:02}月")
+/// A date as printed on a face: `2026年11月26日`.
+fn date_zh(d: Date) -> String {
+    format!("{:04}年{:02}月{:02}日", d.year(), d.month(), d.day())
 }
 
-fn date_text(days: i64) -> String {
-    match crate::time::civil_from_days(days) {
-        Some((y, m, d)) => format!("{y:04}年{m:02}月{d:02}日"),
-        None => String::new(),
-    }
+/// A year-month as printed on a face: `1990年05月`.
+fn year_month_zh(ym: YearMonth) -> String {
+    format!("{:04}年{:02}月", ym.year(), ym.month())
 }
 
-fn sex_text(code: u8) -> String {
-    Sex::from_code(code).map_or("", Sex::label_zh).to_owned()
+/// The end of validity as printed in the remarks (`有效期至2030年06月30日`).
+fn valid_until_zh(exp: i64) -> String {
+    let date = Date::from_unix(exp).map_or_else(|_| crate::time::rfc3339(exp), date_zh);
+    format!("有效期至{date}")
 }
 
-/// Catalogue names `(qualification, level, specialty)` for codes, empty where unknown.
-fn catalogue_names(code: u16, level: u8, specialty: Option<u16>) -> (String, String, String) {
-    let qual = Catalogue::builtin().get(code);
-    let q = qual.map_or_else(|| code.to_string(), |q| q.name.clone());
-    let l = qual
-        .and_then(|q| q.level(level))
-        .map_or_else(String::new, |l| l.name.clone());
-    let s = specialty
-        .and_then(|s| qual.and_then(|q| q.specialty(s)))
-        .map_or_else(String::new, |s| s.name.clone());
-    (q, l, s)
+/// Catalogue names `(qualification, level, specialty)` for codes: the code itself for an
+/// unknown qualification, empty for an unknown level or specialty.
+fn catalogue_names(q: &QualificationRef) -> (String, String, String) {
+    let names = CatalogueNames::of(q);
+    (
+        names
+            .qualification
+            .map_or_else(|| q.code.to_string(), |e| e.name.clone()),
+        names.level.map_or_else(String::new, |l| l.name.clone()),
+        names.specialty.map_or_else(String::new, |s| s.name.clone()),
+    )
 }
 
 impl FaceData {
@@ -281,30 +280,29 @@ impl FaceData {
     /// replacement (补发) is marked in the remarks, a change re-issue says 换发, an expiring
     /// qualification shows its end date, and the authority is the signer certificate's.
     pub fn from_view(view: &CertificateView, qr_text: &str) -> FaceData {
-        let (qualification, level, specialty) =
-            catalogue_names(view.qualification, view.level, view.specialty);
+        let (qualification, level, specialty) = catalogue_names(&view.qualification);
         let mut remarks = Vec::new();
-        if view.kind == IssueKind::Change.code() {
+        if view.kind == IssueKind::Change {
             remarks.push(IssueKind::Change.label_zh().to_owned());
         }
         if let Some(exp) = view.expires_at {
-            remarks.push(format!("有效期至{}", date_text(exp.div_euclid(86_400))));
+            remarks.push(valid_until_zh(exp));
         }
         FaceData {
             qualification,
             level,
             specialty,
             holder_name: view.holder_name.clone(),
-            sex: sex_text(view.sex),
-            birth: birth_text(view.birth_months),
-            id_number_masked: format!("{}{}", "*".repeat(14), view.id_tail),
+            sex: view.sex.label_zh().to_owned(),
+            birth: year_month_zh(view.birth),
+            id_number_masked: view.masked_id_number(),
             management_number: view.management_number.clone(),
-            approval_date: date_text(i64::from(view.approval_days)),
+            approval_date: date_zh(view.approval_date),
             identifier: view
                 .identifier()
                 .map_or_else(String::new, |i| i.to_string()),
             remarks: remarks.join("；"),
-            replacement: view.kind == IssueKind::Replacement.code(),
+            replacement: view.kind == IssueKind::Replacement,
             issuer: view.authority_name.clone().unwrap_or_default(),
             qr_text: qr_text.to_owned(),
             ..FaceData::default()
@@ -321,8 +319,7 @@ impl FaceData {
         issuer: &str,
         qr_text: &str,
     ) -> FaceData {
-        let q = &cert.qualification;
-        let (qualification, level, specialty) = catalogue_names(q.code, q.level, q.specialty);
+        let (qualification, level, specialty) = catalogue_names(&cert.qualification);
         let mut remarks = Vec::new();
         if cert.lifecycle.kind == IssueKind::Change {
             remarks.push(IssueKind::Change.label_zh().to_owned());
@@ -330,18 +327,11 @@ impl FaceData {
         if let Some(scope) = &cert.remarks.scope {
             remarks.push(scope.clone());
         }
-        if let Some(until) = &cert.remarks.valid_until {
-            remarks.push(format!(
-                "有效期至{}",
-                date_text(i64::from(until.days_since_epoch()))
-            ));
+        if let Some(until) = cert.remarks.valid_until {
+            remarks.push(format!("有效期至{}", date_zh(until)));
         }
         for c in &cert.remarks.changes {
-            remarks.push(format!(
-                "{}变更{}",
-                date_text(i64::from(c.date.days_since_epoch())),
-                c.field
-            ));
+            remarks.push(format!("{}变更{}", date_zh(c.date), c.field));
         }
         FaceData {
             qualification,
@@ -349,14 +339,10 @@ impl FaceData {
             specialty,
             holder_name: cert.holder.name.clone(),
             sex: cert.holder.sex.label_zh().to_owned(),
-            birth: format!(
-                "{:04}年{:02}月",
-                cert.holder.birth.year(),
-                cert.holder.birth.month()
-            ),
+            birth: year_month_zh(cert.holder.birth),
             id_number_masked: cert.holder.masked_id_number(),
             management_number: cert.management.number.clone(),
-            approval_date: date_text(i64::from(cert.management.approval_date.days_since_epoch())),
+            approval_date: date_zh(cert.management.approval_date),
             identifier: identifier.to_owned(),
             remarks: remarks.join("；"),
             replacement: cert.lifecycle.kind == IssueKind::Replacement,

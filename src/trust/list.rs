@@ -5,10 +5,10 @@
 
 use crate::codec::cbor::{Mode, Reader, Writer};
 use crate::codec::{CborErrorKind, CodecError, Limits};
-use crate::cose::{CoseError, HeaderBucket, Sign1};
+use crate::cose::{CoseError, HeaderBucket, Sign1, LABEL_ALG};
 use crate::crypto::{Algorithm, CryptoError, Signer};
 
-use super::{RootCert, SignerCert, TrustStore, MAX_SIGNERS};
+use super::{RootCert, SignerCert, TrustError, TrustStore, MAX_SIGNERS};
 
 /// The trust list format version.
 pub const TRUST_LIST_VERSION: u64 = 1;
@@ -45,7 +45,7 @@ pub fn sign_trust_list(
     for s in signers {
         w.bytes(s.der());
     }
-    Sign1::sign(true, &root.kid(), w.as_slice(), &[], root_key)
+    Ok(Sign1::sign(true, &root.kid(), w.as_slice(), &[], root_key)?)
 }
 
 impl TrustList {
@@ -66,10 +66,18 @@ impl TrustList {
             .into());
         }
         let msg = Sign1::parse(bytes, Mode::Strict, &limits)?;
-        let alg = match msg.alg {
-            Some((alg, HeaderBucket::Protected)) => Algorithm::from_cose(alg)
-                .ok_or(CoseError::Structure("trust list: unsupported algorithm"))?,
-            _ => return Err(CoseError::MissingAlg.into()),
+        let alg = match &msg.alg {
+            Some((label, HeaderBucket::Protected)) => label
+                .as_int()
+                .and_then(Algorithm::from_cose)
+                .ok_or_else(|| TrustError::ListAlgorithm { alg: label.clone() })?,
+            Some((_, HeaderBucket::Unprotected)) => {
+                return Err(CoseError::Unprotected {
+                    label: LABEL_ALG.into(),
+                }
+                .into())
+            }
+            None => return Err(CoseError::MissingAlg.into()),
         };
         if alg != root.verifying_key().algorithm() {
             return Err(CryptoError::AlgorithmMismatch {
@@ -78,9 +86,7 @@ impl TrustList {
             }
             .into());
         }
-        let payload = msg
-            .payload
-            .ok_or(CoseError::Structure("trust list: payload is detached"))?;
+        let payload = msg.payload.ok_or(CoseError::DetachedPayload)?;
         let mut tbs = Vec::new();
         msg.sig_structure(&[], &mut tbs);
         root.verifying_key().verify(&tbs, msg.signature)?;
@@ -99,12 +105,18 @@ impl TrustList {
                 })
             }
         };
-        if r.map()? != 4 {
-            return Err(CoseError::Structure("trust list must be a map of 4 entries").into());
+        let entries = r.map()?;
+        if entries != 4 {
+            return Err(TrustError::ListEntries { got: entries }.into());
         }
         expect(&mut r, 1)?;
-        if r.uint()? != TRUST_LIST_VERSION {
-            return Err(CoseError::Structure("trust list: unsupported version").into());
+        let version = r.uint()?;
+        if version != TRUST_LIST_VERSION {
+            return Err(TrustError::ListVersion {
+                got: version,
+                expected: TRUST_LIST_VERSION,
+            }
+            .into());
         }
         expect(&mut r, 2)?;
         let issued_at = r.int()?;

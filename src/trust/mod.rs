@@ -284,6 +284,26 @@ pub enum TrustError {
         /// Why it failed.
         source: CryptoError,
     },
+    /// A trust list signed with an algorithm certseal does not know.
+    #[error("trust list: alg {alg} is not supported")]
+    ListAlgorithm {
+        /// The `alg` received.
+        alg: crate::cose::Label,
+    },
+    /// A trust list payload that is not a map of the four entries of `specs/trust-list.md`.
+    #[error("trust list: got a map of {got} entries, expected 4")]
+    ListEntries {
+        /// The number of entries found.
+        got: usize,
+    },
+    /// A trust list of another format version.
+    #[error("trust list: version {got}, expected {expected}")]
+    ListVersion {
+        /// The version found.
+        got: u64,
+        /// The version certseal reads.
+        expected: u64,
+    },
     /// Making a certificate failed.
     #[error("certificate generation failed: {0}")]
     Generate(String),

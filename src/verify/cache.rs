@@ -1,5 +1,5 @@
 //! A bounded cache of payloads whose signature already verified (opt-in,
-//! [`crate::verify::Verifier::with_cache`]; `specs/batch-verify.md`).
+//! [`super::Verifier::with_cache`]; `specs/batch-verify.md`).
 //!
 //! The key is SHA-256 over the COSE_Sign1 bytes exactly as received (headers, payload and
 //! signature); the value says which trusted signer's key verified it. A hit skips **only** the
@@ -17,16 +17,16 @@ use std::sync::Mutex;
 use ring::digest;
 
 /// Marks an entry stored by the batch path: its signature satisfied the cofactored Ed25519
-/// equation, which [`crate::verify::Verifier::verify`] (cofactorless, `ring`) does not take as
+/// equation, which [`super::Verifier::verify`] (cofactorless, `ring`) does not take as
 /// proof. The single path treats such an entry as a miss.
-pub(crate) const BATCH_ONLY: u32 = 1 << 31;
+const BATCH_ONLY: u32 = 1 << 31;
 
 /// SHA-256 of a COSE message.
-pub(crate) type Digest = [u8; 32];
+pub(super) type Digest = [u8; 32];
 
 /// The digest the cache is keyed by.
 #[inline]
-pub(crate) fn digest_of(cose: &[u8]) -> Option<Digest> {
+pub(super) fn digest_of(cose: &[u8]) -> Option<Digest> {
     digest::digest(&digest::SHA256, cose)
         .as_ref()
         .try_into()
@@ -79,9 +79,42 @@ impl VerifiedCache {
         self.len() == 0
     }
 
-    /// The candidate index stored for `key`, refreshing it.
+    /// The candidate index stored for `key` by the single signature check, refreshing it.
+    /// An entry the batch equation stored is a miss here.
     #[inline]
-    pub(crate) fn get(&self, key: &Digest) -> Option<u32> {
+    pub(super) fn get_single(&self, key: &Digest) -> Option<usize> {
+        self.get(key)
+            .filter(|v| v & BATCH_ONLY == 0)
+            .and_then(|v| usize::try_from(v).ok())
+    }
+
+    /// The candidate index stored for `key` by either check (the bulk path accepts both).
+    #[inline]
+    pub(super) fn get_any(&self, key: &Digest) -> Option<usize> {
+        self.get(key)
+            .and_then(|v| usize::try_from(v & !BATCH_ONLY).ok())
+    }
+
+    /// Remembers that the candidate at `index` verified the message with digest `key` by
+    /// the single check.
+    #[inline]
+    pub(super) fn insert_single(&self, key: Digest, index: usize) {
+        if let Ok(index) = u32::try_from(index) {
+            if index & BATCH_ONLY == 0 {
+                self.insert(key, index);
+            }
+        }
+    }
+
+    /// Remembers that the only candidate satisfied the cofactored batch equation for `key`.
+    #[inline]
+    pub(super) fn insert_batch(&self, key: Digest) {
+        self.insert(key, BATCH_ONLY);
+    }
+
+    /// The raw entry for `key`, refreshing it.
+    #[inline]
+    fn get(&self, key: &Digest) -> Option<u32> {
         let mut g = self.inner.lock().ok()?;
         if let Some(v) = g.young.get(key) {
             return Some(*v);
@@ -91,9 +124,8 @@ impl VerifiedCache {
         Some(v)
     }
 
-    /// Remembers that the candidate at `index` verified the message with digest `key`.
     #[inline]
-    pub(crate) fn insert(&self, key: Digest, index: u32) {
+    fn insert(&self, key: Digest, index: u32) {
         if let Ok(mut g) = self.inner.lock() {
             g.insert(key, index);
         }

@@ -3,17 +3,30 @@
 //! public key. This makes certseal a general CWT verifier and lets foreign test suites run
 //! against it. See `specs/interop.md`.
 //!
-//! Pipeline: prefix → base45 → zlib (when the data is zlib; required under [`Profile::Dcc`]) →
-//! COSE tag 18 or none → `alg` → key → kid (DCC) → Sig_structure over the received protected
-//! bytes → signature → CWT claims → hcert (DCC) → `iat ≤ at ≤ exp`.
+//! The profiles pick the pipeline's steps (`steps.rs`) they need, with the rules of other
+//! issuers where those differ from certseal's own (lenient CBOR, any kid, high-S ECDSA
+//! accepted, no skew) and report the same typed [`Reason`]s:
+//!
+//! ```text
+//! text_len → prefix → base45 → inflate (required under dcc) → [tag 61] → cose → alg → key
+//!   → kid (dcc) → payload → signature → claims → hcert (dcc) → time
+//! ```
+//!
+//! The algorithms are those the trusted key's type verifies ([`VerifyingKey`]): adding an
+//! algorithm to interop is adding a key type to `crypto`, not a rule here. certseal's own
+//! payloads keep their narrow set ([`Algorithm::PAYLOAD`]).
 
 use crate::codec::cbor::{Mode, Reader, Value};
-use crate::codec::{base45, hex, zlib, Limits};
-use crate::cose::{Claims, CoseError, HeaderBucket, Sign1};
+use crate::codec::{hex, Limits};
+use crate::cose::{value_type_name, Claims, Label, Sign1};
 use crate::crypto::{self, Algorithm, VerifyingKey};
+
+use super::steps::{self, LowS, Times};
+use super::{HcertError, Reason};
 
 /// Which rules to apply on top of plain COSE/CWT verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Profile {
     /// Any CWT in COSE_Sign1.
     Generic,
@@ -107,270 +120,228 @@ impl Options {
 /// The outcome of verifying one input in interop mode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// `None` when valid; otherwise the failing stage (`prefix`, `base45`, `decompress`,
-    /// `cbor`, `cose_tag`, `cose_structure`, `alg`, `key`, `kid`, `signature`, `cwt`, `hcert`,
-    /// `time`).
-    pub stage: Option<&'static str>,
-    /// What went wrong, in words.
-    pub detail: Option<String>,
-    /// The algorithm name, or the COSE value when unsupported.
-    pub alg: Option<String>,
-    /// The kid found in the message.
+    /// `Ok(())` when every check passed, or why not.
+    pub result: Result<(), Reason>,
+    /// The `alg` header as received (either bucket), once the header was read.
+    pub alg: Option<Label>,
+    /// The kid found in the message (either bucket).
     pub kid: Option<Vec<u8>>,
     /// The decoded claims (after the signature was checked).
     pub claims: Option<serde_json::Value>,
 }
 
 impl Report {
-    /// True when every check passed.
-    pub fn is_valid(&self) -> bool {
-        self.stage.is_none()
+    fn new() -> Self {
+        Report {
+            result: Ok(()),
+            alg: None,
+            kid: None,
+            claims: None,
+        }
     }
 
-    /// The report as the JSON object the CLI prints.
+    /// True when every check passed.
+    pub fn is_valid(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The failing stage ([`Reason::stage`]), or `None` when valid.
+    pub fn stage(&self) -> Option<&'static str> {
+        self.result.as_ref().err().map(Reason::stage)
+    }
+
+    /// What went wrong, in words, or `None` when valid.
+    pub fn detail(&self) -> Option<String> {
+        self.result.as_ref().err().map(ToString::to_string)
+    }
+
+    /// The algorithm's name (`ES256`, `EdDSA`, …), or the value received when certseal does
+    /// not know it (`-35`, `"ES256"` for a text value).
+    pub fn alg_name(&self) -> Option<String> {
+        self.alg.as_ref().map(|label| {
+            label
+                .as_int()
+                .and_then(Algorithm::from_cose)
+                .map_or_else(|| label.to_string(), |a| a.name().to_owned())
+        })
+    }
+
+    /// The report as the JSON object the CLI prints: `status`, `reason`, `stage`, `detail`,
+    /// `alg`, `kid` (hex), `claims`.
     pub fn to_json(&self) -> serde_json::Value {
+        let reason = self.result.as_ref().err();
         serde_json::json!({
             "status": if self.is_valid() { "valid" } else { "invalid" },
-            "stage": self.stage,
-            "detail": self.detail,
-            "alg": self.alg,
+            "reason": reason.map(Reason::code),
+            "stage": reason.map(Reason::stage),
+            "detail": reason.map(ToString::to_string),
+            "alg": self.alg_name(),
             "kid": self.kid.as_deref().map(hex::encode),
             "claims": self.claims,
         })
     }
 
-    fn fail(&mut self, stage: &'static str, detail: impl ToString) {
-        self.stage = Some(stage);
-        self.detail = Some(detail.to_string());
+    #[cold]
+    fn fail(mut self, reason: Reason) -> Self {
+        self.result = Err(reason);
+        self
     }
 }
 
 /// Verifies one input (text, or hex when [`Options::hex`]) against `anchor`.
 pub fn verify(input: &str, anchor: &TrustAnchor, opts: &Options) -> Report {
-    let mut report = Report {
-        stage: None,
-        detail: None,
-        alg: None,
-        kid: None,
-        claims: None,
-    };
+    let report = Report::new();
     let input = input.trim();
-    if input.len()
-        > opts
-            .limits
-            .max_text_len
-            .max(opts.limits.max_cose_len.saturating_mul(2))
-    {
-        report.fail(
-            "prefix",
-            format!("input of {} bytes is too long", input.len()),
-        );
-        return report;
+    let max_text = opts
+        .limits
+        .max_text_len
+        .max(opts.limits.max_cose_len.saturating_mul(2));
+    if let Err(reason) = steps::text_len(input, max_text) {
+        return report.fail(reason);
     }
     let cose = if opts.hex {
         match hex::decode(input) {
             Ok(b) => b,
-            Err(e) => {
-                report.fail("cbor", e);
-                return report;
-            }
+            Err(e) => return report.fail(Reason::Cbor(e)),
         }
     } else {
         let body = match &opts.prefix {
-            Some(p) => match input.strip_prefix(p.as_str()) {
-                Some(body) => body,
-                None => {
-                    let got: String = input.chars().take(8).collect();
-                    report.fail("prefix", format!("got {got:?}, expected {p:?}"));
-                    return report;
-                }
+            Some(p) => match steps::prefix(input, p) {
+                Ok(body) => body,
+                Err(reason) => return report.fail(reason),
             },
             None => input,
         };
-        let raw = match base45::decode(body) {
+        let mut raw = Vec::new();
+        if let Err(reason) = steps::base45(body, &mut raw) {
+            return report.fail(reason);
+        }
+        match steps::inflate(
+            raw,
+            opts.limits.max_inflated_len,
+            opts.profile == Profile::Dcc,
+        ) {
             Ok(b) => b,
-            Err(e) => {
-                report.fail("base45", e);
-                return report;
-            }
-        };
-        if zlib::looks_like_zlib(&raw) {
-            match zlib::inflate(&raw, opts.limits.max_inflated_len) {
-                Ok(b) => b,
-                Err(e) => {
-                    report.fail("decompress", e);
-                    return report;
-                }
-            }
-        } else if opts.profile == Profile::Dcc {
-            report.fail(
-                "decompress",
-                "zlib compression is required under the dcc profile",
-            );
-            return report;
-        } else {
-            raw
+            Err(reason) => return report.fail(reason),
         }
     };
-    verify_cose(&cose, anchor, opts, &mut report);
-    report
+    verify_cose(&cose, anchor, opts)
 }
 
-/// Verifies a binary COSE_Sign1 message against `anchor`, filling `report`.
-pub fn verify_cose(cose: &[u8], anchor: &TrustAnchor, opts: &Options, report: &mut Report) {
-    if cose.len() > opts.limits.max_cose_len {
-        report.fail(
-            "cbor",
-            format!("message of {} bytes is too long", cose.len()),
-        );
-        return;
-    }
+/// Verifies a binary COSE_Sign1 message against `anchor`.
+pub fn verify_cose(cose: &[u8], anchor: &TrustAnchor, opts: &Options) -> Report {
+    let mut report = Report::new();
     // A CWT may wrap the COSE message in tag 61 (RFC 8392 §6).
     let mut body = cose;
     let mut r = Reader::new(cose, Mode::Lenient);
-    if let Ok(Some(61)) = r.opt_tag() {
-        body = &cose[r.position()..];
-    }
-    let msg = match Sign1::parse(body, Mode::Lenient, &opts.limits) {
-        Ok(m) => m,
-        Err(crate::Error::Cose(e @ (CoseError::WrongTag { .. } | CoseError::MissingTag))) => {
-            return report.fail("cose_tag", e)
+    if cose.len() <= opts.limits.max_cose_len {
+        if let Ok(Some(61)) = r.opt_tag() {
+            body = cose.get(r.position()..).unwrap_or_default();
         }
-        Err(crate::Error::Codec(e)) => return report.fail("cbor", e),
-        Err(e) => return report.fail("cose_structure", e),
+    }
+    let msg = match steps::cose(body, Mode::Lenient, &opts.limits) {
+        Ok(m) => m,
+        Err(reason) => return report.fail(reason),
     };
     report.kid = msg.kid.map(|(k, _)| k.to_vec());
-    let alg = match msg.alg {
-        Some((alg, HeaderBucket::Protected)) => alg,
-        Some((alg, HeaderBucket::Unprotected)) => {
-            report.alg = Some(alg_name(alg));
-            return report.fail("alg", "alg is not in the protected header");
-        }
-        None => return report.fail("alg", "alg is missing"),
-    };
-    report.alg = Some(alg_name(alg));
-    let Some(algorithm) = Algorithm::from_cose(alg) else {
-        return report.fail("alg", format!("unsupported algorithm {alg}"));
-    };
-    if anchor.key.algorithm() != algorithm {
-        return report.fail(
-            "key",
-            format!(
-                "message is signed with {algorithm}, the trusted key is {}",
-                anchor.key.algorithm()
-            ),
-        );
+    report.alg = msg.alg.as_ref().map(|(label, _)| label.clone());
+    if let Err(reason) = check(&msg, anchor, opts, &mut report) {
+        return report.fail(reason);
     }
+    report
+}
+
+/// Steps `alg` to `time` under the profile; fills the report's claims once the signature
+/// verified.
+fn check(
+    msg: &Sign1<'_>,
+    anchor: &TrustAnchor,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<(), Reason> {
+    // alg: protected, and one a key type of this build verifies.
+    let algorithm = steps::alg(msg, Algorithm::ALL)?;
+    // key: the trusted key is of that algorithm.
+    if anchor.key.algorithm() != algorithm {
+        return Err(Reason::KeyMismatch {
+            alg: algorithm,
+            key: anchor.key.algorithm(),
+        });
+    }
+    // kid (dcc): SHA-256 of the trusted certificate, in either bucket.
     if opts.profile == Profile::Dcc {
-        let Some(expected) = anchor.cert_kid else {
-            return report.fail("key", "the dcc profile needs a trusted certificate");
-        };
+        let expected = anchor.cert_kid.ok_or(Reason::CertificateRequired)?;
         match msg.kid {
             Some((kid, _)) if kid == expected => {}
-            Some((kid, _)) => {
-                return report.fail(
-                    "kid",
-                    format!(
-                        "got {}, expected {} (SHA-256 of the certificate)",
-                        hex::encode(kid),
-                        hex::encode(&expected)
-                    ),
-                )
+            got => {
+                return Err(Reason::KidMismatch {
+                    got: got.map(|(k, _)| k.to_vec()),
+                    expected,
+                })
             }
-            None => return report.fail("kid", "kid is missing"),
         }
     }
+    let payload = if opts.cose_only {
+        msg.payload.unwrap_or_default()
+    } else {
+        steps::payload(msg)?
+    };
     let mut tbs = Vec::new();
-    msg.sig_structure(&opts.external_aad, &mut tbs);
-    if anchor.key.verify(&tbs, msg.signature).is_err() {
-        return report.fail("signature", "signature did not verify");
+    crate::cose::sig_structure_into(msg.protected, &opts.external_aad, payload, &mut tbs);
+    if !steps::verify_with(&anchor.key, &tbs, msg.signature, LowS::NotRequired) {
+        return Err(Reason::Signature);
     }
     if opts.cose_only {
-        return;
+        return Ok(());
     }
-    let Some(payload) = msg.payload else {
-        return report.fail("cwt", "payload is detached");
-    };
-    let claims = match Claims::parse(payload, Mode::Lenient, &opts.limits) {
-        Ok(c) => c,
-        Err(e) => return report.fail("cwt", e),
-    };
+    let claims =
+        Claims::parse(payload, Mode::Lenient, &opts.limits).map_err(Reason::ClaimsMalformed)?;
     report.claims = Some(claims.to_json());
     if opts.profile == Profile::Dcc {
-        if let Err(detail) = check_hcert(&claims.all) {
-            return report.fail("hcert", detail);
+        hcert(&claims.all).map_err(Reason::Hcert)?;
+    }
+    let Some(at) = opts.at else { return Ok(()) };
+    if opts.profile == Profile::Dcc {
+        for (claim, value) in [("iat", claims.iat), ("exp", claims.exp)] {
+            if value.is_none() {
+                return Err(Reason::MissingTime { claim });
+            }
         }
     }
-    let Some(at) = opts.at else { return };
-    if let Err(detail) = check_time(&claims, at, opts.profile, anchor.window) {
-        report.fail("time", detail);
-    }
-}
-
-fn alg_name(alg: i64) -> String {
-    Algorithm::from_cose(alg).map_or_else(|| alg.to_string(), |a| a.name().to_string())
-}
-
-fn check_hcert(all: &Value<'_>) -> Result<(), &'static str> {
-    match all.map_get_int(-260) {
-        None => Err("claim -260 (hcert) is missing"),
-        Some(hcert @ Value::Map(_)) => match hcert.map_get_int(1) {
-            Some(Value::Map(_)) => Ok(()),
-            Some(_) => Err("hcert key 1 (eu_dgc_v1) must be a map"),
-            None => Err("hcert key 1 (eu_dgc_v1) is missing"),
-        },
-        Some(_) => Err("claim -260 (hcert) must be a map"),
-    }
-}
-
-fn check_time(
-    claims: &Claims<'_>,
-    at: i64,
-    profile: Profile,
-    window: Option<(i64, i64)>,
-) -> Result<(), String> {
-    use crate::time::rfc3339 as t;
-    if profile == Profile::Dcc && (claims.iat.is_none() || claims.exp.is_none()) {
-        return Err("the dcc profile requires iat and exp".into());
-    }
-    if let Some(iat) = claims.iat {
-        if iat > at {
-            return Err(format!(
-                "not yet valid: issued at {}, now {}",
-                t(iat),
-                t(at)
-            ));
-        }
-    }
-    if let Some(nbf) = claims.nbf {
-        if nbf > at {
-            return Err(format!(
-                "not yet valid: not before {}, now {}",
-                t(nbf),
-                t(at)
-            ));
-        }
-    }
-    if let Some(exp) = claims.exp {
-        if at > exp {
-            return Err(format!("expired: not after {}, now {}", t(exp), t(at)));
-        }
-    }
-    if profile == Profile::Dcc {
-        if let Some((not_before, not_after)) = window {
-            for (name, v) in [("iat", claims.iat), ("exp", claims.exp)] {
-                if let Some(v) = v {
-                    if v < not_before || v > not_after {
-                        return Err(format!(
-                            "{name} {} outside the signer certificate's validity {}..{}",
-                            t(v),
-                            t(not_before),
-                            t(not_after)
-                        ));
-                    }
-                }
+    let times = Times {
+        iat: claims.iat,
+        nbf: claims.nbf,
+        exp: claims.exp,
+    };
+    steps::time(times, at, 0)?;
+    if let (Profile::Dcc, Some((not_before, not_after))) = (opts.profile, anchor.window) {
+        for (claim, value) in [("iat", claims.iat), ("exp", claims.exp)] {
+            if let Some(value) = value.filter(|v| *v < not_before || *v > not_after) {
+                return Err(Reason::OutsideCertificateValidity {
+                    claim,
+                    value,
+                    not_before,
+                    not_after,
+                });
             }
         }
     }
     Ok(())
+}
+
+/// Step `hcert` (dcc): claim -260 is a map whose key 1 is a map.
+fn hcert(all: &Value<'_>) -> Result<(), HcertError> {
+    match all.map_get_int(-260) {
+        None => Err(HcertError::Missing),
+        Some(hcert @ Value::Map(_)) => match hcert.map_get_int(1) {
+            Some(Value::Map(_)) => Ok(()),
+            Some(other) => Err(HcertError::EntryNotAMap {
+                got: value_type_name(other),
+            }),
+            None => Err(HcertError::EntryMissing),
+        },
+        Some(other) => Err(HcertError::NotAMap {
+            got: value_type_name(other),
+        }),
+    }
 }

@@ -750,22 +750,25 @@ fn valid_record(f: &mut File, verifier: &Verifier, qr: &str, identifier: &str) {
     if let Some(exp) = view.expires_at {
         attrs.push(("ExpiresAt", V::Int(exp)));
     }
-    attrs.push(("Qualification", V::Int(view.qualification.into())));
-    attrs.push(("Level", V::Int(view.level.into())));
-    if let Some(s) = view.specialty {
+    attrs.push(("Qualification", V::Int(view.qualification.code.into())));
+    attrs.push(("Level", V::Int(view.qualification.level.into())));
+    if let Some(s) = view.qualification.specialty {
         attrs.push(("Specialty", V::Int(s.into())));
     }
     attrs.extend([
         ("HolderName", V::Str(view.holder_name.clone())),
-        ("Sex", V::Int(view.sex.into())),
-        ("BirthMonths", V::Int(view.birth_months.into())),
-        ("IdType", V::Int(view.id_type.into())),
+        ("Sex", V::Int(view.sex.code().into())),
+        ("BirthMonths", V::Int(view.birth.months_since_1900().into())),
+        ("IdType", V::Int(view.id_type.code().into())),
         ("IdTail", V::Str(view.id_tail.clone())),
         ("ManagementNumber", V::Str(view.management_number.clone())),
-        ("ApprovalDays", V::Int(view.approval_days.into())),
+        (
+            "ApprovalDays",
+            V::Int(view.approval_date.days_since_epoch().into()),
+        ),
         ("Serial", V::Str(view.serial.clone())),
         ("Version", V::Int(view.version.into())),
-        ("Kind", V::Int(view.kind.into())),
+        ("Kind", V::Int(view.kind.code().into())),
     ]);
     if let Some(i) = view.status_index {
         attrs.push(("StatusIndex", V::Int(i64::try_from(i).expect("index"))));
@@ -1092,8 +1095,8 @@ impl Interop<'_> {
             opts.prefix = Some(p.to_owned());
         }
         let report = interop::verify(&c.input, &anchor, &opts);
-        assert_eq!(report.stage, c.stage, "{}: {:?}", c.what, report.detail);
-        self.f.comment(&match &report.detail {
+        assert_eq!(report.stage(), c.stage, "{}: {:?}", c.what, report.detail());
+        self.f.comment(&match &report.detail() {
             Some(d) => format!("{}: {d}", c.what),
             None => c.what.to_owned(),
         });
@@ -1103,6 +1106,7 @@ impl Interop<'_> {
                 V::Word(match c.profile {
                     Profile::Generic => "generic",
                     Profile::Dcc => "dcc",
+                    other => panic!("{}: no vector name for {other:?}", c.what),
                 }),
             ),
             ("Input", V::Str(c.input)),
@@ -1125,7 +1129,7 @@ impl Interop<'_> {
         if let Some(stage) = c.stage {
             attrs.push(("Stage", V::Word(stage)));
         }
-        if let Some(alg) = &report.alg {
+        if let Some(alg) = &report.alg_name() {
             attrs.push((
                 "Alg",
                 V::Word(match alg.as_str() {

@@ -1,0 +1,171 @@
+//! [`CertificateView`]: the certificate a verified QR payload carries, in the model's types.
+//! Codes become `Sex`, `IdDocType`, `IssueKind`, `Date`, `YearMonth` once, here, when the
+//! claims are read after the signature; the JSON view and the certificate face only display
+//! them.
+
+use crate::claims::payload::{QrClaims, Serial};
+use crate::cose::CwtError;
+use crate::model::{
+    Catalogue, Date, ElicenceId, IdDocType, IssueKind, Level, Qualification, QualificationRef, Sex,
+    Specialty, Uscc, YearMonth,
+};
+use crate::time::rfc3339;
+use crate::trust::TrustedSigner;
+
+/// A certificate as decoded from a verified QR payload: the fields carried, in the model's
+/// types, plus the issuing authority taken from the signer's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateView {
+    /// When the payload was signed.
+    pub issued_at: i64,
+    /// When the qualification expires, if it does.
+    pub expires_at: Option<i64>,
+    /// Qualification, level and specialty, as catalogue codes.
+    pub qualification: QualificationRef,
+    /// Holder name.
+    pub holder_name: String,
+    /// Sex (GB/T 2261.1).
+    pub sex: Sex,
+    /// Birth year-month.
+    pub birth: YearMonth,
+    /// ID document type.
+    pub id_type: IdDocType,
+    /// The last four characters of the ID number.
+    pub id_tail: String,
+    /// Management number.
+    pub management_number: String,
+    /// Approval date.
+    pub approval_date: Date,
+    /// Issuer serial of the e-licence identifier.
+    pub serial: String,
+    /// Identifier version.
+    pub version: u16,
+    /// Issue kind (original, 换发, 补发).
+    pub kind: IssueKind,
+    /// Status index, when assigned.
+    pub status_index: Option<u64>,
+    /// Issuing authority's unified social credit code, from the signer certificate.
+    pub authority_uscc: Option<String>,
+    /// Issuing authority's name, from the signer certificate.
+    pub authority_name: Option<String>,
+}
+
+/// The catalogue entries of a view's codes, where the built-in catalogue has them.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogueNames {
+    /// The qualification.
+    pub qualification: Option<&'static Qualification>,
+    /// Its level.
+    pub level: Option<&'static Level>,
+    /// Its specialty.
+    pub specialty: Option<&'static Specialty>,
+}
+
+impl CatalogueNames {
+    /// The built-in catalogue's entries for `q`'s codes.
+    pub fn of(q: &QualificationRef) -> Self {
+        let qualification = Catalogue::builtin().get(q.code);
+        CatalogueNames {
+            qualification,
+            level: qualification.and_then(|e| e.level(q.level)),
+            specialty: q
+                .specialty
+                .and_then(|s| qualification.and_then(|e| e.specialty(s))),
+        }
+    }
+}
+
+impl CertificateView {
+    /// The view of verified claims signed by `signer`. Codes outside the model's code lists,
+    /// and dates outside the model's years, are refused: a view that exists displays.
+    pub(crate) fn new(c: &QrClaims<'_>, signer: &TrustedSigner) -> Result<Self, CwtError> {
+        let unknown = |claim, code: u64| CwtError::UnknownCode { claim, code };
+        let model = |claim| move |source| CwtError::Model { claim, source };
+        Ok(CertificateView {
+            issued_at: c.iat,
+            expires_at: c.exp,
+            qualification: QualificationRef {
+                code: c.qualification,
+                level: c.level,
+                specialty: c.specialty,
+            },
+            holder_name: c.name.to_owned(),
+            sex: Sex::from_code(c.sex).ok_or_else(|| unknown("sex", c.sex.into()))?,
+            birth: YearMonth::from_months_since_1900(c.birth_months).map_err(model("birth"))?,
+            id_type: IdDocType::from_code(c.id_type)
+                .ok_or_else(|| unknown("id_type", c.id_type.into()))?,
+            id_tail: c.id_tail.to_owned(),
+            management_number: c.management_number.to_owned(),
+            approval_date: Date::from_days(c.approval_days).map_err(model("approval_date"))?,
+            serial: match c.serial {
+                Serial::Number(n) => n.to_string(),
+                Serial::Text(t) => t.to_owned(),
+            },
+            version: c.version,
+            kind: IssueKind::from_code(c.kind).ok_or_else(|| unknown("kind", c.kind.into()))?,
+            status_index: c.status_index,
+            authority_uscc: signer.authority_uscc().map(str::to_owned),
+            authority_name: signer.authority_name().map(str::to_owned),
+        })
+    }
+
+    /// The certificate's e-licence identifier, rebuilt from the catalogue's licence type, the
+    /// authority's unified social credit code, the serial and the version — when the signer
+    /// certificate names the authority and the qualification is in the built-in catalogue.
+    pub fn identifier(&self) -> Option<ElicenceId> {
+        let qual = Catalogue::builtin().get(self.qualification.code)?;
+        let uscc = Uscc::parse(self.authority_uscc.as_deref()?).ok()?;
+        ElicenceId::mint(&qual.licence_type, &uscc, &self.serial, self.version).ok()
+    }
+
+    /// The built-in catalogue's entries for the qualification, level and specialty codes.
+    pub fn catalogue_names(&self) -> CatalogueNames {
+        CatalogueNames::of(&self.qualification)
+    }
+
+    /// The ID number as shown: fourteen `*` and the last four characters carried
+    /// (`**************123X`).
+    pub fn masked_id_number(&self) -> String {
+        format!("{}{}", "*".repeat(14), self.id_tail)
+    }
+
+    /// The view as JSON for people and scripts: codes with their catalogue names, the masked ID
+    /// number (`**************123X`), dates as text, the issue kind in words (补发 for a
+    /// replacement) and the rebuilt identifier.
+    pub fn to_json(&self) -> serde_json::Value {
+        let names = self.catalogue_names();
+        let q = &self.qualification;
+        serde_json::json!({
+            "identifier": self.identifier().map(|i| i.to_string()),
+            "qualification": {
+                "code": q.code,
+                "name": names.qualification.map(|q| q.name.as_str()),
+                "name_en": names.qualification.map(|q| q.name_en.as_str()),
+                "level": q.level,
+                "level_name": names.level.map(|l| l.name.as_str()),
+                "specialty": q.specialty,
+                "specialty_name": names.specialty.map(|s| s.name.as_str()),
+            },
+            "holder": {
+                "name": self.holder_name,
+                "sex": self.sex.label_zh(),
+                "birth": self.birth.to_string(),
+                "id_type": self.id_type,
+                "id_number": self.masked_id_number(),
+            },
+            "management_number": self.management_number,
+            "approval_date": self.approval_date.to_string(),
+            "serial": self.serial,
+            "version": self.version,
+            "kind": self.kind.label_zh(),
+            "replacement": self.kind == IssueKind::Replacement,
+            "status_index": self.status_index,
+            "issued_at": rfc3339(self.issued_at),
+            "expires_at": self.expires_at.map(rfc3339),
+            "authority": {
+                "name": self.authority_name,
+                "uscc": self.authority_uscc,
+            },
+        })
+    }
+}
