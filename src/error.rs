@@ -7,6 +7,8 @@ pub use crate::codec::CodecError;
 pub use crate::cose::CoseError;
 pub use crate::crypto::CryptoError;
 pub use crate::model::ModelError;
+#[cfg(feature = "qr")]
+pub use crate::qr::QrError;
 pub use crate::trust::TrustError;
 
 /// Every error certseal returns.
@@ -28,6 +30,11 @@ pub enum Error {
     /// A certificate chain or trust list was not acceptable.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// A QR code or certificate face could not be rendered, or an image not scanned
+    /// (feature `qr`).
+    #[cfg(feature = "qr")]
+    #[error(transparent)]
+    Qr(#[from] QrError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

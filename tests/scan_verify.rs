@@ -9,9 +9,7 @@ use certseal::model::{parse_json, IssueKind};
 use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource, REPLACEMENT_MARK};
 use certseal::qr::render::{render_png, QrOptions};
 use certseal::qr::scan::ScanLimits;
-use certseal::qr::verified::{
-    scan_and_verify, CodeVerdict, ScanSummary, NOT_CERTSEAL, NO_CODE_FOUND,
-};
+use certseal::qr::verified::{scan_and_verify, CodeVerdict, ScanError, ScanSummary, NOT_CERTSEAL};
 use certseal::trust::{InitOptions, KeyDir};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
@@ -133,7 +131,11 @@ fn undecodable_bytes_and_blank_images_set_error() {
     let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
     let record = scan_and_verify(b"\x89PNG but not really", &ScanLimits::default(), &verifier);
     assert!(record.codes.is_empty());
-    assert!(record.error.is_some());
+    assert!(
+        matches!(record.error, Some(ScanError::Image(_))),
+        "{:?}",
+        record.error
+    );
 
     // A valid PNG without a QR code: a white square.
     let blank = render_png("A", &QrOptions::default()).unwrap();
@@ -147,7 +149,12 @@ fn undecodable_bytes_and_blank_images_set_error() {
         enc.write_header().unwrap().write_image_data(&px).unwrap();
     }
     let record = scan_and_verify(&white, &ScanLimits::default(), &verifier);
-    assert_eq!(record.error.as_deref(), Some(NO_CODE_FOUND));
+    assert_eq!(record.error, Some(ScanError::NoCode));
+    assert_eq!(
+        record.to_json()["error"],
+        "no qr code found in the image",
+        "the JSON keeps the words"
+    );
     let mut summary = ScanSummary::default();
     summary.add(&record);
     assert_eq!(summary.unreadable, 1);

@@ -205,7 +205,6 @@ fn faces(
     use certseal::qr::scan::ScanLimits;
     use certseal::qr::verified::scan_and_verify;
 
-    let fail = |e: certseal::qr::QrError| super::CliError::Failed(e.to_string());
     super::make_dir(dir)?;
     // An installed CJK font (full coverage) if there is one, else the embedded subset.
     let renderer = match FaceRenderer::new(&FontSource::Default) {
@@ -223,14 +222,14 @@ fn faces(
     for (_, cert, issued) in &run.issued {
         let face =
             FaceData::from_certificate(cert, &issued.identifier, super::AUTHORITY_NAME, &issued.qr);
-        let svg = face_svg(&face).map_err(fail)?;
+        let svg = face_svg(&face)?;
         super::write(
             &dir.join(format!("{}.svg", issued.identifier)),
             svg.as_bytes(),
         )?;
         svgs = svgs.saturating_add(1);
         if let Some(r) = &renderer {
-            let png = r.render_png(&face).map_err(fail)?;
+            let png = r.render_png(&face)?;
             let missing = r.missing_glyphs(&face);
             if !missing.is_empty() {
                 writeln!(

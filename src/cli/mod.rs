@@ -129,6 +129,14 @@ impl From<certseal::trust::TrustError> for CliError {
     }
 }
 
+#[cfg(feature = "qr")]
+impl From<certseal::qr::QrError> for CliError {
+    #[cold]
+    fn from(e: certseal::qr::QrError) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
 impl From<certseal::model::ModelError> for CliError {
     #[cold]
     fn from(e: certseal::model::ModelError) -> Self {

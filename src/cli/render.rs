@@ -115,10 +115,6 @@ fn format_of(path: &Path) -> Result<Format, CliError> {
     }
 }
 
-fn qr_failed(e: certseal::qr::QrError) -> CliError {
-    CliError::Failed(e.to_string())
-}
-
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     match args.what {
         What::Qr(a) => render_qr(a, out),
@@ -141,8 +137,7 @@ fn render_qr(a: QrArgs, out: &mut dyn Write) -> CliResult {
     let bytes = match format {
         Format::Svg => render_svg(&a.text, &opts).map(String::into_bytes),
         Format::Png => render_png(&a.text, &opts),
-    }
-    .map_err(qr_failed)?;
+    }?;
     super::write(&a.out, &bytes)?;
     writeln!(out, "wrote {}", a.out.display())?;
     Ok(Outcome::Ok)
@@ -203,9 +198,9 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
         },
     };
     let bytes = match format {
-        Format::Svg => face_svg(&face).map(String::into_bytes).map_err(qr_failed)?,
+        Format::Svg => face_svg(&face).map(String::into_bytes)?,
         Format::Png => {
-            let renderer = FaceRenderer::new(&font).map_err(qr_failed)?;
+            let renderer = FaceRenderer::new(&font)?;
             let missing = renderer.missing_glyphs(&face);
             if !missing.is_empty() {
                 super::warn(format_args!(
@@ -219,7 +214,7 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
                         .join(", ")
                 ));
             }
-            renderer.render_png(&face).map_err(qr_failed)?
+            renderer.render_png(&face)?
         }
     };
     super::write(&a.out, &bytes)?;

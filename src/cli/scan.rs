@@ -261,7 +261,11 @@ fn write_report(path: &Path, files: &[PathBuf], records: &[ScanRecord]) -> Resul
     for (file, record) in files.iter().zip(records) {
         let name = file.display().to_string();
         let name = cell(&name);
-        let error = record.error.clone().unwrap_or_default();
+        let error = record
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let error = cell(&error);
         if record.codes.is_empty() {
             w.write_record([&*name, "", "unreadable", "", "", "", "", "", &error])

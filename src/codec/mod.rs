@@ -47,7 +47,27 @@ pub enum CodecError {
     },
     /// Hex text was malformed.
     #[error("hex: {0}")]
-    Hex(&'static str),
+    Hex(HexError),
+}
+
+/// What was wrong with hex text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HexError {
+    /// A character that is neither a hex digit nor white space.
+    #[error("invalid character 0x{byte:02x} at position {position}")]
+    NotADigit {
+        /// Byte position in the text.
+        position: usize,
+        /// The byte found there.
+        byte: u8,
+    },
+    /// An odd number of hex digits.
+    #[error("{len} digits, expected an even number")]
+    OddLength {
+        /// The number of digits.
+        len: usize,
+    },
 }
 
 /// What was wrong with base45 text.

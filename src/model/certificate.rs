@@ -634,13 +634,9 @@ mod hex_digest {
     }
 }
 
-/// Lower-case hex of `bytes`.
+/// Lower-case hex of `bytes` (`codec::hex`, the crate's one encoder).
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    crate::codec::hex::encode(bytes)
 }
 
 /// A SHA-256 digest from 64 hex digits (either case).
@@ -649,10 +645,8 @@ pub(crate) fn from_hex(h: &str) -> Result<[u8; 32], String> {
     if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
-    let mut out = [0u8; 32];
-    for (slot, pair) in out.iter_mut().zip(h.as_bytes().chunks_exact(2)) {
-        let text = std::str::from_utf8(pair).map_err(|_| bad())?;
-        *slot = u8::from_str_radix(text, 16).map_err(|_| bad())?;
-    }
-    Ok(out)
+    crate::codec::hex::decode(h)
+        .ok()
+        .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        .ok_or_else(bad)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong while rendering or scanning QR codes and faces.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum QrError {
     /// The payload holds a character outside the QR alphanumeric set.

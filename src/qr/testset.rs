@@ -6,11 +6,9 @@
 //! reproducible on its own. Each degraded kind also gets a mild baseline of what every phone
 //! photo has (slight tilt, blur and sensor noise) before its own degradation.
 
+use crate::codec::base45::ALPHABET;
 use crate::qr::render::{encode_matrix, EcLevel, QrMatrix};
 use crate::qr::QrError;
-
-/// The base45 alphabet (RFC 9285), all inside the QR alphanumeric set.
-pub const BASE45_ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
 /// The seed the checked-in tests and benches use.
 pub const DEFAULT_SEED: u64 = 0x0000_C327_5EA1_2026;
@@ -172,8 +170,8 @@ pub fn random_payload(rng: &mut Rng) -> String {
     let mut s = String::with_capacity(n + 4);
     s.push_str("CS1:");
     for _ in 0..n {
-        let c = BASE45_ALPHABET
-            .get(rng.below(BASE45_ALPHABET.len()))
+        let c = ALPHABET
+            .get(rng.below(ALPHABET.len()))
             .copied()
             .unwrap_or(b'0');
         s.push(char::from(c));

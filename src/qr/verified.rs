@@ -11,15 +11,14 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::claims::payload::PREFIX;
 use crate::model::{Certificate, Date, IssueKind, QualificationRef, YearMonth};
 use crate::qr::face::FaceData;
 use crate::qr::scan::{scan_image_bytes, ScanLimits};
+use crate::qr::QrError;
 use crate::verify::{CatalogueNames, CertificateView, Verdict, Verifier};
-
-/// The error text of an image in which no QR code was found.
-pub const NO_CODE_FOUND: &str = "no qr code found in the image";
 
 /// The detail of a code whose text is not a certseal payload.
 pub const NOT_CERTSEAL: &str = "not a certseal payload (no CS1: prefix)";
@@ -86,20 +85,55 @@ pub struct ScannedCode {
     pub verdict: CodeVerdict,
 }
 
+/// Why an image gave no QR code.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// The file could not be opened or read.
+    #[error("cannot read file: {0}")]
+    Read(Arc<std::io::Error>),
+    /// The file is larger than [`ScanLimits::max_bytes`].
+    #[error("image too large: more than the limit of {max} bytes")]
+    FileTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// The bytes are not a PNG or JPEG image within bounds, or the decoders failed.
+    #[error(transparent)]
+    Image(#[from] QrError),
+    /// The image was decoded and holds no readable QR code.
+    #[error("no qr code found in the image")]
+    NoCode,
+}
+
+/// Equal when of the same kind with the same values; read errors compare by their kind.
+impl PartialEq for ScanError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ScanError::Read(a), ScanError::Read(b)) => a.kind() == b.kind(),
+            (ScanError::FileTooLarge { max: a }, ScanError::FileTooLarge { max: b }) => a == b,
+            (ScanError::Image(a), ScanError::Image(b)) => a == b,
+            (ScanError::NoCode, ScanError::NoCode) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ScanError {}
+
 /// The result of scanning one image: the codes found, in the order found, or why none could
 /// be read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScanRecord {
     /// Every code found.
     pub codes: Vec<ScannedCode>,
-    /// Why the image gave no code: unreadable file, not an image, over the limits, or
-    /// [`NO_CODE_FOUND`].
-    pub error: Option<String>,
+    /// Why the image gave no code.
+    pub error: Option<ScanError>,
 }
 
 impl ScanRecord {
     #[cold]
-    fn failed(error: String) -> Self {
+    fn failed(error: ScanError) -> Self {
         ScanRecord {
             codes: Vec::new(),
             error: Some(error),
@@ -120,7 +154,10 @@ impl ScanRecord {
             .iter()
             .map(|c| serde_json::json!({ "text": c.text, "verdict": c.verdict.to_json() }))
             .collect();
-        serde_json::json!({ "codes": codes, "error": self.error })
+        serde_json::json!({
+            "codes": codes,
+            "error": self.error.as_ref().map(ToString::to_string),
+        })
     }
 }
 
@@ -131,10 +168,10 @@ impl ScanRecord {
 pub fn scan_and_verify(image_bytes: &[u8], limits: &ScanLimits, verifier: &Verifier) -> ScanRecord {
     let texts = match scan_image_bytes(image_bytes, limits) {
         Ok(t) => t,
-        Err(e) => return ScanRecord::failed(e.to_string()),
+        Err(e) => return ScanRecord::failed(ScanError::Image(e)),
     };
     if texts.is_empty() {
-        return ScanRecord::failed(NO_CODE_FOUND.to_owned());
+        return ScanRecord::failed(ScanError::NoCode);
     }
     let codes = texts
         .into_iter()
@@ -155,20 +192,19 @@ pub fn scan_and_verify(image_bytes: &[u8], limits: &ScanLimits, verifier: &Verif
 pub fn scan_and_verify_file(path: &Path, limits: &ScanLimits, verifier: &Verifier) -> ScanRecord {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return ScanRecord::failed(format!("cannot read file: {e}")),
+        Err(e) => return ScanRecord::failed(ScanError::Read(Arc::new(e))),
     };
     let cap = u64::try_from(limits.max_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
     let mut bytes = Vec::new();
     if let Err(e) = file.take(cap).read_to_end(&mut bytes) {
-        return ScanRecord::failed(format!("cannot read file: {e}"));
+        return ScanRecord::failed(ScanError::Read(Arc::new(e)));
     }
     if bytes.len() > limits.max_bytes {
-        return ScanRecord::failed(format!(
-            "image too large: more than the limit of {} bytes",
-            limits.max_bytes
-        ));
+        return ScanRecord::failed(ScanError::FileTooLarge {
+            max: limits.max_bytes,
+        });
     }
     scan_and_verify(&bytes, limits, verifier)
 }

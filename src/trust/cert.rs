@@ -13,6 +13,7 @@ use x509_parser::x509::X509Name;
 
 use super::validity::asn1_to_unix;
 use super::TrustError;
+use crate::codec::hex;
 use crate::crypto::{self, Algorithm, VerifyingKey};
 use crate::time::rfc3339;
 
@@ -377,21 +378,12 @@ impl fmt::Debug for SignerCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignerCert")
             .field("subject", &self.p.subject)
-            .field("kid", &hex(&self.p.kid))
+            .field("kid", &hex::encode(&self.p.kid))
             .field("not_before", &rfc3339(self.p.not_before))
             .field("not_after", &rfc3339(self.p.not_after))
             .field("alg", &self.p.key.algorithm())
             .finish_non_exhaustive()
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 impl SignerCert {
@@ -443,7 +435,7 @@ impl SignerCert {
 
     /// The serial number as lower-case hex of its DER content bytes.
     pub fn serial_hex(&self) -> String {
-        hex(&self.p.serial)
+        hex::encode(&self.p.serial)
     }
 
     /// Start of the validity window (Unix seconds).
