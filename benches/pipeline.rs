@@ -7,36 +7,19 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use certseal::crypto::{Algorithm, Signer};
 use certseal::issue::Issuer;
 use certseal::model::parse_json;
-use certseal::trust::{InitOptions, KeyDir};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-const NOW: i64 = 1_795_651_200;
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-fn keys(alg: Algorithm) -> (tempfile::TempDir, KeyDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let keys = KeyDir::init(
-        dir.path(),
-        InitOptions {
-            alg,
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 1,
-            now: NOW,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .expect("keys");
-    (dir, keys)
-}
+use support::{key_dir, NOW, SAMPLES};
 
 fn pipeline(c: &mut Criterion) {
     let batch = parse_json(SAMPLES).expect("samples");
     let cert = &batch.accepted[0].1;
     for alg in [Algorithm::Es256, Algorithm::EdDsa] {
-        let (_dir, keys) = keys(alg);
+        let (_dir, keys) = key_dir(alg, 1);
         let issuer = Issuer::from_key_dir(&keys, NOW).expect("issuer");
         let signer = keys.active_signer(NOW).expect("signer");
         let raw_signer: &dyn Signer = signer.signer_at(NOW).expect("key");

@@ -18,22 +18,14 @@ use certseal::qr::testset::{generate, random_payload, Degradation, Rng, Sample, 
 use criterion::Criterion;
 use rayon::prelude::*;
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-/// CPU seconds (user + system) this process has used so far, from /proc (Linux); 0 elsewhere.
-/// Wall-clock numbers on a shared machine include other processes' load; this does not.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the ")" that ends the command name: state is field 3; utime 14, stime 15.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -67,7 +59,7 @@ fn scan_report(samples: &[Sample]) {
             "type", "read", "rate", "median ms", "p90 ms", "max ms"
         );
         let (mut all_ok, mut all_n, mut all_ms, mut errors) = (0, 0, Vec::new(), 0);
-        let cpu0 = cpu_seconds();
+        let cpu0 = support::process_cpu_seconds();
         for kind in Degradation::ALL {
             let mut ok = 0;
             let mut ms = Vec::new();
@@ -101,7 +93,7 @@ fn scan_report(samples: &[Sample]) {
             all_n += n;
             all_ms.extend(ms);
         }
-        let cpu = cpu_seconds() - cpu0;
+        let cpu = support::process_cpu_seconds() - cpu0;
         all_ms.sort_by(f64::total_cmp);
         println!(
             "{:<14} {:>4}/{:<4} {:>7.1}% {:>10.2} {:>10.2} {:>10.2}   errors {errors}, \
@@ -215,7 +207,7 @@ fn bulk_report(n: usize) {
     // Each certificate: build the QR matrix once, then the QR code alone (PNG for screens,
     // SVG for print) and the face (SVG and PNG) around the same matrix.
     let t = Instant::now();
-    let cpu0 = cpu_seconds();
+    let cpu0 = support::process_cpu_seconds();
     faces.par_iter().for_each(|f| {
         let m = encode_matrix(&f.qr_text, EcLevel::Q).unwrap();
         black_box(to_png(&m, &opts).unwrap());
@@ -224,49 +216,14 @@ fn bulk_report(n: usize) {
         black_box(renderer.render_png_with_qr(f, &m).unwrap());
     });
     let wall = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu0;
+    let cpu = support::process_cpu_seconds() - cpu0;
     println!(
         "QR matrix + QR PNG + QR SVG + face SVG + face PNG, all cores: wall {wall:.2} s, \
          process CPU {cpu:.2} s (= {:.2} s on {threads} idle cores)",
         cpu / threads as f64
     );
     // CPU cost of each part, one thread, on the first 2000 certificates.
-    let k = n.min(2000);
-    let sample = &faces[..k];
-    let matrices: Vec<_> = sample
-        .iter()
-        .map(|f| encode_matrix(&f.qr_text, EcLevel::Q).unwrap())
-        .collect();
-    println!("  CPU per certificate by part (one thread, {k} certificates):");
-    let mut total = 0.0;
-    let mut part = |name: &str, f: &dyn Fn(usize)| {
-        let c0 = cpu_seconds();
-        for i in 0..k {
-            f(i);
-        }
-        let ms = (cpu_seconds() - c0) * 1e3 / k as f64;
-        total += ms;
-        println!("    {name:<22} {ms:.3} ms");
-    };
-    part("QR matrix (fast_qr)", &|i| {
-        black_box(encode_matrix(&sample[i].qr_text, EcLevel::Q).unwrap());
-    });
-    part("QR PNG (8 px/module)", &|i| {
-        black_box(to_png(&matrices[i], &opts).unwrap());
-    });
-    part("QR SVG", &|i| {
-        black_box(to_svg(&matrices[i], &opts).unwrap());
-    });
-    part("face SVG", &|i| {
-        black_box(face_svg_with_qr(&sample[i], &matrices[i]).unwrap());
-    });
-    part("face PNG", &|i| {
-        black_box(
-            renderer
-                .render_png_with_qr(&sample[i], &matrices[i])
-                .unwrap(),
-        );
-    });
+    let total = support::render_cost_by_part(&renderer, &faces[..n.min(2000)], true, "  ");
     println!(
         "    total {total:.3} ms → {:.2} s for {n} certificates on {threads} idle cores",
         total * n as f64 / 1e3 / threads as f64

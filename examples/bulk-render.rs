@@ -22,13 +22,8 @@ use certseal::qr::render::{encode_matrix, to_png, to_svg, EcLevel, QrOptions};
 use certseal::qr::testset::{random_payload, Rng};
 use rayon::prelude::*;
 
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn load() -> String {
     let l = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -82,7 +77,7 @@ fn main() {
     let threads = rayon::current_num_threads();
     let before = load();
     let t = Instant::now();
-    let c0 = cpu_seconds();
+    let c0 = support::process_cpu_seconds();
     let bytes: usize = faces
         .par_iter()
         .map(|f| {
@@ -97,7 +92,7 @@ fn main() {
         })
         .sum();
     let wall = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - c0;
+    let cpu = support::process_cpu_seconds() - c0;
     println!(
         "{n} certificates: QR matrix + QR PNG + face PNG{} ({threads} threads, font {})",
         if svg { " + QR SVG + face SVG" } else { "" },
@@ -124,41 +119,7 @@ fn main() {
         println!("digest of every PNG: {d:016x}");
     }
     if args.iter().any(|a| a == "--parts") {
-        parts(&renderer, &faces[..n.min(2000)]);
+        let total = support::render_cost_by_part(&renderer, &faces[..n.min(2000)], false, "");
+        println!("  total {total:.3} ms");
     }
-}
-
-/// CPU per certificate of each part, on this thread.
-fn parts(renderer: &FaceRenderer, faces: &[FaceData]) {
-    let k = faces.len();
-    let opts = QrOptions::default();
-    let matrices: Vec<_> = faces
-        .iter()
-        .map(|f| encode_matrix(&f.qr_text, EcLevel::Q).unwrap())
-        .collect();
-    println!("CPU per certificate by part (one thread, {k} certificates):");
-    let mut total = 0.0;
-    let mut part = |name: &str, f: &dyn Fn(usize)| {
-        let c0 = cpu_seconds();
-        for i in 0..k {
-            f(i);
-        }
-        let ms = (cpu_seconds() - c0) * 1e3 / k as f64;
-        total += ms;
-        println!("  {name:<28} {ms:.3} ms");
-    };
-    part("QR matrix (fast_qr)", &|i| {
-        black_box(encode_matrix(&faces[i].qr_text, EcLevel::Q).unwrap());
-    });
-    part("QR PNG (8 px/module)", &|i| {
-        black_box(to_png(&matrices[i], &opts).unwrap());
-    });
-    part("face PNG (draw + encode)", &|i| {
-        black_box(
-            renderer
-                .render_png_with_qr(&faces[i], &matrices[i])
-                .unwrap(),
-        );
-    });
-    println!("  total {total:.3} ms");
 }

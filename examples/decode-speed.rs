@@ -22,6 +22,9 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 /// The forms a photo arrives in.
 const FORMS: [&str; 4] = ["jpeg-grey", "jpeg-colour", "png-grey", "png-rgb"];
 
@@ -53,14 +56,6 @@ fn image_path(data: &[u8]) -> (u32, u32, Vec<u8>) {
     let img = image::load_from_memory(data).unwrap().into_luma8();
     let (w, h) = img.dimensions();
     (w, h, img.into_raw())
-}
-
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -137,7 +132,7 @@ fn main() {
         let kb = files.iter().map(Vec::len).sum::<usize>() as f64 / files.len() as f64 / 1024.0;
         let run = |f: &dyn Fn(&[u8])| {
             let mut ms = Vec::new();
-            let c0 = cpu_seconds();
+            let c0 = support::process_cpu_seconds();
             for _ in 0..5 {
                 for file in &files {
                     let t = Instant::now();
@@ -145,7 +140,7 @@ fn main() {
                     ms.push(t.elapsed().as_secs_f64() * 1e3);
                 }
             }
-            let cpu = (cpu_seconds() - c0) * 1e3 / ms.len() as f64;
+            let cpu = (support::process_cpu_seconds() - c0) * 1e3 / ms.len() as f64;
             (median(ms), cpu)
         };
         let (ours, ours_cpu) = run(&|f| {

@@ -10,10 +10,12 @@
 
 use certseal::crypto::Algorithm;
 use certseal::issue::Issuer;
-use certseal::trust::{InitOptions, KeyDir};
 use certseal::verify::Verifier;
 
-const NOW: i64 = 1_795_651_200;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::NOW;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -21,24 +23,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alg = Algorithm::from_name(args.get(2).map_or("ed25519", String::as_str))
         .ok_or("unknown algorithm")?;
     let n: usize = args.get(3).map_or(Ok(1000), |s| s.parse())?;
-    let dir = tempfile::tempdir()?;
-    let keys = KeyDir::init(
-        dir.path(),
-        InitOptions {
-            alg,
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 1,
-            now: NOW,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )?;
-    let batch = certseal::model::parse_json(include_bytes!("../data/sample-records.json"))?;
-    let issued = Issuer::from_key_dir(&keys, NOW)?.issue(&batch.accepted[0].1, Some(0), NOW)?;
+    let (_dir, keys) = support::key_dir(alg, 1);
+    let issued = Issuer::from_key_dir(&keys, NOW)?.issue(&support::samples()[0], Some(0), NOW)?;
     let store = keys.trust_store()?;
     let key = store.signers()[0].key().clone();
-    let cose = certseal::codec::base45::decode(&issued.qr[4..])?;
+    let cose =
+        certseal::codec::base45::decode(certseal::claims::payload::strip_prefix(&issued.qr)?)?;
     let msg = certseal::cose::Sign1::parse(
         &cose,
         certseal::codec::cbor::Mode::Strict,

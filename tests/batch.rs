@@ -1,93 +1,19 @@
-//! Bulk verification (`Verifier::verify_many_cofactored`, `specs/batch-verify.md`): the verdicts equal the
-//! single path's, a bad signature is named at its own position, and the one documented
-//! difference (a small-order component in `R`) behaves as the spec says.
+//! Bulk verification (`Verifier::verify_many_cofactored`, `specs/batch-verify.md`): the
+//! verdicts equal the single path's, a bad signature is named at its own position, and the one
+//! documented difference (a small-order component in `R`) behaves as the spec says.
 
 use certseal::claims::payload::{self, PREFIX};
 use certseal::codec::base45;
 use certseal::crypto::{Algorithm, CryptoError, RingSigner, Signer};
 use certseal::issue::Issuer;
-use certseal::model::{parse_json, Certificate};
-use certseal::trust::{RootCert, RootParams, SignerCert, SignerParams, TrustStore};
 use certseal::verify::{Reason, Verdict, Verifier};
-use certseal::FixedClock;
 
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::scalar::Scalar;
 
-const NOW: i64 = 1_795_651_200;
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+mod support;
 
-struct Fixture {
-    root: RootCert,
-    signer_key: RingSigner,
-    signer: SignerCert,
-}
-
-fn fixture(alg: Algorithm, seed: u8, serial: u64) -> Fixture {
-    let root_key = RingSigner::ed25519_from_seed(&[seed; 32]).unwrap();
-    let signer_key = match alg {
-        Algorithm::EdDsa => RingSigner::ed25519_from_seed(&[seed.wrapping_add(1); 32]).unwrap(),
-        _ => RingSigner::generate(alg).unwrap().0,
-    };
-    let root = RootCert::issue(
-        &root_key,
-        &RootParams {
-            common_name: "batch test root".into(),
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: None,
-            serial,
-            not_before: NOW - 86_400,
-            not_after: NOW + 86_400 * 3650,
-        },
-    )
-    .unwrap();
-    let signer = root
-        .issue_signer(
-            &root_key,
-            &signer_key.public_key_spki(),
-            &SignerParams {
-                common_name: "batch test signer".into(),
-                authority_name: "人力资源社会保障部人事考试中心".into(),
-                authority_uscc: "12100000400010398P".into(),
-                serial: serial + 1,
-                not_before: NOW - 86_400,
-                not_after: NOW + 86_400 * 365,
-            },
-        )
-        .unwrap();
-    Fixture {
-        root,
-        signer_key,
-        signer,
-    }
-}
-
-fn certs() -> Vec<Certificate> {
-    parse_json(SAMPLES)
-        .unwrap()
-        .accepted
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect()
-}
-
-fn issue_many(f: &Fixture, n: usize) -> Vec<String> {
-    let issuer = Issuer::new(&f.signer_key, &f.signer).unwrap();
-    let certs = certs();
-    (0..n)
-        .map(|i| {
-            issuer
-                .issue(&certs[i % certs.len()], Some(i as u64), NOW)
-                .unwrap()
-                .qr
-        })
-        .collect()
-}
-
-fn verifier(f: &Fixture) -> Verifier {
-    let store = TrustStore::from_signer_certs(&f.root, std::slice::from_ref(&f.signer)).unwrap();
-    Verifier::new(store).with_clock(FixedClock(NOW))
-}
+use support::{samples, Chain, NOW};
 
 fn cose_of(qr: &str) -> Vec<u8> {
     base45::decode(payload::strip_prefix(qr).unwrap()).unwrap()
@@ -119,9 +45,9 @@ fn assert_same_as_single(v: &Verifier, texts: &[String], many: &[Verdict]) {
 
 #[test]
 fn one_bad_signature_in_ten_thousand_is_named_at_its_position() {
-    let f = fixture(Algorithm::EdDsa, 1, 10);
-    let v = verifier(&f);
-    let mut texts = issue_many(&f, 10_000);
+    let f = Chain::with_alg(Algorithm::EdDsa, 1, 10);
+    let v = f.verifier();
+    let mut texts = f.issue_many(10_000);
     // A well-formed signature by the right key, over another payload: only the batch
     // equation can tell.
     let other = signature_of(&texts[1]);
@@ -142,9 +68,9 @@ fn one_bad_signature_in_ten_thousand_is_named_at_its_position() {
 
 #[test]
 fn several_bad_signatures_are_each_named() {
-    let f = fixture(Algorithm::EdDsa, 3, 20);
-    let v = verifier(&f);
-    let mut texts = issue_many(&f, 1_500);
+    let f = Chain::with_alg(Algorithm::EdDsa, 3, 20);
+    let v = f.verifier();
+    let mut texts = f.issue_many(1_500);
     let bad = [0usize, 1, 511, 512, 700, 701, 1_023, 1_499];
     for &i in &bad {
         let other = signature_of(&texts[(i + 1) % texts.len()]);
@@ -160,9 +86,9 @@ fn several_bad_signatures_are_each_named() {
 
 #[test]
 fn verdicts_equal_single_verification_on_hostile_and_mixed_input() {
-    let f = fixture(Algorithm::EdDsa, 5, 30);
-    let v = verifier(&f);
-    let good = issue_many(&f, 40);
+    let f = Chain::with_alg(Algorithm::EdDsa, 5, 30);
+    let v = f.verifier();
+    let good = f.issue_many(40);
     let mut texts = good.clone();
     let sig = signature_of(&good[0]);
     // s = ℓ + s' (non-canonical), R not a point, R non-canonical, all-zero signature.
@@ -187,10 +113,10 @@ fn verdicts_equal_single_verification_on_hostile_and_mixed_input() {
     texts.push(String::new());
     texts.push("A".repeat(20_000));
     // Another issuer's signer (unknown kid), and an ES256 payload in the same call.
-    let stranger = fixture(Algorithm::EdDsa, 9, 90);
-    texts.extend(issue_many(&stranger, 2));
-    let es = fixture(Algorithm::Es256, 11, 110);
-    let es_texts = issue_many(&es, 3);
+    let stranger = Chain::with_alg(Algorithm::EdDsa, 9, 90);
+    texts.extend(stranger.issue_many(2));
+    let es = Chain::with_alg(Algorithm::Es256, 11, 110);
+    let es_texts = es.issue_many(3);
     // ES256 payloads of another issuer: unknown kid here, checked for real below.
     texts.extend(es_texts.iter().cloned());
     texts.extend(good.iter().take(5).cloned());
@@ -199,7 +125,7 @@ fn verdicts_equal_single_verification_on_hostile_and_mixed_input() {
     assert_same_as_single(&v, &texts, &verdicts);
     assert_eq!(verdicts.iter().filter(|v| v.is_valid()).count(), 45);
 
-    let es_v = verifier(&es);
+    let es_v = es.verifier();
     let es_many = es_v.verify_many_cofactored_at(&es_texts, NOW);
     assert!(es_many.iter().all(Verdict::is_valid));
     assert_same_as_single(&es_v, &es_texts, &es_many);
@@ -207,9 +133,9 @@ fn verdicts_equal_single_verification_on_hostile_and_mixed_input() {
 
 #[test]
 fn expired_and_not_yet_valid_are_checked_after_a_batch() {
-    let f = fixture(Algorithm::EdDsa, 13, 130);
-    let v = verifier(&f);
-    let texts = issue_many(&f, 8);
+    let f = Chain::with_alg(Algorithm::EdDsa, 13, 130);
+    let v = f.verifier();
+    let texts = f.issue_many(8);
     for now in [NOW - 86_400 * 2, NOW + 86_400 * 365 * 100] {
         let verdicts = v.verify_many_cofactored_at(&texts, now);
         for (text, got) in texts.iter().zip(&verdicts) {
@@ -274,10 +200,10 @@ impl Signer for TorsionSigner {
 
 #[test]
 fn small_order_component_in_r_is_valid_in_batch_and_refused_singly() {
-    let f = fixture(Algorithm::EdDsa, 15, 150);
-    let v = verifier(&f);
-    let honest = issue_many(&f, 600);
-    let certs = certs();
+    let f = Chain::with_alg(Algorithm::EdDsa, 15, 150);
+    let v = f.verifier();
+    let honest = f.issue_many(600);
+    let certs = samples();
     let mut texts = honest.clone();
     for torsion in 1..8 {
         let crafted = TorsionSigner::new([16; 32], torsion);
@@ -307,9 +233,9 @@ fn small_order_component_in_r_is_valid_in_batch_and_refused_singly() {
 
 #[test]
 fn cache_skips_only_the_signature_never_the_time_checks() {
-    let f = fixture(Algorithm::EdDsa, 17, 170);
-    let v = verifier(&f).with_cache(8);
-    let texts = issue_many(&f, 20);
+    let f = Chain::with_alg(Algorithm::EdDsa, 17, 170);
+    let v = f.verifier().with_cache(8);
+    let texts = f.issue_many(20);
     let first = v.verify_at(&texts[0], NOW);
     assert!(first.is_valid());
     assert_eq!(v.cache().unwrap().len(), 1);
@@ -332,17 +258,17 @@ fn cache_skips_only_the_signature_never_the_time_checks() {
     }
     // The batch path reads and fills the same cache; verdicts do not change.
     let many = v.verify_many_cofactored_at(&texts, NOW);
-    assert_same_as_single(&verifier(&f), &texts, &many);
+    assert_same_as_single(&f.verifier(), &texts, &many);
     assert!(v.cache().unwrap().len() <= 8);
 }
 
 #[test]
 fn cache_entry_from_the_batch_does_not_make_a_torsion_signature_valid_singly() {
-    let f = fixture(Algorithm::EdDsa, 15, 150);
-    let v = verifier(&f).with_cache(64);
+    let f = Chain::with_alg(Algorithm::EdDsa, 15, 150);
+    let v = f.verifier().with_cache(64);
     let crafted = TorsionSigner::new([16; 32], 3);
     let issuer = Issuer::new(&crafted, &f.signer).unwrap();
-    let qr = issuer.issue(&certs()[0], Some(5), NOW).unwrap().qr;
+    let qr = issuer.issue(&samples()[0], Some(5), NOW).unwrap().qr;
     assert!(v.verify_many_cofactored_at(std::slice::from_ref(&qr), NOW)[0].is_valid());
     assert_eq!(v.cache().unwrap().len(), 1);
     assert_eq!(v.verify_at(&qr, NOW).result, Err(Reason::Signature));
@@ -351,9 +277,9 @@ fn cache_entry_from_the_batch_does_not_make_a_torsion_signature_valid_singly() {
 
 #[test]
 fn every_single_bit_flip_of_a_signature_gets_the_single_path_verdict() {
-    let f = fixture(Algorithm::EdDsa, 19, 190);
-    let v = verifier(&f);
-    let good = issue_many(&f, 64);
+    let f = Chain::with_alg(Algorithm::EdDsa, 19, 190);
+    let v = f.verifier();
+    let good = f.issue_many(64);
     let sig = signature_of(&good[0]);
     let mut texts = good.clone();
     for bit in 0..512 {

@@ -4,57 +4,14 @@
 // A failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
 use certseal::codec::{base45, zlib};
 use certseal::cose::Sign1;
 use certseal::crypto::{Algorithm, RingSigner};
 use certseal::trust::{InitOptions, KeyDir};
 
-const SAMPLES_CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample-records.csv");
+mod support;
 
-fn certseal(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certseal"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run certseal")
-}
-
-fn certseal_stdin(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certseal"))
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn certseal");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
-        .collect()
-}
+use support::{certseal, certseal_stdin, code, json_lines, stdout, SAMPLES_CSV};
 
 /// Flips one bit inside the signed claims of a certseal payload, keeping the COSE well-formed.
 fn tamper(qr: &str) -> String {

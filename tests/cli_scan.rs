@@ -6,28 +6,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const SAMPLES_CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample-records.csv");
+mod support;
 
-fn certseal(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certseal"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run certseal")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
-        .collect()
-}
+use support::{certseal, code, json_lines, SAMPLES_CSV};
 
 /// The per-image records (every line but the closing summary) and the summary.
 fn records_and_summary(o: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {

@@ -248,11 +248,11 @@ fn resolve(
     known: &BTreeMap<Module, PathBuf>,
 ) -> Option<Module> {
     let segs: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
-    let (mut base, mut rest): (Module, &[&str]) = match segs.first()? {
-        &"crate" => (Vec::new(), &segs[1..]),
-        &"certseal" => (Vec::new(), &segs[1..]),
-        &"self" => (from.clone(), &segs[1..]),
-        &"super" => {
+    let (mut base, mut rest): (Module, &[&str]) = match *segs.first()? {
+        "crate" => (Vec::new(), &segs[1..]),
+        "certseal" => (Vec::new(), &segs[1..]),
+        "self" => (from.clone(), &segs[1..]),
+        "super" => {
             // The parent of a file module `a::b` is `a`; of `a/mod.rs` (module `a`) it is the
             // crate root.
             let mut m = from.clone();

@@ -4,39 +4,20 @@
 use certseal::crypto::Algorithm;
 use certseal::issue::Issuer;
 use certseal::model::parse_json;
-use certseal::trust::{InitOptions, KeyDir};
-use certseal::verify::{Reason, Verifier};
-use certseal::FixedClock;
+use certseal::verify::Reason;
 
-const NOW: i64 = 1_795_651_200; // 2026-11-26T00:00:00Z
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+mod support;
 
-fn key_dir(alg: Algorithm) -> (tempfile::TempDir, KeyDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = KeyDir::init(
-        dir.path(),
-        InitOptions {
-            alg,
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 2,
-            now: NOW,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .unwrap();
-    (dir, keys)
-}
+use support::{key_dir, verifier_of, NOW, SAMPLES};
 
 #[test]
 fn issued_samples_verify_and_fit_qr_version_11_at_level_q() {
     for &alg in Algorithm::ALL {
-        let (_dir, keys) = key_dir(alg);
+        let (_dir, keys) = key_dir(alg, 2);
         let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
         let batch = parse_json(SAMPLES).unwrap();
         assert!(batch.rejected.is_empty(), "{:?}", batch.rejected);
-        let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+        let verifier = verifier_of(&keys);
         for (i, (_, cert)) in batch.accepted.iter().enumerate() {
             let issued = issuer.issue(cert, Some(i as u64), NOW).unwrap();
             // QR version 11 at level Q holds 259 alphanumeric characters.
@@ -57,11 +38,11 @@ fn issued_samples_verify_and_fit_qr_version_11_at_level_q() {
 
 #[test]
 fn tampered_payload_fails_with_signature_reason() {
-    let (_dir, keys) = key_dir(Algorithm::EdDsa);
+    let (_dir, keys) = key_dir(Algorithm::EdDsa, 2);
     let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
     let batch = parse_json(SAMPLES).unwrap();
     let issued = issuer.issue(&batch.accepted[0].1, None, NOW).unwrap();
-    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let verifier = verifier_of(&keys);
     // Flip one bit of the signed claims and re-encode.
     let body = issued.qr.strip_prefix("CS1:").unwrap();
     let mut cose = certseal::codec::base45::decode(body).unwrap();
@@ -74,7 +55,7 @@ fn tampered_payload_fails_with_signature_reason() {
 #[test]
 fn signed_trust_list_round_trips_and_rejects_tampering() {
     use certseal::trust::{sign_trust_list, TrustList};
-    let (_dir, keys) = key_dir(Algorithm::Es256);
+    let (_dir, keys) = key_dir(Algorithm::Es256, 2);
     let certs: Vec<_> = keys.signers().iter().map(|s| s.cert().clone()).collect();
     let list = sign_trust_list(
         keys.root(),
@@ -98,7 +79,7 @@ fn signed_trust_list_round_trips_and_rejects_tampering() {
 fn typical_payload_sizes_match_the_spec() {
     use certseal::codec::{base45, cbor::Mode, zlib, Limits};
     use certseal::cose::Sign1;
-    let (_dir, keys) = key_dir(Algorithm::EdDsa);
+    let (_dir, keys) = key_dir(Algorithm::EdDsa, 2);
     let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
     let batch = parse_json(SAMPLES).unwrap();
     let issued = issuer.issue(&batch.accepted[0].1, Some(0), NOW).unwrap();

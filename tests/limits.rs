@@ -5,76 +5,40 @@ use certseal::claims::payload;
 use certseal::codec::cbor::{self, Mode, Writer};
 use certseal::codec::{base45, zlib, CborErrorKind, CodecError, Limits};
 use certseal::cose::{CoseError, Sign1, MAX_HEADER_LABELS};
-use certseal::crypto::{RingSigner, Signer};
-use certseal::issue::Issuer;
+use certseal::crypto::{Algorithm, RingSigner, Signer};
 use certseal::model::{
     parse_csv, parse_json, ElicenceId, ModelError, MAX_INPUT_BYTES, MAX_RECORDS,
 };
 use certseal::trust::{
-    RootCert, RootParams, SignerCert, SignerParams, TrustError, TrustList, TrustStore,
-    MAX_CERT_LEN, MAX_SIGNERS,
+    RootCert, SignerCert, TrustError, TrustList, TrustStore, MAX_CERT_LEN, MAX_SIGNERS,
 };
 use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Reason, Verifier};
-use certseal::{Error, FixedClock};
+use certseal::Error;
 
-const NOW: i64 = 1_795_651_200;
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+mod support;
+
+use support::{Chain, NOW, SAMPLES};
 
 struct Fixture {
-    root: RootCert,
-    signer: SignerCert,
+    chain: Chain,
     qr: String,
     document: Vec<u8>,
 }
 
 fn fixture() -> Fixture {
-    let root_key = RingSigner::ed25519_from_seed(&[41; 32]).unwrap();
-    let signer_key = RingSigner::ed25519_from_seed(&[42; 32]).unwrap();
-    let root = RootCert::issue(
-        &root_key,
-        &RootParams {
-            common_name: "limits root".into(),
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: None,
-            serial: 1,
-            not_before: NOW - 86_400,
-            not_after: NOW + 86_400 * 3650,
-        },
-    )
-    .unwrap();
-    let signer = root
-        .issue_signer(
-            &root_key,
-            &signer_key.public_key_spki(),
-            &SignerParams {
-                common_name: "limits signer".into(),
-                authority_name: "人力资源社会保障部人事考试中心".into(),
-                authority_uscc: "12100000400010398P".into(),
-                serial: 2,
-                not_before: NOW - 86_400,
-                not_after: NOW + 86_400 * 365,
-            },
-        )
-        .unwrap();
-    let cert = parse_json(SAMPLES).unwrap().accepted.remove(0).1;
-    let issued = Issuer::new(&signer_key, &signer)
-        .unwrap()
-        .issue(&cert, Some(3), NOW)
-        .unwrap();
+    let chain = Chain::with_alg(Algorithm::EdDsa, 41, 1);
+    let cert = support::samples().remove(0);
+    let issued = chain.issuer().issue(&cert, Some(3), NOW).unwrap();
     Fixture {
-        root,
-        signer,
+        chain,
         qr: issued.qr,
         document: issued.document,
     }
 }
 
 fn verifier(f: &Fixture, limits: Limits) -> Verifier {
-    let store = TrustStore::from_signer_certs(&f.root, std::slice::from_ref(&f.signer)).unwrap();
-    Verifier::new(store)
-        .with_clock(FixedClock(NOW))
-        .with_limits(limits)
+    f.chain.verifier().with_limits(limits)
 }
 
 fn is_too_long(e: &CodecError, step: &str, len: usize, max: usize) -> bool {
@@ -352,14 +316,14 @@ fn trust_store_holds_max_signers_and_refuses_one_more() {
     let f = fixture();
     assert_eq!(MAX_SIGNERS, 4096);
     // At the bound the count passes and the (repeated) certificates are what is refused.
-    let at = vec![f.signer.der(); MAX_SIGNERS];
+    let at = vec![f.chain.signer.der(); MAX_SIGNERS];
     assert!(matches!(
-        TrustStore::from_certs(&f.root, &at),
+        TrustStore::from_certs(&f.chain.root, &at),
         Err(TrustError::DuplicateSigner { .. })
     ));
-    let past = vec![f.signer.der(); MAX_SIGNERS + 1];
+    let past = vec![f.chain.signer.der(); MAX_SIGNERS + 1];
     assert!(matches!(
-        TrustStore::from_certs(&f.root, &past),
+        TrustStore::from_certs(&f.chain.root, &past),
         Err(TrustError::TooManySigners { count, max: MAX_SIGNERS }) if count == MAX_SIGNERS + 1
     ));
 }
@@ -387,9 +351,9 @@ fn certificate_at_max_cert_len_is_parsed_and_one_more_byte_is_too_large() {
 fn trust_list_at_4_mib_is_read_and_one_more_byte_is_too_long() {
     let f = fixture();
     let max = 4 << 20;
-    let at = TrustList::verify(&vec![0x84; max], &f.root).map(drop);
+    let at = TrustList::verify(&vec![0x84; max], &f.chain.root).map(drop);
     assert!(matches!(&at, Err(e) if !is_any_too_long(e)), "{at:?}");
-    let past = TrustList::verify(&vec![0x84; max + 1], &f.root).map(drop);
+    let past = TrustList::verify(&vec![0x84; max + 1], &f.chain.root).map(drop);
     assert!(
         matches!(&past, Err(Error::Codec(e)) if is_too_long(e, "trust list", max + 1, max)),
         "{past:?}"

@@ -10,37 +10,22 @@ use certseal::qr::face::{face_svg, FaceData, FaceRenderer, FontSource, REPLACEME
 use certseal::qr::render::{render_png, QrOptions};
 use certseal::qr::scan::ScanLimits;
 use certseal::qr::verified::{scan_and_verify, CodeVerdict, ScanError, ScanSummary, NOT_CERTSEAL};
-use certseal::trust::{InitOptions, KeyDir};
-use certseal::verify::Verifier;
-use certseal::FixedClock;
+use certseal::trust::KeyDir;
 
-const NOW: i64 = 1_795_651_200; // 2026-11-26T00:00:00Z
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
-const AUTHORITY: &str = "人力资源社会保障部人事考试中心";
+mod support;
+
+use certseal::crypto::Algorithm;
+use support::{verifier_of, AUTHORITY, NOW, SAMPLES};
 
 fn key_dir() -> (tempfile::TempDir, KeyDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = KeyDir::init(
-        dir.path(),
-        InitOptions {
-            alg: certseal::crypto::Algorithm::Es256,
-            authority_name: AUTHORITY.into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 1,
-            now: NOW,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .unwrap();
-    (dir, keys)
+    support::key_dir(Algorithm::Es256, 1)
 }
 
 #[test]
 fn face_from_verified_view_matches_face_from_issued_certificate() {
     let (_dir, keys) = key_dir();
     let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
-    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let verifier = verifier_of(&keys);
     let batch = parse_json(SAMPLES).unwrap();
     let mut replacements = 0;
     for (_, cert) in &batch.accepted {
@@ -81,7 +66,7 @@ fn face_png_scans_back_to_a_valid_payload() {
     let renderer = FaceRenderer::new(&FontSource::Embedded).unwrap();
     let (_dir, keys) = key_dir();
     let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
-    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let verifier = verifier_of(&keys);
     let batch = parse_json(SAMPLES).unwrap();
     let (_, cert) = &batch.accepted[0];
     let issued = issuer.issue(cert, None, NOW).unwrap();
@@ -104,7 +89,7 @@ fn face_png_scans_back_to_a_valid_payload() {
 #[test]
 fn other_qr_text_is_kept_and_marked_not_certseal() {
     let (_dir, keys) = key_dir();
-    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let verifier = verifier_of(&keys);
     let png = render_png("HTTPS://EXAMPLE.COM/X", &QrOptions::default()).unwrap();
     let record = scan_and_verify(&png, &ScanLimits::default(), &verifier);
     assert_eq!(record.error, None);
@@ -128,7 +113,7 @@ fn other_qr_text_is_kept_and_marked_not_certseal() {
 #[test]
 fn undecodable_bytes_and_blank_images_set_error() {
     let (_dir, keys) = key_dir();
-    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let verifier = verifier_of(&keys);
     let record = scan_and_verify(b"\x89PNG but not really", &ScanLimits::default(), &verifier);
     assert!(record.codes.is_empty());
     assert!(

@@ -4,61 +4,59 @@
 // A failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use certseal::crypto::sm2::{Sm2Signer, DEFAULT_ID};
+use certseal::crypto::sm2::Sm2Signer;
 use certseal::crypto::{Algorithm, RingSigner, Signer};
 use certseal::issue::Issuer;
-use certseal::model::{parse_json, Certificate};
 use certseal::trust::{
-    check_chain, kid_of, sign_trust_list, InitOptions, KeyDir, RootCert, RootParams, SignerCert,
-    SignerParams, TrustError, TrustList, TrustStore,
+    check_chain, kid_of, sign_trust_list, KeyDir, RootCert, SignerCert, TrustError, TrustList,
+    TrustStore,
 };
 use certseal::verify::{Reason, Verifier};
 use certseal::FixedClock;
 use x509_parser::prelude::*;
 
-const NOW: i64 = 1_795_651_200; // 2026-11-26T00:00:00Z
-const DAY: i64 = 86_400;
-const AUTHORITY: &str = "人力资源社会保障部人事考试中心";
-const USCC: &str = "12100000400010398P";
-const SAMPLES: &[u8] = include_bytes!("../data/sample-records.json");
+mod support;
 
-fn sm2_key(byte: u8) -> Sm2Signer {
-    Sm2Signer::from_secret_bytes(&[byte; 32], DEFAULT_ID).unwrap()
-}
+use support::{root_params, samples, signer_params, sm2_key, AUTHORITY, DAY, NOW, USCC};
 
+/// The SM2 root of these tests (deterministic: SM2 signatures use RFC 6979 nonces).
 fn root(key: &dyn Signer) -> RootCert {
-    RootCert::issue(
-        key,
-        &RootParams {
-            common_name: "certseal SM2 root".into(),
-            authority_name: AUTHORITY.into(),
-            authority_uscc: Some(USCC.into()),
-            serial: 0x0102_0304_0506,
-            not_before: NOW - DAY,
-            not_after: NOW + 3650 * DAY,
-        },
-    )
-    .unwrap()
+    RootCert::issue(key, &root_params("certseal SM2 root", 0x0102_0304_0506)).unwrap()
 }
 
-fn signer_params(cn: &str, serial: u64) -> SignerParams {
-    SignerParams {
-        common_name: cn.into(),
-        authority_name: AUTHORITY.into(),
-        authority_uscc: USCC.into(),
-        serial,
-        not_before: NOW - DAY,
-        not_after: NOW + 365 * DAY,
-    }
+/// An SM2 root over an SM2 signer and an ES256 signer.
+struct Mixed {
+    root_key: Sm2Signer,
+    root: RootCert,
+    sm2_signer: Sm2Signer,
+    es_signer: RingSigner,
+    sm2_cert: SignerCert,
+    es_cert: SignerCert,
 }
 
-fn samples() -> Vec<Certificate> {
-    parse_json(SAMPLES)
+fn mixed() -> Mixed {
+    let root_key = sm2_key(0x11);
+    let root = root(&root_key);
+    let sm2_signer = sm2_key(0x22);
+    let (es_signer, _) = RingSigner::generate(Algorithm::Es256).unwrap();
+    let issue = |key: &dyn Signer, cn: &str, serial: u64| {
+        root.issue_signer(
+            &root_key,
+            &key.public_key_spki(),
+            &signer_params(cn, serial),
+        )
         .unwrap()
-        .accepted
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect()
+    };
+    let sm2_cert = issue(&sm2_signer, "SM2 signer", 2);
+    let es_cert = issue(&es_signer, "ES256 signer", 3);
+    Mixed {
+        root_key,
+        root,
+        sm2_signer,
+        es_signer,
+        sm2_cert,
+        es_cert,
+    }
 }
 
 #[test]
@@ -183,24 +181,14 @@ fn es256_root_refuses_an_sm2_signer_key_with_a_reason() {
 
 #[test]
 fn mixed_algorithm_trust_list_verifies_both() {
-    let root_key = sm2_key(0x11);
-    let root = root(&root_key);
-    let sm2_signer = sm2_key(0x22);
-    let (es_signer, _) = RingSigner::generate(Algorithm::Es256).unwrap();
-    let sm2_cert = root
-        .issue_signer(
-            &root_key,
-            &sm2_signer.public_key_spki(),
-            &signer_params("SM2 signer", 2),
-        )
-        .unwrap();
-    let es_cert = root
-        .issue_signer(
-            &root_key,
-            &es_signer.public_key_spki(),
-            &signer_params("ES256 signer", 3),
-        )
-        .unwrap();
+    let Mixed {
+        root_key,
+        root,
+        sm2_signer,
+        es_signer,
+        sm2_cert,
+        es_cert,
+    } = mixed();
     let certs = [sm2_cert.clone(), es_cert.clone()];
     // The signed trust list (an SM2 COSE_Sign1 by the root) carries both.
     let list = sign_trust_list(&root, &root_key, &certs, NOW, NOW + 30 * DAY).unwrap();
@@ -226,24 +214,14 @@ fn mixed_algorithm_trust_list_verifies_both() {
 
 #[test]
 fn sm2_only_policy_refuses_es256() {
-    let root_key = sm2_key(0x11);
-    let root = root(&root_key);
-    let sm2_signer = sm2_key(0x22);
-    let (es_signer, _) = RingSigner::generate(Algorithm::Es256).unwrap();
-    let sm2_cert = root
-        .issue_signer(
-            &root_key,
-            &sm2_signer.public_key_spki(),
-            &signer_params("SM2 signer", 2),
-        )
-        .unwrap();
-    let es_cert = root
-        .issue_signer(
-            &root_key,
-            &es_signer.public_key_spki(),
-            &signer_params("ES256 signer", 3),
-        )
-        .unwrap();
+    let Mixed {
+        root,
+        sm2_signer,
+        es_signer,
+        sm2_cert,
+        es_cert,
+        ..
+    } = mixed();
     let store = TrustStore::from_signer_certs(&root, &[sm2_cert.clone(), es_cert.clone()]).unwrap();
     let verifier = Verifier::new(store)
         .with_clock(FixedClock(NOW))
@@ -273,21 +251,8 @@ fn sm2_only_policy_refuses_es256() {
 
 #[test]
 fn keys_init_sm2_round_trips() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keys");
-    let made = KeyDir::init(
-        &dir,
-        InitOptions {
-            alg: Algorithm::Sm2,
-            authority_name: AUTHORITY.into(),
-            authority_uscc: USCC.into(),
-            signers: 2,
-            now: NOW,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .unwrap();
+    let (tmp, made) = support::key_dir(Algorithm::Sm2, 2);
+    let dir = tmp.path();
     for name in ["root.key.pem", "signer-1.key.pem", "signer-2.key.pem"] {
         let path = dir.join(name);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -303,7 +268,7 @@ fn keys_init_sm2_round_trips() {
         assert_eq!(key.algorithm(), Algorithm::Sm2, "{name}");
     }
 
-    let mut opened = KeyDir::open(&dir).unwrap();
+    let mut opened = KeyDir::open(dir).unwrap();
     assert_eq!(opened.root().der(), made.root().der());
     assert_eq!(opened.root().verifying_key().algorithm(), Algorithm::Sm2);
     assert_eq!(opened.root_key().unwrap().algorithm(), Algorithm::Sm2);
@@ -332,6 +297,6 @@ fn keys_init_sm2_round_trips() {
     opened
         .add_signer(Algorithm::Sm2, nb, nb + 365 * DAY)
         .unwrap();
-    let reopened = KeyDir::open(&dir).unwrap();
+    let reopened = KeyDir::open(dir).unwrap();
     assert_eq!(reopened.signers().len(), 3);
 }
