@@ -342,14 +342,28 @@ fn speed_json_has_the_ratio_keys() {
     let lines = json_lines(&o);
     assert_eq!(lines.len(), 1, "one object");
     let ratios = &lines[0]["ratios"];
-    for key in ["verify_vs_ring", "issue_vs_ring", "batch_2t_vs_1t"] {
+    for key in [
+        "e2e_vs_bare_same_alg",
+        "issue_vs_half_bare_sign_same_alg",
+        "batch_2t_vs_batch_1t",
+    ] {
         assert!(ratios[key].is_number(), "{key}: {ratios}");
+        assert!(lines[0]["ratios_median"][key].is_number(), "{key}");
+        // Every ratio names its denominator.
+        assert!(
+            lines[0]["definitions"][key]["denominator"].is_string(),
+            "{key}"
+        );
         for alg in ["ES256", "EdDSA"] {
             assert!(ratios[alg][key].is_number(), "{alg} {key}: {ratios}");
         }
     }
+    assert!(ratios["e2e_vs_ring_same_alg"].is_number(), "{ratios}");
     #[cfg(feature = "sm2")]
-    for key in ["sm2_verify_e2e_vs_p256_verify", "sm2_sign_vs_p256_verify"] {
+    for key in [
+        "sm2_e2e_verify_cost_vs_ring_p256_verify",
+        "sm2_sign_cost_vs_ring_p256_verify",
+    ] {
         assert!(ratios[key].is_number(), "{key}: {ratios}");
     }
     assert_eq!(code(&certseal(tmp.path(), &["speed", "--seconds", "0"])), 2);

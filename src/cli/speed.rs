@@ -1,6 +1,7 @@
-//! `certseal speed`: bare sign/verify beside the issue and verify pipelines, single
-//! thread and batch, in one run (`certseal::internal::speed::run`). A table like `openssl speed`, or one
-//! JSON object with `ops_per_sec` and `ratios`.
+//! `certseal speed`: bare sign/verify beside the issue and verify pipelines, single thread and
+//! batch, in one run (`certseal::internal::speed::run`). A table like `openssl speed`, or one
+//! JSON object with `ops_per_sec` and `ratios` (best slices), `ops_per_sec_median` and
+//! `ratios_median`, and the `definitions` of every ratio (numerator, denominator, goal).
 
 use std::io::Write;
 

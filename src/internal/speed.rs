@@ -1,29 +1,33 @@
-//! `certseal speed`: bare `ring` signatures beside the full issue and verify pipelines, in one
-//! run, on fixed inputs, like `openssl speed`.
+//! `certseal speed`: bare signatures beside the full issue and verify pipelines, in one run, on
+//! fixed inputs, like `openssl speed`.
 //!
 //! This module owns the measuring: keys generated in memory (no files), the shipped sample
-//! records as inputs, a warm-up before every slice, then plain [`Instant`] loops; rows take
-//! turns in slices of about 50 ms and keep their best slice, so load from elsewhere on the machine
-//! skews the rows of a ratio alike. It prints
-//! nothing; [`SpeedReport`] renders itself as a table or as JSON. No timing is asserted
+//! records as inputs, a warm-up before every slice, then plain [`Instant`] loops. Rows take
+//! turns in slices of about 50 ms, so load from elsewhere on the machine skews the rows of a
+//! ratio alike; each row reports its best slice and, beside it, the median of its slices. It
+//! prints nothing; [`SpeedReport`] renders itself as a table or as JSON. No timing is asserted
 //! anywhere: the numbers are for reading.
 //!
 //! Rows, per algorithm:
 //!
 //! - `sign`: bare signature over a message the size of a QR payload's Sig_structure (`ring`
 //!   for ES256 and Ed25519; for SM2, feature `sm2`, certseal's own `Sm2Signer`, which is the
-//!   bare implementation);
+//!   bare implementation: ring has no SM2);
 //! - `verify`: bare check of that payload's real signature over its real Sig_structure
 //!   (`ring`; for SM2 `Sm2VerifyingKey::verify`: range checks, SM3 with the key's cached Z,
 //!   the comb tables of `crypto::sm2`);
-//! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (prefix → base45 → COSE → kid →
-//!   signature → claims → times), one thread;
+//! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (every step of `verify`), one
+//!   thread;
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two
 //!   signatures), one thread;
 //! - `batch_1t`, `batch_2t`: [`Verifier::verify_batch`] in a rayon pool of 1 and 2 threads;
 //! - for SM2 also `p256_verify`: a bare `ring` P-256 verification over the same message, taking
-//!   turns with the SM2 rows, the baseline of the SM2 goals (`sm2_verify_e2e_vs_p256_verify`
-//!   ≤ 1.9, `sm2_sign_vs_p256_verify` ≤ 1.5: costs, so lower is better).
+//!   turns with the SM2 rows, the baseline of the SM2 goals.
+//!
+//! Every ratio's name says what it divides by what ([`RATIOS`]): `e2e_vs_bare_same_alg` is
+//! end-to-end ÷ bare verification of the *same* algorithm (so for SM2 its denominator is
+//! certseal's SM2, not ring), `e2e_verify_cost_vs_ring_p256_verify` is a cost against ring's
+//! P-256, and so on; the JSON carries the definitions.
 
 use std::fmt;
 use std::hint::black_box;
@@ -84,14 +88,13 @@ impl Default for SpeedOptions {
     }
 }
 
-/// Operations per second of every row, for one algorithm.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlgorithmSpeed {
-    /// The algorithm.
-    pub alg: Algorithm,
-    /// Bare `ring` signatures per second.
+/// Operations per second of every row, for one algorithm: the best slice of the rounds, or
+/// their median (see [`AlgorithmSpeed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rates {
+    /// Bare signatures per second (`ring`; SM2: certseal's `Sm2Signer`).
     pub sign: f64,
-    /// Bare `ring` verifications per second.
+    /// Bare verifications per second (`ring`; SM2: certseal's `Sm2VerifyingKey`).
     pub verify: f64,
     /// End-to-end verifications (text → verdict) per second, one thread.
     pub verify_e2e: f64,
@@ -101,36 +104,104 @@ pub struct AlgorithmSpeed {
     pub batch_1t: f64,
     /// Batch verifications per second on a 2-thread pool.
     pub batch_2t: f64,
-    /// Strings per batch call.
-    pub batch_size: usize,
-    /// Bytes in the Sig_structure the bare rows sign and verify.
-    pub message_len: usize,
-    /// Characters in the QR text the end-to-end row verifies.
-    pub payload_len: usize,
     /// Bare `ring` P-256 verifications per second over the same message, measured in turns
     /// with this algorithm's rows (SM2 only: the baseline of its goals).
     pub p256_verify: Option<f64>,
 }
 
-impl AlgorithmSpeed {
-    /// End-to-end verify ÷ bare verify (goal ≥ 0.95).
-    pub fn verify_vs_ring(&self) -> f64 {
+/// One ratio `certseal speed` reports: its key, which names the numerator and the
+/// denominator, and their definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatioDef {
+    /// The JSON key.
+    pub key: &'static str,
+    /// What is divided.
+    pub numerator: &'static str,
+    /// What it is divided by; `None` for a difference (`non_signature_us_per_verify`).
+    pub denominator: Option<&'static str>,
+    /// `higher` or `lower` is better.
+    pub better: &'static str,
+    /// The project's goal, when there is one.
+    pub goal: Option<&'static str>,
+}
+
+/// Every ratio, in the order the table prints them. Rates are operations per second; a
+/// `cost` is its inverse (seconds per operation), so `X_cost_vs_Y` is `rate(Y) ÷ rate(X)`.
+pub const RATIOS: &[RatioDef] = &[
+    RatioDef {
+        key: "e2e_vs_bare_same_alg",
+        numerator: "end-to-end verifications/s (QR text → verdict, one thread)",
+        denominator: Some(
+            "bare verifications/s of the same algorithm over the same Sig_structure \
+                      (ES256, EdDSA: ring; SM2: certseal's Sm2VerifyingKey, ring has no SM2)",
+        ),
+        better: "higher",
+        goal: Some(">= 0.95 for the algorithms ring verifies"),
+    },
+    RatioDef {
+        key: "issue_vs_half_bare_sign_same_alg",
+        numerator: "issues/s (record → signed document + signed QR payload: two signatures)",
+        denominator: Some("bare signatures/s of the same algorithm ÷ 2"),
+        better: "higher",
+        goal: Some(">= 0.90"),
+    },
+    RatioDef {
+        key: "batch_2t_vs_batch_1t",
+        numerator: "verify_batch verifications/s on a 2-thread pool",
+        denominator: Some("verify_batch verifications/s on a 1-thread pool"),
+        better: "higher",
+        goal: Some(">= 1.85"),
+    },
+    RatioDef {
+        key: "non_signature_us_per_verify",
+        numerator: "µs per end-to-end verification minus µs per bare verification of the \
+                    same algorithm (a difference, not a ratio)",
+        denominator: None,
+        better: "lower",
+        goal: Some("<= 2"),
+    },
+    RatioDef {
+        key: "e2e_verify_cost_vs_ring_p256_verify",
+        numerator: "cost of one end-to-end verification of this algorithm",
+        denominator: Some("cost of one bare ring ECDSA P-256 verification, measured beside it"),
+        better: "lower",
+        goal: Some("<= 1.9 for SM2"),
+    },
+    RatioDef {
+        key: "bare_verify_cost_vs_ring_p256_verify",
+        numerator: "cost of one bare verification of this algorithm",
+        denominator: Some("cost of one bare ring ECDSA P-256 verification, measured beside it"),
+        better: "lower",
+        goal: None,
+    },
+    RatioDef {
+        key: "sign_cost_vs_ring_p256_verify",
+        numerator: "cost of one bare signature of this algorithm",
+        denominator: Some("cost of one bare ring ECDSA P-256 verification, measured beside it"),
+        better: "lower",
+        goal: Some("<= 1.5 for SM2"),
+    },
+];
+
+impl Rates {
+    /// End-to-end verify ÷ bare verify of the same algorithm (goal ≥ 0.95).
+    pub fn e2e_vs_bare_same_alg(&self) -> f64 {
         ratio(self.verify_e2e, self.verify)
     }
 
     /// Issue ÷ (bare sign ÷ 2): the issue pipeline makes two signatures (goal ≥ 0.90).
-    pub fn issue_vs_ring(&self) -> f64 {
+    pub fn issue_vs_half_bare_sign_same_alg(&self) -> f64 {
         ratio(self.issue, self.sign / 2.0)
     }
 
     /// Batch on 2 threads ÷ batch on 1 thread (goal ≥ 1.85).
-    pub fn batch_2t_vs_1t(&self) -> f64 {
+    pub fn batch_2t_vs_batch_1t(&self) -> f64 {
         ratio(self.batch_2t, self.batch_1t)
     }
 
     /// Microseconds per verification spent outside the signature check:
     /// 1/e2e − 1/bare (goal ≤ 2 µs).
-    pub fn non_signature_us(&self) -> f64 {
+    pub fn non_signature_us_per_verify(&self) -> f64 {
         if self.verify_e2e > 0.0 && self.verify > 0.0 {
             (1.0 / self.verify_e2e - 1.0 / self.verify) * 1e6
         } else {
@@ -140,38 +211,78 @@ impl AlgorithmSpeed {
 
     /// Cost of one end-to-end verification ÷ cost of one bare `ring` P-256 verification
     /// measured beside it (SM2 goal ≤ 1.9); `None` without the baseline row.
-    pub fn verify_e2e_vs_p256_verify(&self) -> Option<f64> {
+    pub fn e2e_verify_cost_vs_ring_p256_verify(&self) -> Option<f64> {
         self.p256_verify.map(|p| ratio(p, self.verify_e2e))
     }
 
     /// Cost of one bare verification ÷ cost of one bare `ring` P-256 verification.
-    pub fn verify_vs_p256_verify(&self) -> Option<f64> {
+    pub fn bare_verify_cost_vs_ring_p256_verify(&self) -> Option<f64> {
         self.p256_verify.map(|p| ratio(p, self.verify))
     }
 
     /// Cost of one signature ÷ cost of one bare `ring` P-256 verification (SM2 goal ≤ 1.5).
-    pub fn sign_vs_p256_verify(&self) -> Option<f64> {
+    pub fn sign_cost_vs_ring_p256_verify(&self) -> Option<f64> {
         self.p256_verify.map(|p| ratio(p, self.sign))
     }
 
-    fn ratios_json(&self) -> serde_json::Value {
-        let mut v = serde_json::json!({
-            "verify_vs_ring": round(self.verify_vs_ring(), 4),
-            "issue_vs_ring": round(self.issue_vs_ring(), 4),
-            "batch_2t_vs_1t": round(self.batch_2t_vs_1t(), 4),
-            "non_signature_us": round(self.non_signature_us(), 3),
-        });
-        if let (Some(e2e), Some(bare), Some(sign)) = (
-            self.verify_e2e_vs_p256_verify(),
-            self.verify_vs_p256_verify(),
-            self.sign_vs_p256_verify(),
-        ) {
-            v["verify_e2e_vs_p256_verify"] = round(e2e, 4);
-            v["verify_vs_p256_verify"] = round(bare, 4);
-            v["sign_vs_p256_verify"] = round(sign, 4);
+    /// The ratio named `key` (a key of [`RATIOS`]), when it is defined for these rows.
+    pub fn ratio(&self, key: &str) -> Option<f64> {
+        match key {
+            "e2e_vs_bare_same_alg" => Some(self.e2e_vs_bare_same_alg()),
+            "issue_vs_half_bare_sign_same_alg" => Some(self.issue_vs_half_bare_sign_same_alg()),
+            "batch_2t_vs_batch_1t" => Some(self.batch_2t_vs_batch_1t()),
+            "non_signature_us_per_verify" => Some(self.non_signature_us_per_verify()),
+            "e2e_verify_cost_vs_ring_p256_verify" => self.e2e_verify_cost_vs_ring_p256_verify(),
+            "bare_verify_cost_vs_ring_p256_verify" => self.bare_verify_cost_vs_ring_p256_verify(),
+            "sign_cost_vs_ring_p256_verify" => self.sign_cost_vs_ring_p256_verify(),
+            _ => None,
         }
-        v
     }
+
+    fn ops_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "sign": round(self.sign, 1),
+            "verify": round(self.verify, 1),
+            "verify_e2e": round(self.verify_e2e, 1),
+            "issue": round(self.issue, 1),
+            "batch_1t": round(self.batch_1t, 1),
+            "batch_2t": round(self.batch_2t, 1),
+            "p256_verify": self.p256_verify.map_or(serde_json::Value::Null, |p| round(p, 1)),
+        })
+    }
+
+    fn ratios_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for def in RATIOS {
+            if let Some(v) = self.ratio(def.key) {
+                m.insert(def.key.into(), round(v, 4));
+            }
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// The rows of one algorithm: the best slice of the rounds and the median slice, beside each
+/// other (the best is what the machine can do; the median shows how steady it was).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlgorithmSpeed {
+    /// The algorithm.
+    pub alg: Algorithm,
+    /// Whose bare sign and verify the `sign` and `verify` rows time: `ring`, or `certseal`
+    /// for SM2 (ring has no SM2).
+    pub bare: &'static str,
+    /// The best slice of each row.
+    pub best: Rates,
+    /// The median slice of each row.
+    pub median: Rates,
+    /// Slices (rounds) per row.
+    pub rounds: usize,
+    /// Strings per batch call.
+    pub batch_size: usize,
+    /// Bytes in the Sig_structure the bare rows sign and verify.
+    pub message_len: usize,
+    /// Characters in the QR text the end-to-end row verifies.
+    pub payload_len: usize,
 }
 
 /// The outcome of one `speed` run.
@@ -188,69 +299,130 @@ pub struct SpeedReport {
 }
 
 impl SpeedReport {
-    /// One JSON object: `ops_per_sec` and `ratios` per algorithm name, and in `ratios` also
-    /// the worst value over the algorithms (`verify_vs_ring`, `issue_vs_ring`,
-    /// `batch_2t_vs_1t`: minimum; `non_signature_us`: maximum).
+    /// One JSON object: `ops_per_sec` and `ops_per_sec_median` per algorithm name; `ratios`
+    /// and `ratios_median` per algorithm name, each key naming its numerator and denominator
+    /// (defined in `definitions`), and at the top level the worst value over the algorithms
+    /// (`e2e_vs_bare_same_alg`, `e2e_vs_ring_same_alg` — over the algorithms ring verifies —,
+    /// `issue_vs_half_bare_sign_same_alg`, `batch_2t_vs_batch_1t`: minimum;
+    /// `non_signature_us_per_verify`: maximum) and the SM2 goals
+    /// (`sm2_e2e_verify_cost_vs_ring_p256_verify`, `sm2_sign_cost_vs_ring_p256_verify`).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut ops = serde_json::Map::new();
-        let mut ratios = serde_json::Map::new();
-        for a in &self.algorithms {
-            ops.insert(
-                a.alg.name().to_string(),
-                serde_json::json!({
-                    "sign": round(a.sign, 1),
-                    "verify": round(a.verify, 1),
-                    "verify_e2e": round(a.verify_e2e, 1),
-                    "issue": round(a.issue, 1),
-                    "batch_1t": round(a.batch_1t, 1),
-                    "batch_2t": round(a.batch_2t, 1),
-                    "batch_size": a.batch_size,
-                    "message_len": a.message_len,
-                    "payload_len": a.payload_len,
-                    "p256_verify": a.p256_verify.map_or(serde_json::Value::Null, |p| round(p, 1)),
-                }),
-            );
-            ratios.insert(a.alg.name().to_string(), a.ratios_json());
-            #[cfg(feature = "sm2")]
-            if a.alg == Algorithm::Sm2 {
-                let (e2e, sign) = (a.verify_e2e_vs_p256_verify(), a.sign_vs_p256_verify());
-                let value = |r: Option<f64>| r.map_or(serde_json::Value::Null, |r| round(r, 4));
-                ratios.insert("sm2_verify_e2e_vs_p256_verify".into(), value(e2e));
-                ratios.insert("sm2_sign_vs_p256_verify".into(), value(sign));
+        let by_alg = |f: &dyn Fn(&AlgorithmSpeed) -> serde_json::Value| {
+            let mut m = serde_json::Map::new();
+            for a in &self.algorithms {
+                m.insert(a.alg.name().to_string(), f(a));
+            }
+            m
+        };
+        let mut ops = by_alg(&|a| {
+            let mut v = a.best.ops_json();
+            v["bare"] = a.bare.into();
+            v["batch_size"] = a.batch_size.into();
+            v["message_len"] = a.message_len.into();
+            v["payload_len"] = a.payload_len.into();
+            v
+        });
+        let ops_median = by_alg(&|a| a.median.ops_json());
+        let mut ratios = by_alg(&|a| a.best.ratios_json());
+        let mut ratios_median = by_alg(&|a| a.median.ratios_json());
+        for (map, pick) in [
+            (
+                &mut ratios,
+                (|a: &AlgorithmSpeed| a.best) as fn(&AlgorithmSpeed) -> Rates,
+            ),
+            (&mut ratios_median, |a: &AlgorithmSpeed| a.median),
+        ] {
+            for (k, v) in self.worst(pick) {
+                map.insert(k.into(), v);
             }
         }
-        let worst = |f: fn(&AlgorithmSpeed) -> f64, max: bool| {
-            let it = self.algorithms.iter().map(f);
-            let v = if max {
-                it.fold(f64::NEG_INFINITY, f64::max)
-            } else {
-                it.fold(f64::INFINITY, f64::min)
-            };
-            round(v, 4)
-        };
-        ratios.insert(
-            "verify_vs_ring".into(),
-            worst(AlgorithmSpeed::verify_vs_ring, false),
+        let mut definitions = serde_json::Map::new();
+        for d in RATIOS {
+            definitions.insert(
+                d.key.into(),
+                serde_json::json!({
+                    "numerator": d.numerator,
+                    "denominator": d.denominator,
+                    "better": d.better,
+                    "goal": d.goal,
+                }),
+            );
+        }
+        definitions.insert(
+            "e2e_vs_ring_same_alg".into(),
+            serde_json::json!({
+                "numerator": "end-to-end verifications/s (QR text → verdict, one thread)",
+                "denominator": "bare ring verifications/s of the same algorithm (ES256, EdDSA)",
+                "better": "higher",
+                "goal": ">= 0.95",
+            }),
         );
-        ratios.insert(
-            "issue_vs_ring".into(),
-            worst(AlgorithmSpeed::issue_vs_ring, false),
-        );
-        ratios.insert(
-            "batch_2t_vs_1t".into(),
-            worst(AlgorithmSpeed::batch_2t_vs_1t, false),
-        );
-        ratios.insert(
-            "non_signature_us".into(),
-            worst(AlgorithmSpeed::non_signature_us, true),
-        );
+        ops.insert("unit".into(), "operations per second, best slice".into());
         serde_json::json!({
             "seconds_per_row": self.seconds,
+            "rounds": self.algorithms.first().map_or(0, |a| a.rounds),
             "available_threads": self.available_threads,
             "single_thread_timer": if self.thread_cpu_time { "thread_cpu" } else { "wall" },
             "ops_per_sec": ops,
+            "ops_per_sec_median": ops_median,
             "ratios": ratios,
+            "ratios_median": ratios_median,
+            "definitions": definitions,
         })
+    }
+
+    /// The worst value of each ratio over the algorithms, for the rates `pick` chooses.
+    fn worst(&self, pick: fn(&AlgorithmSpeed) -> Rates) -> Vec<(&'static str, serde_json::Value)> {
+        let fold = |values: Vec<f64>, max: bool| {
+            let v = if max {
+                values.into_iter().fold(f64::NEG_INFINITY, f64::max)
+            } else {
+                values.into_iter().fold(f64::INFINITY, f64::min)
+            };
+            round(v, 4)
+        };
+        let all = |f: fn(&Rates) -> f64| -> Vec<f64> {
+            self.algorithms.iter().map(|a| f(&pick(a))).collect()
+        };
+        let ring: Vec<f64> = self
+            .algorithms
+            .iter()
+            .filter(|a| a.bare == "ring")
+            .map(|a| pick(a).e2e_vs_bare_same_alg())
+            .collect();
+        let mut out = vec![
+            (
+                "e2e_vs_bare_same_alg",
+                fold(all(Rates::e2e_vs_bare_same_alg), false),
+            ),
+            ("e2e_vs_ring_same_alg", fold(ring, false)),
+            (
+                "issue_vs_half_bare_sign_same_alg",
+                fold(all(Rates::issue_vs_half_bare_sign_same_alg), false),
+            ),
+            (
+                "batch_2t_vs_batch_1t",
+                fold(all(Rates::batch_2t_vs_batch_1t), false),
+            ),
+            (
+                "non_signature_us_per_verify",
+                fold(all(Rates::non_signature_us_per_verify), true),
+            ),
+        ];
+        #[cfg(feature = "sm2")]
+        if let Some(a) = self.algorithms.iter().find(|a| a.alg == Algorithm::Sm2) {
+            let r = pick(a);
+            let value = |v: Option<f64>| v.map_or(serde_json::Value::Null, |v| round(v, 4));
+            out.push((
+                "sm2_e2e_verify_cost_vs_ring_p256_verify",
+                value(r.e2e_verify_cost_vs_ring_p256_verify()),
+            ));
+            out.push((
+                "sm2_sign_cost_vs_ring_p256_verify",
+                value(r.sign_cost_vs_ring_p256_verify()),
+            ));
+        }
+        out
     }
 }
 
@@ -272,96 +444,101 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
-/// The `openssl speed`-style table.
+/// The `openssl speed`-style table: operations per second (best slice, median in
+/// brackets), then every ratio by name, then what each ratio divides.
 impl fmt::Display for SpeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rounds = self.algorithms.first().map_or(0, |a| a.rounds);
         writeln!(
             f,
-            "certseal speed: {:.2} s per row, {} threads available, fixed inputs from the sample records",
+            "certseal speed: {:.2} s per row in {rounds} slices, {} threads available, fixed inputs \
+             from the sample records",
             self.seconds, self.available_threads
         )?;
         writeln!(
             f,
-            "single-thread rows timed by {}; batch rows by the wall clock",
+            "single-thread rows timed by {}; batch rows by the wall clock; best slice (median)",
             if self.thread_cpu_time {
                 "the thread's CPU time"
             } else {
                 "the wall clock"
             }
         )?;
+        let cell = |best: f64, median: f64| format!("{best:.1} ({median:.1})");
         writeln!(
             f,
-            "{:<8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
-            "", "sign/s", "verify/s", "e2e verify/s", "issue/s", "batch 1t/s", "batch 2t/s"
+            "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
+            "",
+            "bare",
+            "sign/s",
+            "verify/s",
+            "e2e verify/s",
+            "issue/s",
+            "batch 1t/s",
+            "batch 2t/s",
+            "ring P-256 verify/s"
         )?;
         for a in &self.algorithms {
+            let (b, m) = (&a.best, &a.median);
             writeln!(
                 f,
-                "{:<8} {:>12.1} {:>12.1} {:>12.1} {:>12.1} {:>12.1} {:>12.1}",
+                "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
                 a.alg.name(),
-                a.sign,
-                a.verify,
-                a.verify_e2e,
-                a.issue,
-                a.batch_1t,
-                a.batch_2t
+                a.bare,
+                cell(b.sign, m.sign),
+                cell(b.verify, m.verify),
+                cell(b.verify_e2e, m.verify_e2e),
+                cell(b.issue, m.issue),
+                cell(b.batch_1t, m.batch_1t),
+                cell(b.batch_2t, m.batch_2t),
+                match (b.p256_verify, m.p256_verify) {
+                    (Some(b), Some(m)) => cell(b, m),
+                    _ => "-".into(),
+                }
             )?;
         }
         writeln!(f)?;
-        writeln!(
-            f,
-            "{:<8} {:>14} {:>14} {:>14} {:>16}",
-            "", "verify_vs_ring", "issue_vs_ring", "batch_2t_vs_1t", "non-sig µs/verify"
-        )?;
+        write!(f, "{:<38}", "ratio, best slices (median slices)")?;
         for a in &self.algorithms {
-            writeln!(
-                f,
-                "{:<8} {:>14.3} {:>14.3} {:>14.3} {:>16.3}",
-                a.alg.name(),
-                a.verify_vs_ring(),
-                a.issue_vs_ring(),
-                a.batch_2t_vs_1t(),
-                a.non_signature_us()
-            )?;
+            write!(f, " {:>18}", a.alg.name())?;
         }
-        let baselined: Vec<&AlgorithmSpeed> = self
-            .algorithms
-            .iter()
-            .filter(|a| a.p256_verify.is_some())
-            .collect();
-        if !baselined.is_empty() {
-            writeln!(f)?;
-            writeln!(
-                f,
-                "cost ÷ bare ring P-256 verify measured beside it (lower is better)"
-            )?;
-            writeln!(
-                f,
-                "{:<8} {:>14} {:>14} {:>14} {:>16}",
-                "", "P-256 verify/s", "sign", "verify", "e2e verify"
-            )?;
-            for a in baselined {
-                writeln!(
-                    f,
-                    "{:<8} {:>14.1} {:>14.3} {:>14.3} {:>16.3}",
-                    a.alg.name(),
-                    a.p256_verify.unwrap_or(f64::NAN),
-                    a.sign_vs_p256_verify().unwrap_or(f64::NAN),
-                    a.verify_vs_p256_verify().unwrap_or(f64::NAN),
-                    a.verify_e2e_vs_p256_verify().unwrap_or(f64::NAN),
-                )?;
+        writeln!(f)?;
+        for def in RATIOS {
+            if self
+                .algorithms
+                .iter()
+                .all(|a| a.best.ratio(def.key).is_none())
+            {
+                continue;
             }
+            write!(f, "{:<38}", def.key)?;
+            for a in &self.algorithms {
+                match (a.best.ratio(def.key), a.median.ratio(def.key)) {
+                    (Some(b), Some(m)) => write!(f, " {:>18}", format!("{b:.3} ({m:.3})"))?,
+                    _ => write!(f, " {:>18}", "-")?,
+                }
+            }
+            writeln!(f)?;
         }
         writeln!(f)?;
-        write!(
-            f,
-            "goals: verify_vs_ring >= 0.95, issue_vs_ring >= 0.90, batch_2t_vs_1t >= 1.85, \
-             non-signature work <= 2 µs per verification"
-        )?;
-        if cfg!(feature = "sm2") {
-            write!(
+        for def in RATIOS {
+            if self
+                .algorithms
+                .iter()
+                .all(|a| a.best.ratio(def.key).is_none())
+            {
+                continue;
+            }
+            writeln!(
                 f,
-                "; SM2: e2e verify <= 1.9 and sign <= 1.5 bare P-256 verifies"
+                "{} = {}{}; {} is better{}",
+                def.key,
+                def.numerator,
+                def.denominator
+                    .map(|d| format!(" ÷ {d}"))
+                    .unwrap_or_default(),
+                def.better,
+                def.goal.map(|g| format!("; goal {g}")).unwrap_or_default()
             )?;
         }
         Ok(())
@@ -568,21 +745,20 @@ fn run_algorithm(
     if baseline.is_some() {
         rows.push(&mut p256_row);
     }
-    let mut best = [0f64; 5];
+    let mut slices: [Vec<f64>; 5] = Default::default();
     // The order rotates every round, so no row always follows the same one.
     for round in 0..rounds {
         for k in 0..rows.len() {
             let j = (k + round) % rows.len();
-            if let (Some(row), Some(b)) = (rows.get_mut(j), best.get_mut(j)) {
-                *b = b.max(measure(slice, timer, &mut **row));
+            if let (Some(row), Some(v)) = (rows.get_mut(j), slices.get_mut(j)) {
+                v.push(measure(slice, timer, &mut **row));
             }
         }
     }
-    let [sign, verify, verify_e2e, issue, p256] = best;
-    let p256_verify = baseline.as_ref().map(|_| p256);
+    let [sign, verify, verify_e2e, issue, p256] = slices;
 
     // A batch call takes about half a slice on one thread, at most `max_batch` strings.
-    let wanted = (verify_e2e * slice / 2.0).clamp(0.0, 1e9) as usize;
+    let wanted = (best_of(&verify_e2e) * slice / 2.0).clamp(0.0, 1e9) as usize;
     let batch_size = wanted.clamp(MIN_BATCH, max_batch.max(MIN_BATCH));
     let texts: Vec<&str> = issued
         .iter()
@@ -600,32 +776,62 @@ fn run_algorithm(
             })
     };
     let pools = [pool(1)?, pool(2)?];
-    let mut best = [0f64; 2];
+    let mut batch: [Vec<f64>; 2] = Default::default();
     for _ in 0..rounds {
-        for (b, pool) in best.iter_mut().zip(&pools) {
+        for (v, pool) in batch.iter_mut().zip(&pools) {
             let calls = pool.install(|| {
                 measure(slice, Timer::Wall, || {
                     black_box(verifier.verify_batch(black_box(&texts)));
                 })
             });
-            *b = b.max(calls * texts.len() as f64);
+            v.push(calls * texts.len() as f64);
         }
     }
-    let [batch_1t, batch_2t] = best;
+    let [batch_1t, batch_2t] = batch;
+    let has_p256 = baseline.is_some();
+    let rates = |pick: fn(&[f64]) -> f64| Rates {
+        sign: pick(&sign),
+        verify: pick(&verify),
+        verify_e2e: pick(&verify_e2e),
+        issue: pick(&issue),
+        batch_1t: pick(&batch_1t),
+        batch_2t: pick(&batch_2t),
+        p256_verify: has_p256.then(|| pick(&p256)),
+    };
 
     Ok(AlgorithmSpeed {
         alg,
-        sign,
-        verify,
-        verify_e2e,
-        issue,
-        batch_1t,
-        batch_2t,
+        bare: match alg {
+            Algorithm::Es256 | Algorithm::EdDsa => "ring",
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => "certseal",
+        },
+        best: rates(best_of),
+        median: rates(median_of),
+        rounds,
         batch_size,
         message_len: tbs.len(),
         payload_len: first.len(),
-        p256_verify,
     })
+}
+
+/// The best (largest) rate of a row's slices.
+fn best_of(v: &[f64]) -> f64 {
+    v.iter().copied().fold(0.0, f64::max)
+}
+
+/// The median rate of a row's slices (the mean of the middle two for an even count).
+fn median_of(v: &[f64]) -> f64 {
+    let mut sorted = v.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match (
+        sorted.get(n / 2),
+        n.checked_sub(1).and_then(|_| sorted.get((n - 1) / 2)),
+    ) {
+        (Some(hi), Some(lo)) => (hi + lo) / 2.0,
+        _ => 0.0,
+    }
 }
 
 /// How a row's elapsed time is taken.
@@ -682,7 +888,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn speed_report_has_the_ratio_keys_for_every_algorithm() {
+    fn speed_report_names_every_ratio_and_reports_the_median() {
         let report = run(&SpeedOptions {
             seconds: 0.01,
             algorithms: Algorithm::ALL.to_vec(),
@@ -691,19 +897,49 @@ mod tests {
         })
         .expect("speed runs");
         let json = report.to_json();
-        for key in ["verify_vs_ring", "issue_vs_ring", "batch_2t_vs_1t"] {
+        for key in [
+            "e2e_vs_bare_same_alg",
+            "e2e_vs_ring_same_alg",
+            "issue_vs_half_bare_sign_same_alg",
+            "batch_2t_vs_batch_1t",
+        ] {
             assert!(json["ratios"][key].is_number(), "{key}: {json}");
-            assert!(json["ratios"]["ES256"][key].is_number(), "{key}: {json}");
-            assert!(json["ratios"]["EdDSA"][key].is_number(), "{key}: {json}");
+            assert!(json["ratios_median"][key].is_number(), "{key}: {json}");
+            assert!(json["definitions"][key]["denominator"].is_string(), "{key}");
+        }
+        for alg in ["ES256", "EdDSA"] {
+            assert_eq!(json["ops_per_sec"][alg]["bare"], "ring");
+            for def in RATIOS.iter().take(4) {
+                assert!(
+                    json["ratios"][alg][def.key].is_number(),
+                    "{alg} {}",
+                    def.key
+                );
+                assert!(json["ratios_median"][alg][def.key].is_number());
+            }
         }
         #[cfg(feature = "sm2")]
-        for key in ["sm2_verify_e2e_vs_p256_verify", "sm2_sign_vs_p256_verify"] {
-            assert!(json["ratios"][key].is_number(), "{key}: {json}");
-            assert!(
-                json["ops_per_sec"]["SM2"]["p256_verify"].is_number(),
-                "{json}"
-            );
+        {
+            // SM2's bare rows are certseal's own: its ring comparison is against P-256.
+            assert_eq!(json["ops_per_sec"]["SM2"]["bare"], "certseal");
+            for key in [
+                "sm2_e2e_verify_cost_vs_ring_p256_verify",
+                "sm2_sign_cost_vs_ring_p256_verify",
+            ] {
+                assert!(json["ratios"][key].is_number(), "{key}: {json}");
+            }
+            assert!(json["ops_per_sec"]["SM2"]["p256_verify"].is_number());
+            assert!(json["ratios"]["SM2"]["e2e_verify_cost_vs_ring_p256_verify"].is_number());
         }
-        assert!(!report.to_string().is_empty());
+        let table = report.to_string();
+        assert!(table.contains("e2e_vs_bare_same_alg = "), "{table}");
+    }
+
+    #[test]
+    fn median_of_even_and_odd_counts() {
+        assert_eq!(median_of(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_of(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median_of(&[]), 0.0);
+        assert_eq!(best_of(&[1.0, 5.0, 2.0]), 5.0);
     }
 }
