@@ -889,3 +889,118 @@ fn random_mutations_never_panic_and_never_verify_altered_signed_bytes() {
         }
     }
 }
+
+#[test]
+fn rejects_signed_codes_outside_the_models_code_lists() {
+    // A trusted key signed claims whose codes the model does not define: the view is refused
+    // (with the claim and the code), never displayed as something else.
+    let (keys, verifier) = setup();
+    let ed = &keys.ed25519;
+    let cases: [(
+        &str,
+        fn(&mut certseal::claims::payload::QrClaims<'static>),
+        u64,
+    ); 3] = [
+        ("sex", |c| c.sex = 7, 7),
+        ("id_type", |c| c.id_type = 123, 123),
+        ("kind", |c| c.kind = 9, 9),
+    ];
+    for (claim, edit, code) in cases {
+        let mut c = sample_claims(IAT, None);
+        edit(&mut c);
+        let v = verifier.verify(&text(&message(ed, &encode_claims(&c))));
+        assert_eq!(
+            reason(&v),
+            &Reason::ClaimsMalformed(CwtError::UnknownCode { claim, code }),
+            "{claim}"
+        );
+        assert_eq!(reason(&v).stage(), "cwt");
+        assert!(v.certificate.is_none(), "nothing unaccepted is shown");
+    }
+    // A birth month past 2199-12 is refused by the model's rule.
+    let mut c = sample_claims(IAT, None);
+    c.birth_months = 3600;
+    let v = verifier.verify(&text(&message(ed, &encode_claims(&c))));
+    assert!(
+        matches!(
+            reason(&v),
+            Reason::ClaimsMalformed(CwtError::Model { claim: "birth", .. })
+        ),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn text_alg_and_crit_labels_are_reported_as_received() {
+    let (keys, verifier) = setup();
+    let ed = &keys.ed25519;
+    // alg as text: the text comes back, not a stand-in number.
+    let mut p = Writer::new();
+    p.map(2).int(1).text("EdDSA").int(4).bytes(&ed.cert.kid());
+    let m = sign_parts(ed.key.as_ref(), false, p.as_slice(), &[0xa0], &claims());
+    let v = verifier.verify(&text(&m));
+    assert_eq!(
+        reason(&v),
+        &Reason::UnsupportedAlgorithm {
+            alg: Label::Text("EdDSA".into())
+        }
+    );
+    assert!(
+        reason(&v).to_string().contains("\"EdDSA\""),
+        "{}",
+        reason(&v)
+    );
+    // crit naming a text label nobody understands.
+    let mut p = Writer::new();
+    p.map(3)
+        .int(1)
+        .int(-8)
+        .int(2)
+        .array(1)
+        .text("x-ext")
+        .int(4)
+        .bytes(&ed.cert.kid());
+    let m = sign_parts(ed.key.as_ref(), false, p.as_slice(), &[0xa0], &claims());
+    assert_eq!(
+        cose(&verifier.verify(&text(&m))),
+        &CoseError::UnknownCritical {
+            label: Label::Text("x-ext".into())
+        }
+    );
+}
+
+#[test]
+fn documents_go_through_the_payload_rules() {
+    let (keys, verifier) = setup();
+    let batch = model::parse_json(support::SAMPLES).unwrap();
+    let es = &keys.es256;
+    let doc = Issuer::new(es.key.as_ref(), &es.cert)
+        .unwrap()
+        .issue(&batch.accepted[0].1, Some(1), IAT)
+        .unwrap()
+        .document;
+    assert!(verifier.verify_document(&doc).is_valid());
+    // The low-S rule: the high-S twin of the signature (valid ECDSA) is refused.
+    let n = doc.len();
+    let mut high = doc.clone();
+    support::p256_flip_s(&mut high[n - 64..]);
+    assert!(!p256_is_low_s(&high[n - 64..]));
+    let v = verifier.verify_document(&high);
+    assert_eq!(v.result, Err(Reason::Signature));
+    assert!(v.document.is_none(), "nothing unverified is shown");
+    // The verifier's algorithm policy.
+    let none_allowed = keys.verifier().allow_only(&[]);
+    assert_eq!(
+        none_allowed.verify_document(&doc).result,
+        Err(Reason::UnsupportedAlgorithm {
+            alg: Label::Int(-7)
+        })
+    );
+    // The time checks: a document is not valid before it was issued.
+    let early = verifier.verify_document_at(&doc, IAT - 3_600);
+    assert!(
+        matches!(early.result, Err(Reason::NotYetValid { iat, .. }) if iat == IAT),
+        "{early:?}"
+    );
+    assert!(early.document.is_some(), "decoded before the time step");
+}

@@ -3,6 +3,7 @@
 
 use certseal::crypto::Algorithm;
 use certseal::issue::Issuer;
+use certseal::issue::Rejection;
 use certseal::model::parse_json;
 use certseal::verify::Reason;
 
@@ -101,4 +102,64 @@ fn typical_payload_sizes_match_the_spec() {
         certseal::claims::payload::qr_version_q(issued.qr.len()),
         Some(11)
     );
+}
+
+#[test]
+fn issue_all_writes_every_accepted_record_and_names_the_rejected_ones() {
+    let (dir, keys) = key_dir(Algorithm::EdDsa, 1);
+    let mut records: Vec<serde_json::Value> = serde_json::from_slice(SAMPLES).unwrap();
+    let mut bad = records[0].clone();
+    bad["id_number"] = "110101198503076512".into(); // check digit off by one
+    records.push(bad);
+    let batch = certseal::model::parse_json(&serde_json::to_vec(&records).unwrap()).unwrap();
+    let out = dir.path().join("issued");
+    let run = certseal::issue::issue_all(&keys, batch, &out, Some(0), NOW).unwrap();
+    assert_eq!(run.issued.len(), records.len() - 1);
+    assert_eq!(run.rejected.len(), 1);
+    assert!(
+        matches!(&run.rejected[0], Rejection::Record(e) if e.record == records.len()),
+        "{}",
+        run.rejected[0]
+    );
+    assert!(run.to_string().starts_with("issued 8, rejected 1"), "{run}");
+    let verifier = verifier_of(&keys);
+    let qr_txt = std::fs::read_to_string(out.join("qr.txt")).unwrap();
+    assert_eq!(qr_txt.lines().count(), run.issued.len());
+    for (_, cert, issued) in &run.issued {
+        let document = std::fs::read(out.join(format!("{}.cbor", issued.identifier))).unwrap();
+        assert_eq!(document, issued.document);
+        let view: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join(format!("{}.json", issued.identifier))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(view["identifier"], issued.identifier.as_str());
+        assert_eq!(
+            view["certificate"]["holder"]["name"],
+            cert.holder.name.as_str()
+        );
+        assert!(qr_txt.contains(&format!("{}\t{}", issued.identifier, issued.qr)));
+        assert!(verifier.verify(&issued.qr).is_valid());
+    }
+}
+
+#[test]
+fn a_payload_and_the_document_of_another_certificate_do_not_match() {
+    let (_dir, keys) = key_dir(Algorithm::Es256, 1);
+    let issuer = Issuer::from_key_dir(&keys, NOW).unwrap();
+    let batch = parse_json(SAMPLES).unwrap();
+    let a = issuer.issue(&batch.accepted[0].1, None, NOW).unwrap();
+    let b = issuer.issue(&batch.accepted[1].1, None, NOW).unwrap();
+    let verifier = verifier_of(&keys);
+    let (qr, doc) = verifier.verify_with_document(&a.qr, &a.document);
+    assert!(qr.is_valid() && doc.is_valid(), "{qr:?} {doc:?}");
+    let (qr, doc) = verifier.verify_with_document(&a.qr, &b.document);
+    assert!(qr.is_valid());
+    assert_eq!(
+        doc.result,
+        Err(Reason::DocumentMismatch {
+            document: b.identifier.clone(),
+            payload: Some(a.identifier.clone()),
+        })
+    );
+    assert_eq!(doc.result.unwrap_err().stage(), "document");
 }

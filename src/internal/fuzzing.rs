@@ -368,7 +368,11 @@ pub fn batch_verify(data: &[u8]) {
     let lines: Vec<&str> = t.split('\n').take(64).collect();
     let many = f.verifier.verify_many_cofactored_at(&lines, NOW);
     for (line, got) in lines.iter().zip(&many) {
-        assert_eq!(got, &f.verifier.verify_at(line, NOW), "verify_many differs");
+        assert_eq!(
+            got,
+            &f.verifier.verify_at(line, NOW),
+            "verify_many_cofactored differs"
+        );
     }
 }
 

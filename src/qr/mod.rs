@@ -2,11 +2,12 @@
 //! and PNG), rendering the human-readable certificate face with its QR code, and scanning every
 //! QR code out of a photo or scan.
 //!
-//! This module owns pictures only. It takes plain strings and plain face data in and gives
-//! strings out: it never parses, signs or verifies a payload (that is `codec`, `cose` and
-//! `verify`), so the scan → verify link lives with the caller. Decoders run behind a panic
-//! boundary and every input is bounded ([`scan::ScanLimits`]); nothing here panics on an image
-//! or string it received.
+//! This module owns pictures. [`render`], [`face`] and [`scan`] take plain strings and plain
+//! face data in and give strings out: they never parse, sign or verify a payload (that is
+//! `codec`, `cose` and `verify`). [`verified`] is the one link upward: scan → verify, and the
+//! face data of verified certificates, through the public `verify` API only. Decoders run
+//! behind a panic boundary and every input is bounded ([`scan::ScanLimits`]); nothing here
+//! panics on an image or string it received.
 //!
 //! - [`render`]: payload → [`render::QrMatrix`] (fast_qr encoder, level Q, alphanumeric
 //!   mode) → SVG or PNG.
@@ -14,6 +15,8 @@
 //!   the embedded subset).
 //! - [`scan`]: PNG/JPEG bytes or a grey buffer → every QR text in it (rxing, or zxing-cpp with
 //!   feature `qr-zxing`, with a preprocessing cascade; rqrr as a second opinion).
+//! - [`verified`]: every QR code of a photo verified ([`verified::scan_and_verify`]), and
+//!   [`face::FaceData`] from a verified view or an issued certificate.
 //! - [`testset`] (hidden): the seeded degraded-photo generator used by tests and benches.
 
 mod error;

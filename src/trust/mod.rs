@@ -1,10 +1,13 @@
 //! The X.509 part of the trust layer: root and document-signer certificates (made with rcgen,
-//! read with x509-parser, signatures checked with `ring`), chain checks, the [`TrustStore`] a
-//! verifier looks keys up in by `kid`, and the [`KeyDir`] that holds an issuer's keys.
+//! or by [`sm2_cert`] for SM2 roots; read with x509-parser, signatures checked with `ring`),
+//! chain checks, the [`TrustStore`] a verifier looks keys up in by `kid`, the [`KeyDir`] that
+//! holds an issuer's keys, and key files ([`read_private_key`], [`write_private_key`]; every
+//! file replaced whole by staged writes, `staged.rs`).
 //!
-//! This module owns certificates and key selection. It knows nothing about COSE or CBOR: the
-//! signed trust list file (a COSE_Sign1 by the root over a list of signer certificate DERs) is
-//! built on top of [`TrustStore::from_certs`] and [`RootCert`].
+//! This module owns certificates, key files and key selection; `crypto` below it owns the bare
+//! keys and signatures. The signed trust list file (a COSE_Sign1 by the root over a list of
+//! signer certificate DERs, `list.rs`) is built on top of [`TrustStore::from_certs`] and
+//! [`RootCert`].
 //!
 //! Rules, in one place:
 //!

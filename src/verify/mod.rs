@@ -1,6 +1,7 @@
 //! Verification (ARCHITECTURE §5), the hot path: one pipeline of step functions
-//! ([`steps`](self) in `steps.rs`) that every path goes through, and one typed [`Reason`]
-//! for every failure.
+//! (`steps.rs`) that every path goes through, and one typed [`Reason`] for every failure.
+//! This module owns the verdicts; it parses nothing itself (`codec`, `cose`, `claims` do)
+//! and holds no key arithmetic (`crypto` does, and `ed25519_batch.rs` for the batch).
 //!
 //! ```text
 //! text → prefix → base45 → COSE_Sign1 (protected bytes kept as received) → alg (protected,
