@@ -896,11 +896,8 @@ fn rejects_signed_codes_outside_the_models_code_lists() {
     // (with the claim and the code), never displayed as something else.
     let (keys, verifier) = setup();
     let ed = &keys.ed25519;
-    let cases: [(
-        &str,
-        fn(&mut certseal::claims::payload::QrClaims<'static>),
-        u64,
-    ); 3] = [
+    type Edit = fn(&mut certseal::claims::payload::QrClaims<'static>);
+    let cases: [(&str, Edit, u64); 3] = [
         ("sex", |c| c.sex = 7, 7),
         ("id_type", |c| c.id_type = 123, 123),
         ("kind", |c| c.kind = 9, 9),

@@ -390,6 +390,7 @@ impl SpeedReport {
             .filter(|a| a.bare == "ring")
             .map(|a| pick(a).e2e_vs_bare_same_alg())
             .collect();
+        #[cfg_attr(not(feature = "sm2"), allow(unused_mut))]
         let mut out = vec![
             (
                 "e2e_vs_bare_same_alg",

@@ -78,7 +78,7 @@ impl CatalogueNames {
 impl CertificateView {
     /// The view of verified claims signed by `signer`. Codes outside the model's code lists,
     /// and dates outside the model's years, are refused: a view that exists displays.
-    pub(crate) fn new(c: &QrClaims<'_>, signer: &TrustedSigner) -> Result<Self, CwtError> {
+    pub(super) fn new(c: &QrClaims<'_>, signer: &TrustedSigner) -> Result<Self, CwtError> {
         let unknown = |claim, code: u64| CwtError::UnknownCode { claim, code };
         let model = |claim| move |source| CwtError::Model { claim, source };
         Ok(CertificateView {
