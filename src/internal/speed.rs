@@ -504,14 +504,16 @@ impl fmt::Display for SpeedReport {
             write!(f, " {:>18}", a.alg.name())?;
         }
         writeln!(f)?;
-        for def in RATIOS {
-            if self
-                .algorithms
-                .iter()
-                .all(|a| a.best.ratio(def.key).is_none())
-            {
-                continue;
-            }
+        // The ratios some algorithm of this run has.
+        let shown: Vec<&RatioDef> = RATIOS
+            .iter()
+            .filter(|d| {
+                self.algorithms
+                    .iter()
+                    .any(|a| a.best.ratio(d.key).is_some())
+            })
+            .collect();
+        for def in &shown {
             write!(f, "{:<38}", def.key)?;
             for a in &self.algorithms {
                 match (a.best.ratio(def.key), a.median.ratio(def.key)) {
@@ -522,14 +524,7 @@ impl fmt::Display for SpeedReport {
             writeln!(f)?;
         }
         writeln!(f)?;
-        for def in RATIOS {
-            if self
-                .algorithms
-                .iter()
-                .all(|a| a.best.ratio(def.key).is_none())
-            {
-                continue;
-            }
+        for def in shown {
             writeln!(
                 f,
                 "{} = {}{}; {} is better{}",

@@ -44,20 +44,13 @@ impl DocumentVerdict {
     /// decoded, its view ([`Document::to_json`]: identifier, issuer, times, signature,
     /// certificate).
     pub fn to_json(&self) -> serde_json::Value {
-        let reason = self.result.as_ref().err();
         let mut view = self
             .document
             .as_ref()
             .map(Document::to_json)
             .unwrap_or_else(|| serde_json::json!({}));
         if let Some(map) = view.as_object_mut() {
-            map.insert(
-                "status".into(),
-                if self.is_valid() { "valid" } else { "invalid" }.into(),
-            );
-            map.insert("reason".into(), reason.map(Reason::code).into());
-            map.insert("stage".into(), reason.map(Reason::stage).into());
-            map.insert("detail".into(), reason.map(ToString::to_string).into());
+            map.extend(super::reason::result_json(&self.result));
             if self.document.is_none() {
                 map.insert("alg".into(), self.alg.map(Algorithm::name).into());
                 map.insert(

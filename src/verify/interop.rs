@@ -169,16 +169,11 @@ impl Report {
     /// The report as the JSON object the CLI prints: `status`, `reason`, `stage`, `detail`,
     /// `alg`, `kid` (hex), `claims`.
     pub fn to_json(&self) -> serde_json::Value {
-        let reason = self.result.as_ref().err();
-        serde_json::json!({
-            "status": if self.is_valid() { "valid" } else { "invalid" },
-            "reason": reason.map(Reason::code),
-            "stage": reason.map(Reason::stage),
-            "detail": reason.map(ToString::to_string),
-            "alg": self.alg_name(),
-            "kid": self.kid.as_deref().map(hex::encode),
-            "claims": self.claims,
-        })
+        let mut m = super::reason::result_json(&self.result);
+        m.insert("alg".into(), self.alg_name().into());
+        m.insert("kid".into(), self.kid.as_deref().map(hex::encode).into());
+        m.insert("claims".into(), self.claims.clone().into());
+        serde_json::Value::Object(m)
     }
 
     #[cold]

@@ -88,16 +88,23 @@ impl Verdict {
     /// `invalid`), `reason` code, `stage`, `detail`, `alg`, `kid` (hex) and the `certificate`
     /// view (see [`CertificateView::to_json`]).
     pub fn to_json(&self) -> serde_json::Value {
-        let reason = self.result.as_ref().err();
-        serde_json::json!({
-            "status": if self.is_valid() { "valid" } else { "invalid" },
-            "reason": reason.map(Reason::code),
-            "stage": reason.map(Reason::stage),
-            "detail": reason.map(ToString::to_string),
-            "alg": self.alg.map(Algorithm::name),
-            "kid": self.kid.as_ref().map(|k| crate::codec::hex::encode(k)),
-            "certificate": self.certificate.as_ref().map(CertificateView::to_json),
-        })
+        let mut m = reason::result_json(&self.result);
+        m.insert("alg".into(), self.alg.map(Algorithm::name).into());
+        m.insert(
+            "kid".into(),
+            self.kid
+                .as_ref()
+                .map(|k| crate::codec::hex::encode(k))
+                .into(),
+        );
+        m.insert(
+            "certificate".into(),
+            self.certificate
+                .as_ref()
+                .map(CertificateView::to_json)
+                .into(),
+        );
+        serde_json::Value::Object(m)
     }
 }
 

@@ -215,6 +215,23 @@ impl Reason {
     }
 }
 
+/// The keys every verdict's JSON starts with: `status` (`valid` / `invalid`), `reason`
+/// ([`Reason::code`]), `stage` ([`Reason::stage`]) and `detail` (the words), `null` when valid.
+pub(super) fn result_json(
+    result: &Result<(), Reason>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let reason = result.as_ref().err();
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "status".into(),
+        if result.is_ok() { "valid" } else { "invalid" }.into(),
+    );
+    m.insert("reason".into(), reason.map(Reason::code).into());
+    m.insert("stage".into(), reason.map(Reason::stage).into());
+    m.insert("detail".into(), reason.map(ToString::to_string).into());
+    m
+}
+
 fn is_alg(label: &Label) -> bool {
     *label == Label::Int(LABEL_ALG)
 }
