@@ -42,8 +42,10 @@
 //!
 //! * simple values other than `false`, `true`, `null`, `undefined` (well-formed; ciborium's
 //!   `Value` has no variant for them and refuses them);
-//! * tag 2 or 3 directly on a definite byte string of at most 16 bytes: ciborium turns the
-//!   bignum into an integer (or refuses it), certseal keeps the tag;
+//! * tag 2 or 3 directly on a byte string: ciborium turns a bignum of at most 16 bytes into
+//!   an integer (or refuses it), certseal keeps the tag. An indefinite-length byte string is
+//!   left out too, because certseal's writer re-encodes it as a definite one, which ciborium
+//!   then reads as an integer (found by the fuzz target: `c2 5f ff`);
 //! * `undefined` where a map also has a `null` key, or two `undefined` keys: ciborium reads
 //!   `undefined` as `null`, so the duplicate-key rule cannot be applied on its value.
 #![allow(dead_code)]
@@ -77,7 +79,7 @@ struct Scan {
     short_simple: Option<usize>,
     /// A simple value ciborium's `Value` cannot hold.
     unknown_simple: bool,
-    /// Tag 2 or 3 on a definite byte string of at most 16 bytes.
+    /// Tag 2 or 3 directly on a byte string.
     bignum: bool,
     /// `undefined` anywhere.
     undefined: bool,
@@ -123,6 +125,9 @@ fn scan(data: &[u8]) -> Option<Scan> {
         }
         match header {
             Header::Bytes(None) | Header::Text(None) => {
+                if bignum_tag && matches!(header, Header::Bytes(_)) {
+                    out.bignum = true;
+                }
                 if in_string > 0 && out.nested_chunk.is_none() {
                     out.nested_chunk = Some(at);
                 }
@@ -134,7 +139,7 @@ fn scan(data: &[u8]) -> Option<Scan> {
             }
             Header::Break if in_string > 0 => in_string -= 1,
             Header::Bytes(Some(n)) | Header::Text(Some(n)) => {
-                if bignum_tag && matches!(header, Header::Bytes(_)) && n <= 16 {
+                if bignum_tag && matches!(header, Header::Bytes(_)) {
                     out.bignum = true;
                 }
                 let mut left = n;
@@ -225,7 +230,7 @@ pub fn reference(data: &[u8], mode: Mode, limits: &Limits) -> Reference {
             return Reference::Outside("simple value other than false/true/null/undefined");
         }
         if s.bignum {
-            return Reference::Outside("tag 2/3 on a short byte string (ciborium: integer)");
+            return Reference::Outside("tag 2/3 on a byte string (ciborium: bignum integer)");
         }
     }
     let (value, consumed) = match decoded {
