@@ -2,11 +2,15 @@
 //! through certseal's interop verifier and compares each result with the expected outcome.
 //!
 //! ```text
+//! cargo run --release --example cose-conformance                       # test-vectors/cose-wg
 //! cargo run --release --example cose-conformance -- ../shared/conformance/cose-wg
 //! ```
 //!
-//! The folder's `INVENTORY.tsv` lists every file with its algorithm and curve; the files in
-//! scope are read from the folder (never copied into this repository). For each, the key is
+//! Without an argument it reads the copy vendored in `test-vectors/cose-wg/` (upstream commit,
+//! licence and checksums in its `PROVENANCE.md` and `SHA256SUMS`); `tests/conformance.rs` runs
+//! the same code on that copy in ordinary `cargo test`. The folder's `INVENTORY.tsv` lists every
+//! file with its algorithm and curve; the files in scope are read from the folder. For each, the
+//! key is
 //! built from the JWK-like `x`/`y` (base64url, or `x_hex`/`y_hex`), `output.cbor` is verified
 //! as hex with `cose_only` (the payload is opaque) and the file's external AAD, and the verdict
 //! is compared with `"fail": true` (must be rejected) or its absence (must verify).
@@ -47,11 +51,18 @@ struct Entry {
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
-    let (Some(dir), None) = (args.next(), args.next()) else {
-        eprintln!("usage: cose-conformance DIR   (the cose-wg folder holding INVENTORY.tsv)");
-        return ExitCode::from(2);
+    let dir = match (args.next(), args.next()) {
+        (Some(dir), None) => PathBuf::from(dir),
+        (None, None) => vendored_dir(),
+        _ => {
+            eprintln!(
+                "usage: cose-conformance [DIR]   (a cose-wg folder holding INVENTORY.tsv; \
+                 default: the vendored test-vectors/cose-wg)"
+            );
+            return ExitCode::from(2);
+        }
     };
-    match run(Path::new(&dir)) {
+    match run(&dir) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -59,6 +70,11 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The copy of the suite vendored in this repository.
+pub(crate) fn vendored_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/cose-wg")
 }
 
 /// Runs every in-scope file of `dir`, printing one line each; `Ok(true)` when all agree.

@@ -429,3 +429,73 @@ pub fn sm2(data: &[u8]) {
 pub fn qr_image(data: &[u8]) {
     crate::qr::fuzz_scan(data);
 }
+
+pub fn text_fields(data: &[u8]) {
+    use crate::model::TextField;
+    let Some(t) = text(data) else { return };
+    let refused = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '<' | '>' | '|' | '&' | '"' | '=' | '+' | '@' | '`' | '\\'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{feff}'
+                    | '\u{e000}'..='\u{f8ff}'
+            )
+    };
+    let holder_name_ok = |name: &str| {
+        let latin = name
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '-' | '\''));
+        let han = name.chars().all(|c| c == '·' || !c.is_ascii());
+        (latin || han)
+            && !name.starts_with([' ', '-', '\'', '·'])
+            && !name.ends_with([' ', '-', '\'', '·'])
+            && !name.chars().any(refused)
+    };
+    for field in [
+        TextField::HolderName,
+        TextField::ManagementNumber,
+        TextField::Scope,
+        TextField::ChangeField,
+        TextField::ChangeValue,
+        TextField::CatalogueName,
+    ] {
+        let once = field.normalise(t);
+        assert_eq!(
+            field.normalise(&once),
+            once,
+            "{field:?}: normalisation is not idempotent"
+        );
+        if field.check(&once).is_ok() {
+            assert!(
+                !once.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{field:?} accepts a formula prefix: {once:?}"
+            );
+            assert!(
+                !once.chars().any(refused),
+                "{field:?} accepts a refused character: {once:?}"
+            );
+            if field == TextField::HolderName {
+                assert!(holder_name_ok(&once), "holder name accepted: {once:?}");
+            }
+        }
+    }
+    let record = serde_json::json!([{
+        "qualification_code": 1, "level": 1, "specialty": 1, "name": t, "sex": 1,
+        "birth": "1985-03", "id_type": 111, "id_number": "110101198503076511",
+        "management_number": "0101202400001538", "approval_date": "2024-01-15",
+        "serial": "20240100001538", "scope": t
+    }]);
+    if let Ok(batch) = crate::model::parse_json(record.to_string().as_bytes()) {
+        for (_, cert) in &batch.accepted {
+            assert!(
+                !cert.holder.name.is_empty() && holder_name_ok(&cert.holder.name),
+                "record accepted holder name {:?}",
+                cert.holder.name
+            );
+        }
+    }
+}

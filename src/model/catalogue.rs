@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use super::identifier::check_type_code;
-use super::{decimal, ModelError};
+use super::{decimal, ModelError, TextField};
 
 /// The shipped catalogue text.
 const BUILTIN: &str = include_str!("../../data/catalogue.tsv");
@@ -68,6 +68,19 @@ pub struct Catalogue {
     entries: Vec<Qualification>,
 }
 
+/// Most characters in a display name of the catalogue.
+const MAX_DISPLAY_NAME: usize = 100;
+
+/// Checks a display name (it reaches certificate faces and web pages): prose of at most
+/// [`MAX_DISPLAY_NAME`] characters.
+fn display_name(name: &str) -> Result<(), String> {
+    let n = name.chars().count();
+    if n > MAX_DISPLAY_NAME {
+        return Err(format!("{n} characters, at most {MAX_DISPLAY_NAME}"));
+    }
+    TextField::CatalogueName.check(name).map_err(|e| e.rule())
+}
+
 /// Parses a `code:name,code:name` list; `what` names the column in errors.
 fn code_list<T: TryFrom<u32>>(
     text: &str,
@@ -88,6 +101,7 @@ fn code_list<T: TryFrom<u32>>(
         if name.trim().is_empty() {
             return Err(err(format!("{what} {number} has no name")));
         }
+        display_name(name).map_err(|rule| err(format!("{what} {number} name: {rule}")))?;
         if !seen.insert(number) {
             return Err(err(format!("{what} code {number} appears twice")));
         }
@@ -111,6 +125,8 @@ fn parse_line(text: &str, line: usize) -> Result<Qualification, ModelError> {
     if name.trim().is_empty() || name_en.trim().is_empty() {
         return Err(err(format!("qualification {code} has an empty name")));
     }
+    display_name(name).map_err(|rule| err(format!("name: {rule}")))?;
+    display_name(name_en).map_err(|rule| err(format!("name_en: {rule}")))?;
     let levels: Vec<Level> = code_list(levels, "level", line)?
         .into_iter()
         .map(|(code, name)| Level { code, name })

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Catalogue, Date, ElicenceId, ModelError, Qualification, ResidentId, Uscc, YearMonth};
+use super::{
+    Catalogue, Date, ElicenceId, ModelError, Qualification, ResidentId, TextField, Uscc, YearMonth,
+};
 
 /// Most characters in a holder's name.
 const MAX_NAME: usize = 64;
@@ -168,7 +170,8 @@ pub struct QualificationRef {
 /// The certificate holder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
-    /// Name, 1..=64 characters.
+    /// Name, 1..=64 characters: Han characters with parts joined by `·` U+00B7, or Latin
+    /// letters with words joined by one space, `-` or `'` ([`TextField::HolderName`]).
     pub name: String,
     /// Sex.
     pub sex: Sex,
@@ -200,7 +203,8 @@ impl Holder {
 /// Management data printed on the certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Management {
-    /// Management number (管理号), 1..=40 ASCII letters, digits or `-`.
+    /// Management number (管理号), 1..=40 ASCII letters, digits or `-`, starting and ending
+    /// with a letter or digit.
     pub number: String,
     /// Approval date (批准日期).
     pub approval_date: Date,
@@ -222,7 +226,7 @@ pub struct ChangeRecord {
 /// Remarks (备注).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remarks {
-    /// Scope (有效范围), at most 200 characters.
+    /// Scope (有效范围), at most 200 characters of prose ([`TextField::Scope`]).
     pub scope: Option<String>,
     /// End of validity (有效期限), only for qualifications that expire.
     pub valid_until: Option<Date>,
@@ -295,10 +299,6 @@ fn fail<T>(field: &'static str, rule: impl Into<String>) -> Result<T, ModelError
     Err(ModelError::field(field, rule))
 }
 
-fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
 impl Certificate {
     /// Checks every rule against the built-in catalogue and returns the certificate.
     pub fn validated(self) -> Result<Self, ModelError> {
@@ -363,12 +363,7 @@ impl Certificate {
                 format!("length is {len} characters, expected 1..={MAX_NAME}"),
             );
         }
-        if has_control(&h.name) || h.name.trim() != h.name {
-            return fail(
-                "holder.name",
-                "contains control characters or leading/trailing spaces",
-            );
-        }
+        TextField::HolderName.check(&h.name)?;
         if h.id_type == IdDocType::ResidentId {
             let id = ResidentId::parse(&h.id_number)
                 .map_err(|e| ModelError::field("holder.id_number", e.rule()))?;
@@ -419,6 +414,7 @@ impl Certificate {
                 ),
             );
         }
+        TextField::ManagementNumber.check(&m.number)?;
         if m.approval_date.year_month() < self.holder.birth {
             return fail(
                 "management.approval_date",
@@ -433,12 +429,13 @@ impl Certificate {
         let r = &self.remarks;
         if let Some(scope) = &r.scope {
             let n = scope.chars().count();
-            if n > MAX_SCOPE || has_control(scope) {
+            if n > MAX_SCOPE {
                 return fail(
                     "remarks.scope",
-                    format!("length is {n} characters, at most {MAX_SCOPE}, no control characters"),
+                    format!("length is {n} characters, at most {MAX_SCOPE}"),
                 );
             }
+            TextField::Scope.check(scope)?;
         }
         match (r.valid_until, qual.expires) {
             (Some(until), false) => {
@@ -471,8 +468,14 @@ impl Certificate {
             );
         }
         for (i, c) in r.changes.iter().enumerate() {
+            let entry = |what: &str, e: ModelError| {
+                ModelError::field(
+                    "remarks.changes",
+                    format!("entry {}: {what}: {}", i + 1, e.rule()),
+                )
+            };
             let n = c.field.chars().count();
-            if n == 0 || n > MAX_CHANGE_FIELD || has_control(&c.field) {
+            if n == 0 || n > MAX_CHANGE_FIELD {
                 return fail(
                     "remarks.changes",
                     format!(
@@ -481,18 +484,24 @@ impl Certificate {
                     ),
                 );
             }
-            for v in [&c.old, &c.new].into_iter().flatten() {
+            TextField::ChangeField
+                .check(&c.field)
+                .map_err(|e| entry("field name", e))?;
+            for (what, v) in [("old value", &c.old), ("new value", &c.new)] {
+                let Some(v) = v else { continue };
                 let n = v.chars().count();
-                if n > MAX_CHANGE_VALUE || has_control(v) {
+                if n > MAX_CHANGE_VALUE {
                     return fail(
                         "remarks.changes",
                         format!(
-                            "entry {}: value is {n} characters, at most {MAX_CHANGE_VALUE}, \
-                             no control characters",
+                            "entry {}: {what} is {n} characters, at most {MAX_CHANGE_VALUE}",
                             i + 1
                         ),
                     );
                 }
+                TextField::ChangeValue
+                    .check(v)
+                    .map_err(|e| entry(what, e))?;
             }
             if c.date.year_month() < self.holder.birth {
                 return fail(

@@ -9,6 +9,10 @@
 //! - [`Certificate`]: a validated certificate; [`parse_json`] / [`parse_csv`] turn the batches
 //!   that examination bodies submit into certificates, naming record, field and rule for every
 //!   refusal.
+//! - [`TextField`]: what each free-text field (holder name, management number, scope, change
+//!   records, catalogue names) may hold, and the look-alikes record input normalises.
+//!
+//! The rules of every field are written down in `specs/records.md`.
 
 mod catalogue;
 mod certificate;
@@ -16,6 +20,7 @@ mod date;
 mod identifier;
 mod idnumber;
 mod record;
+mod text;
 mod uscc;
 
 #[cfg(test)]
@@ -32,6 +37,7 @@ pub use idnumber::ResidentId;
 pub use record::{
     parse_csv, parse_json, record_fields, Batch, RecordError, MAX_INPUT_BYTES, MAX_RECORDS,
 };
+pub use text::TextField;
 pub use uscc::Uscc;
 
 /// Errors of the model layer. Each names the rule that was broken and carries the values

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use super::certificate::from_hex;
 use super::{
     Catalogue, Certificate, ChangeRecord, Date, Holder, IdDocType, IssueKind, Lifecycle,
-    Management, ModelError, QualificationRef, Remarks, ResidentId, Sex, YearMonth,
+    Management, ModelError, QualificationRef, Remarks, ResidentId, Sex, TextField, YearMonth,
 };
 
 /// Largest input accepted, in bytes (256 MiB).
@@ -244,6 +244,7 @@ fn convert(raw: RawRecord, catalogue: &Catalogue) -> Result<Certificate, ModelEr
         .ok_or_else(|| required("qualification.code"))?;
     let level = raw.level.ok_or_else(|| required("qualification.level"))?;
     let name = given(raw.name).ok_or_else(|| required("holder.name"))?;
+    let name = TextField::HolderName.normalise(&name).into_owned();
     let id_type = raw.id_type.ok_or_else(|| required("holder.id_type"))?;
     let id_type = IdDocType::from_code(id_type).ok_or_else(|| {
         ModelError::field(

@@ -1239,3 +1239,458 @@ fn rejects_repeated_management_number_or_identifier_in_a_batch() -> Result<(), M
     );
     Ok(())
 }
+
+// ---- free-text fields (specs/records.md, "Text fields") ----
+
+/// The holder name of the single certificate a one-record batch yields.
+fn accepted_name(v: Value) -> String {
+    let bytes = serde_json::to_vec(&Value::Array(vec![v])).unwrap_or_default();
+    match parse_json(&bytes) {
+        Ok(b) if b.accepted.len() == 1 => b.accepted[0].1.holder.name.clone(),
+        other => panic!("expected one accepted record, got {other:?}"),
+    }
+}
+
+fn named(name: &str) -> Value {
+    with(record(), "name", json!(name))
+}
+
+/// A foreign holder (passport), so that a Latin-script name goes with the document.
+fn foreign(name: &str) -> Value {
+    with(
+        with(
+            with(
+                with(record(), "id_type", json!(414)),
+                "id_number",
+                json!("E12345678"),
+            ),
+            "name",
+            json!(name),
+        ),
+        "sex",
+        json!(2),
+    )
+}
+
+#[test]
+fn rejects_formula_prefix_in_holder_name() {
+    for name in ["=cmd|calc", "=1+1", "+王", "-王", "@王", "=王建国"] {
+        assert_refused(named(name), "holder.name", "spreadsheet formula prefix");
+    }
+    assert_refused(
+        foreign("=HYPERLINK"),
+        "holder.name",
+        "starts with '=' (U+003D)",
+    );
+}
+
+#[test]
+fn rejects_spreadsheet_and_markup_characters_in_holder_name() {
+    for (name, shown) in [
+        ("王|明", "'|' (U+007C)"),
+        ("王<b>", "'<' (U+003C)"),
+        ("王>", "'>' (U+003E)"),
+        ("王&明", "'&' (U+0026)"),
+        ("王\"明", "'\"' (U+0022)"),
+        ("王=明", "'=' (U+003D)"),
+        ("王+明", "'+' (U+002B)"),
+        ("王@明", "'@' (U+0040)"),
+    ] {
+        assert_refused(
+            named(name),
+            "holder.name",
+            &format!("character 2 is {shown}"),
+        );
+    }
+}
+
+#[test]
+fn rejects_digits_in_holder_name() {
+    assert_refused(
+        named("王建国2"),
+        "holder.name",
+        "character 4 is '2' (U+0032), a digit",
+    );
+    assert_refused(named("王１"), "holder.name", "a digit");
+    assert_refused(foreign("JOHN 2ND"), "holder.name", "a digit");
+}
+
+#[test]
+fn rejects_control_and_invisible_characters_in_holder_name() {
+    for (name, code) in [
+        ("王\u{7}国", "U+0007"),
+        ("王\u{202e}国", "U+202E"),
+        ("王\u{200b}国", "U+200B"),
+        ("王国\u{feff}", "U+FEFF"),
+        ("王\u{2066}国", "U+2066"),
+    ] {
+        let got = verdict(named(name));
+        assert!(got.contains(code), "{got}");
+        // The rule names the code point and never echoes the character itself.
+        assert!(!got.contains(&name[3..]), "{got:?}");
+    }
+    assert_refused(named("王\u{7}国"), "holder.name", "control");
+    assert_refused(named("王\u{202e}国"), "holder.name", "invisible");
+}
+
+#[test]
+fn rejects_mixed_scripts_in_holder_name() {
+    assert_refused(
+        named("王Wang"),
+        "holder.name",
+        "mixes Han characters and Latin letters",
+    );
+    assert_refused(
+        foreign("Wang王"),
+        "holder.name",
+        "a name is written in one script",
+    );
+}
+
+#[test]
+fn rejects_scripts_no_name_on_these_certificates_uses() {
+    for name in ["山田さくら", "김민준", "Иван", "Ἀλέξανδρος"] {
+        assert_refused(foreign(name), "holder.name", "expected a Han character");
+    }
+    assert_refused(foreign("José"), "holder.name", "a Latin letter outside A–Z");
+}
+
+#[test]
+fn rejects_compatibility_ideographs_radicals_and_private_use_in_holder_name() {
+    assert_refused(
+        named("王\u{f900}"),
+        "holder.name",
+        "compatibility ideograph",
+    );
+    assert_refused(
+        named("\u{2f08}民"),
+        "holder.name",
+        "a radical, not an ideograph",
+    );
+    assert_refused(
+        named("王\u{e000}"),
+        "holder.name",
+        "U+E000, a private-use character",
+    );
+    assert_refused(named("王\u{fe00}"), "holder.name", "invisible");
+}
+
+#[test]
+fn accepts_rare_ideographs_and_ideographic_zero_in_holder_name() {
+    for name in [
+        "王喆",
+        "\u{20bb7}田",
+        "张堃",
+        "王〇",
+        "\u{3400}\u{4e00}",
+        "林\u{2b740}",
+        "\u{fa11}田",
+    ] {
+        assert_eq!(accepted_name(named(name)), name);
+    }
+}
+
+#[test]
+fn accepts_minority_and_transliterated_names_with_middle_dot() {
+    for name in [
+        "阿沛·阿旺晋美",
+        "买买提·艾力",
+        "爱新觉罗·溥仪",
+        "欧阳明珠·阿卜杜拉·哈桑",
+    ] {
+        assert_eq!(accepted_name(named(name)), name);
+    }
+}
+
+#[test]
+fn normalises_middle_dot_look_alikes_in_holder_name() {
+    for dot in [
+        '.', '\u{0387}', '\u{2022}', '\u{2027}', '\u{2219}', '\u{22c5}', '\u{2e31}', '\u{30fb}',
+        '\u{ff0e}', '\u{ff65}',
+    ] {
+        let name = format!("买买提{dot}艾力");
+        assert_eq!(
+            accepted_name(named(&name)),
+            "买买提·艾力",
+            "U+{:04X}",
+            u32::from(dot)
+        );
+    }
+    // In a Latin-script name a dot is not a separator and is refused, not changed.
+    assert_refused(foreign("J. SMITH"), "holder.name", "'.' (U+002E)");
+}
+
+#[test]
+fn rejects_middle_dot_at_the_edges_or_doubled_in_holder_name() {
+    for (name, at) in [("·王", 1), ("王·", 2), ("王··明", 2), ("·", 1)] {
+        assert_refused(
+            named(name),
+            "holder.name",
+            &format!("'·' (U+00B7) at character {at} must sit between two letters"),
+        );
+    }
+}
+
+#[test]
+fn rejects_spaces_and_latin_separators_in_chinese_script_holder_name() {
+    // 王　芳: a full-width space padding a two-character name (a typesetting habit).
+    assert_refused(named("王\u{3000}芳"), "holder.name", "without spaces");
+    assert_refused(named("王 芳"), "holder.name", "without spaces");
+    assert_refused(named("欧阳-明"), "holder.name", "only Han characters");
+}
+
+#[test]
+fn accepts_latin_names_with_space_hyphen_and_apostrophe() {
+    for name in [
+        "JOHN SMITH",
+        "Mary-Jane O'Neil",
+        "ABDULLAH BIN AHMAD",
+        "D'Angelo",
+    ] {
+        assert_eq!(accepted_name(foreign(name)), name);
+    }
+    // Full-width letters and look-alike apostrophes and hyphens are brought to ASCII.
+    assert_eq!(accepted_name(foreign("ＪＯＨＮ　ＳＭＩＴＨ")), "JOHN SMITH");
+    assert_eq!(accepted_name(foreign("O\u{2019}NEIL")), "O'NEIL");
+    assert_eq!(accepted_name(foreign("MARY\u{2013}JANE")), "MARY-JANE");
+}
+
+#[test]
+fn rejects_misplaced_separators_in_latin_holder_name() {
+    for (name, rule) in [
+        ("JOHN  SMITH", "at character 5 must sit between two letters"),
+        ("JOHN-", "at character 5 must sit between two letters"),
+        ("O''NEIL", "at character 2 must sit between two letters"),
+        ("'T HOOFT", "at character 1 must sit between two letters"),
+        ("JOHN·SMITH", "joins its words with a space"),
+        ("-JOHN", "spreadsheet formula prefix"),
+    ] {
+        assert_refused(foreign(name), "holder.name", rule);
+    }
+}
+
+#[test]
+fn certificate_refuses_a_look_alike_that_record_input_normalises() -> Result<(), ModelError> {
+    let batch = parse_json(
+        serde_json::to_vec(&json!([named("买买提•艾力")]))
+            .unwrap_or_default()
+            .as_slice(),
+    )?;
+    let (_, cert) = batch
+        .accepted
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("{batch:?}"));
+    assert_eq!(cert.holder.name, "买买提·艾力");
+    let mut raw = cert.clone();
+    raw.holder.name = "买买提•艾力".into();
+    match raw.validated() {
+        Err(ModelError::Field { field, rule }) => {
+            assert_eq!(field, "holder.name");
+            assert!(rule.contains("U+2022"), "{rule}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Deserialising a certificate (a document's body) applies the same rule.
+    let mut view = serde_json::to_value(&cert).unwrap_or_default();
+    view["holder"]["name"] = json!("=cmd|calc");
+    assert!(serde_json::from_value::<Certificate>(view).is_err());
+    Ok(())
+}
+
+#[test]
+fn normalised_holder_names_are_fixed_points() {
+    for name in [
+        "买买提•艾力",
+        "ＪＯＨＮ",
+        "O\u{2019}NEIL",
+        "王　芳",
+        "=cmd|calc",
+        "J.SMITH",
+        "",
+    ] {
+        let once = TextField::HolderName.normalise(name).into_owned();
+        assert_eq!(
+            TextField::HolderName.normalise(&once),
+            once.as_str(),
+            "{name}"
+        );
+    }
+    assert!(matches!(
+        TextField::Scope.normalise("买买提•艾力"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+#[test]
+fn rejects_formula_prefix_in_management_number() {
+    assert_refused(
+        with(record(), "management_number", json!("-1-1")),
+        "management.number",
+        "starts with '-' (U+002D), a spreadsheet formula prefix",
+    );
+    assert_refused(
+        with(record(), "management_number", json!("0101-")),
+        "management.number",
+        "ends with '-'",
+    );
+    assert_refused(
+        with(record(), "management_number", json!("=1+1")),
+        "management.number",
+        "ASCII letters, digits or '-'",
+    );
+}
+
+#[test]
+fn rejects_formula_prefix_in_scope() {
+    for scope in ["=HYPERLINK(\"x\")", "-全国", "+86", "@SUM(A1)", "\t全国"] {
+        assert_refused(
+            with(record(), "scope", json!(scope)),
+            "remarks.scope",
+            "formula prefix",
+        );
+    }
+}
+
+#[test]
+fn rejects_markup_and_spreadsheet_characters_in_scope() {
+    for (scope, shown) in [
+        ("全国<script>", "'<' (U+003C)"),
+        ("全国|有效", "'|' (U+007C)"),
+        ("全国&有效", "'&' (U+0026)"),
+        ("全国\"有效\"", "'\"' (U+0022)"),
+        ("全国=有效", "'=' (U+003D)"),
+    ] {
+        assert_refused(
+            with(record(), "scope", json!(scope)),
+            "remarks.scope",
+            &format!("character 3 is {shown}"),
+        );
+    }
+}
+
+#[test]
+fn rejects_control_and_bidi_characters_in_scope() {
+    assert_refused(
+        with(record(), "scope", json!("全国\u{202e}有效")),
+        "remarks.scope",
+        "U+202E",
+    );
+    assert_refused(
+        with(record(), "scope", json!("全国\n有效")),
+        "remarks.scope",
+        "control",
+    );
+    assert_refused(
+        with(record(), "scope", json!("全国  有效")),
+        "remarks.scope",
+        "doubled",
+    );
+}
+
+#[test]
+fn accepts_chinese_prose_with_punctuation_in_scope() {
+    for scope in [
+        "全国范围内有效",
+        "全国范围内有效（限2025年12月31日前）。",
+        "适用于：建筑工程、市政工程；BIM 应用",
+        "有效期5年，详见《专业技术人员职业资格证书管理规定》",
+        "Valid nationwide (PRC), 100% of scope / 全部",
+    ] {
+        assert_eq!(
+            verdict(with(record(), "scope", json!(scope))),
+            "accepted",
+            "{scope}"
+        );
+    }
+}
+
+/// A change re-issue record with `change` as its only change record.
+fn changed(change: Value) -> Value {
+    let pred = predecessor(1, "20240100001538", 1);
+    with(
+        with(
+            with(with(record(), "kind", json!("change")), "version", json!(2)),
+            "predecessor",
+            json!(pred),
+        ),
+        "changes",
+        json!([change]),
+    )
+}
+
+#[test]
+fn rejects_formula_prefix_in_change_values() {
+    assert_refused(
+        changed(
+            json!({"date": "2024-05-01", "field": "holder.name", "old": "=1+1", "new": "王建国"}),
+        ),
+        "remarks.changes",
+        "entry 1: old value: starts with '='",
+    );
+    assert_refused(
+        changed(
+            json!({"date": "2024-05-01", "field": "holder.name", "old": "王建军", "new": "王<建国>"}),
+        ),
+        "remarks.changes",
+        "entry 1: new value: character 2 is '<'",
+    );
+}
+
+#[test]
+fn change_field_names_are_identifiers_or_han_words() {
+    for field in ["holder.name", "holder.id_number", "姓名", "证件号码"] {
+        let change =
+            json!({"date": "2024-05-01", "field": field, "old": "王建军", "new": "王建国"});
+        assert_eq!(verdict(changed(change)), "accepted", "{field}");
+    }
+    for (field, rule) in [
+        (
+            "holder name",
+            "entry 1: field name: character 7 is ' ' (U+0020)",
+        ),
+        ("=A1", "entry 1: field name: character 1 is '='"),
+        (".name", "entry 1: field name: character 1 is '.'"),
+    ] {
+        let change =
+            json!({"date": "2024-05-01", "field": field, "old": "王建军", "new": "王建国"});
+        assert_refused(changed(change), "remarks.changes", rule);
+    }
+}
+
+#[test]
+fn catalogue_refuses_display_names_a_face_or_page_would_interpret() {
+    let line = |name: &str, specialty: &str| {
+        format!(
+            "1\t{name}\tClass 1 Constructor\t1:一级\t1:{specialty}\t11100000000013338W001\tno\n"
+        )
+    };
+    assert!(Catalogue::parse(&line("一级建造师", "建筑工程")).is_ok());
+    for (text, rule) in [
+        (line("=cmd|calc", "建筑工程"), "name: starts with '='"),
+        (
+            line("一级建造师", "<b>建筑</b>"),
+            "specialty 1 name: character 1 is '<'",
+        ),
+        (
+            line("一级\u{202e}建造师", "建筑工程"),
+            "name: character 3 is U+202E",
+        ),
+    ] {
+        match Catalogue::parse(&text) {
+            Err(ModelError::Catalogue { line: 1, rule: got }) => {
+                assert!(got.contains(rule), "{got}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn reads_csv_and_json_behind_a_utf8_byte_order_mark() -> Result<(), ModelError> {
+    let csv = [b"\xEF\xBB\xBF".as_slice(), SAMPLE_CSV.as_bytes()].concat();
+    assert_eq!(parse_csv(&csv)?, parse_csv(SAMPLE_CSV.as_bytes())?);
+    let json = [b"\xEF\xBB\xBF".as_slice(), SAMPLE_JSON.as_bytes()].concat();
+    assert_eq!(parse_json(&json)?, parse_json(SAMPLE_JSON.as_bytes())?);
+    Ok(())
+}

@@ -1,5 +1,10 @@
 use super::*;
-use crate::codec::{CborErrorKind, CodecError, Limits};
+use crate::codec::{cbor, CborErrorKind, CodecError, Limits};
+
+#[path = "differential.rs"]
+mod differential;
+#[path = "properties.rs"]
+mod properties;
 
 fn kind(r: Result<Value<'_>, CodecError>) -> CborErrorKind {
     match r {
