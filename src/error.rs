@@ -7,6 +7,7 @@ pub use crate::codec::CodecError;
 pub use crate::cose::CoseError;
 pub use crate::crypto::CryptoError;
 pub use crate::model::ModelError;
+pub use crate::status::StatusError;
 pub use crate::trust::TrustError;
 
 /// Every error certseal returns.
@@ -28,6 +29,9 @@ pub enum Error {
     /// A certificate chain or trust list was not acceptable.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// A status snapshot or delta was refused.
+    #[error(transparent)]
+    Status(#[from] StatusError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

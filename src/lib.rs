@@ -20,6 +20,7 @@ pub mod qr;
 pub mod scan;
 pub mod speed;
 mod staged;
+pub mod status;
 pub mod time;
 pub mod trust;
 pub mod verify;

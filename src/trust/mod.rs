@@ -32,7 +32,10 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use self::cert::{check_chain, kid_of, RootCert, SignerCert, MAX_CERT_LEN};
+pub use self::cert::{
+    check_chain, kid_of, RootCert, SignerCert, SignerUsage, MAX_CERT_LEN, OID_EKU_DOCUMENT_SIGNING,
+    OID_EKU_STATUS_SIGNING,
+};
 pub use self::issue::{check_uscc, RootParams, SignerParams};
 pub use self::keydir::{InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS};
 pub use self::list::{sign_trust_list, TrustList, TRUST_LIST_VERSION};
