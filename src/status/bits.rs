@@ -134,10 +134,28 @@ impl<'a> BitReader<'a> {
         word >> shift
     }
 
-    /// Reads one Rice code with parameter `k` at `*pos`, advancing `*pos`. `None` when the
-    /// code runs past the end of the stream.
+    /// Reads one Rice code with parameter `k` (≤ [`MAX_RICE_K`]) at `*pos`, advancing
+    /// `*pos`. `None` when the code runs past the end of the stream.
     #[inline]
     pub fn rice(&self, pos: &mut u64, k: u32) -> Option<u64> {
+        // Fast path: the whole code lies in one window (unary run, stop bit, k low bits).
+        let w = self.window(*pos);
+        let tz = w.trailing_zeros();
+        let used = tz + 1 + k;
+        if used <= 57 {
+            let end = *pos + u64::from(used);
+            if end > self.len_bits {
+                return None;
+            }
+            *pos = end;
+            let low = (w >> (tz + 1)) & ((1u64 << k) - 1);
+            return Some((u64::from(tz) << k) | low);
+        }
+        self.rice_slow(pos, k)
+    }
+
+    #[cold]
+    fn rice_slow(&self, pos: &mut u64, k: u32) -> Option<u64> {
         let mut p = *pos;
         let mut q: u64 = 0;
         loop {

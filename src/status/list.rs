@@ -7,7 +7,7 @@ use std::fmt;
 use crate::trust::TrustStore;
 
 use super::document::{read_delta, read_snapshot, WireSet};
-use super::set::RiceSet;
+use super::set::{Ranks, RiceSet};
 use super::{Limits, ReasonCode, State, StatusError};
 
 /// What to do when the state in force is past its `next_update`.
@@ -141,8 +141,13 @@ impl fmt::Debug for StatusList {
     }
 }
 
-fn load_set(w: &WireSet<'_>, universe: u64, name: String) -> Result<RiceSet, crate::Error> {
-    RiceSet::load(w.codes, w.count, w.k, universe)
+fn load_set(
+    w: &WireSet<'_>,
+    universe: u64,
+    ranks: Ranks,
+    name: String,
+) -> Result<RiceSet, crate::Error> {
+    RiceSet::load(w.codes, w.count, w.k, universe, ranks)
         .map_err(|fault| StatusError::Set { set: name, fault }.into())
 }
 
@@ -192,12 +197,18 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(&body.superseded, body.size, "superseded".into())?;
-        let revoked = load_set(&body.revoked, body.size, "revoked".into())?;
+        let superseded = load_set(&body.superseded, body.size, Ranks::Drop, "superseded".into())?;
+        // Ranks only when some revoked index has another reason than the default.
+        let revoked_ranks = if body.reasons.is_empty() {
+            Ranks::Drop
+        } else {
+            Ranks::Keep
+        };
+        let revoked = load_set(&body.revoked, body.size, revoked_ranks, "revoked".into())?;
         disjoint(superseded.iter(), revoked.iter(), ("superseded", "revoked"))?;
         let mut reasons = Vec::with_capacity(body.reasons.len());
         for (code, w) in &body.reasons {
-            let set = load_set(w, revoked.len(), format!("reason {}", code.0))?;
+            let set = load_set(w, revoked.len(), Ranks::Drop, format!("reason {}", code.0))?;
             reasons.push((*code, set));
         }
         // Each revoked rank carries at most one non-default reason.
@@ -320,11 +331,16 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(&body.superseded, body.size, "superseded".into())?;
+        let superseded = load_set(&body.superseded, body.size, Ranks::Drop, "superseded".into())?;
         let mut changes: Vec<(u64, State)> =
             superseded.iter().map(|i| (i, State::Superseded)).collect();
         for (code, w) in &body.revoked {
-            let set = load_set(w, body.size, format!("revoked reason {}", code.0))?;
+            let set = load_set(
+                w,
+                body.size,
+                Ranks::Drop,
+                format!("revoked reason {}", code.0),
+            )?;
             changes.extend(set.iter().map(|i| (i, State::Revoked(*code))));
         }
         changes.sort_unstable_by_key(|c| c.0);
@@ -399,10 +415,19 @@ impl StatusList {
         if index >= self.base_size {
             return State::Valid;
         }
-        if self.superseded.contains(index) {
+        // Both probes first, so the two sets' memory reads overlap.
+        let s = self.superseded.probe(index);
+        let r = self.revoked.probe(index);
+        if s.found(&self.superseded) {
             return State::Superseded;
         }
-        match self.revoked.rank_of(index) {
+        if self.reasons.is_empty() {
+            if r.found(&self.revoked) {
+                return State::Revoked(self.default_reason);
+            }
+            return State::Valid;
+        }
+        match r.rank(&self.revoked) {
             Some(rank) => State::Revoked(self.reason_of(rank)),
             None => State::Valid,
         }

@@ -14,10 +14,6 @@ use std::fmt;
 
 use super::bits::{rice_len, BitReader, BitWriter, MAX_RICE_K};
 
-/// Directory entries are made for about one per this many bits of codes (≈ 12 codes at the
-/// anchor densities), so the directory takes about as many bytes as the codes (12 bytes an
-/// entry, 12 bytes of codes).
-const DIR_BITS_PER_ENTRY: u64 = 96;
 
 /// What was wrong with a set's codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,12 +154,23 @@ pub fn encode_with(values: &[u32], k: u32) -> EncodedSet {
     }
 }
 
-/// Decoder state before an element: bit position, rank, and the smallest value the element
-/// can take (previous element + 1).
+/// Whether a loaded set keeps ranks (needed by [`RiceSet::rank_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranks {
+    /// Keep a rank per directory entry (4 more bytes an entry).
+    Keep,
+    /// Membership only.
+    Drop,
+}
+
+/// Decoder state before an element: bit position, the smallest value the element can take
+/// (previous element + 1), and a copy of the 64 bits of codes from `pos` on, so a lookup
+/// usually decodes from the directory entry's own cache line and reads the codes only when
+/// the index lies further into the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Cursor {
+    head: u64,
     pos: u32,
-    rank: u32,
     base: u32,
 }
 
@@ -174,8 +181,102 @@ pub struct RiceSet {
     count: u32,
     k: u32,
     universe: u64,
-    shift: u32,
+    /// Bucket of index `x`: `(x · scale) >> 64`, monotone in `x`.
+    scale: u64,
     dir: Vec<Cursor>,
+    /// Rank of the element each directory entry points at (empty with [`Ranks::Drop`]).
+    ranks: Vec<u32>,
+}
+
+#[inline]
+fn bucket(x: u64, scale: u64) -> usize {
+    ((u128::from(x) * u128::from(scale)) >> 64) as usize
+}
+
+/// One directory entry per this many bits of codes: 80 for a membership-only set (16 bytes an
+/// entry per 10 bytes of codes: 1.6 times the codes), 96 with ranks (20 per 12: 1.67 times),
+/// under the 2× memory goal. About 11 codes an entry at the anchor densities; the entry's
+/// 57-bit head holds about 8 of them (measured: `specs/status.md`).
+const fn bits_per_entry(ranks: Ranks) -> u64 {
+    match ranks {
+        Ranks::Keep => 96,
+        Ranks::Drop => 80,
+    }
+}
+
+/// A lookup in progress: see [`RiceSet::probe`].
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    x: u64,
+    bucket: usize,
+    cursor: Option<Cursor>,
+    window: u64,
+}
+
+impl Probe {
+    /// Decodes from the probe's directory entry. Returns how many elements of the bucket
+    /// precede `x` when `x` is in `set` (the set the probe was made on).
+    #[inline]
+    fn find(self, set: &RiceSet) -> Option<u32> {
+        let Probe {
+            x, cursor, window, ..
+        } = self;
+        let c = cursor?;
+        let reader = BitReader::new(&set.codes);
+        let k = set.k;
+        let mask = (1u64 << k) - 1;
+        let mut pos = u64::from(c.pos);
+        let mut base = u64::from(c.base);
+        let mut skipped = 0u32;
+        let mut w = window;
+        loop {
+            // Decode every code that lies whole in the window (57 bits are always real or
+            // zero past the end); past the last element only zero bits remain, so the
+            // unary run never ends inside a window.
+            let mut avail = 57u32;
+            let fresh = avail;
+            loop {
+                let tz = w.trailing_zeros();
+                let used = tz + 1 + k;
+                if used > avail {
+                    break;
+                }
+                let v = base + ((u64::from(tz) << k) | ((w >> (tz + 1)) & mask));
+                if v >= x {
+                    return (v == x).then_some(skipped);
+                }
+                w >>= used;
+                avail -= used;
+                pos += u64::from(used);
+                base = v + 1;
+                skipped += 1;
+            }
+            if avail == fresh {
+                // A code longer than a window (a long unary run), or the end of the codes.
+                let v = base + reader.rice(&mut pos, k)?;
+                if v >= x {
+                    return (v == x).then_some(skipped);
+                }
+                base = v + 1;
+                skipped += 1;
+            }
+            w = reader.window(pos);
+        }
+    }
+
+    /// Whether the index is in `set` (the set the probe was made on).
+    #[inline]
+    pub fn found(self, set: &RiceSet) -> bool {
+        self.find(set).is_some()
+    }
+
+    /// The rank of the index (how many elements are smaller) when it is in `set`; `None` also
+    /// when `set` was loaded with [`Ranks::Drop`].
+    #[inline]
+    pub fn rank(self, set: &RiceSet) -> Option<u32> {
+        let first = *set.ranks.get(self.bucket)?;
+        self.find(set).map(|skipped| first + skipped)
+    }
 }
 
 impl fmt::Debug for RiceSet {
@@ -192,8 +293,15 @@ impl fmt::Debug for RiceSet {
 
 impl RiceSet {
     /// Checks `codes` (declared `count` elements, Rice parameter `k`, all below `universe`,
-    /// `universe` ≤ 2^32 − 1) and builds the directory. Every code is decoded once.
-    pub fn load(codes: &[u8], count: u64, k: u64, universe: u64) -> Result<RiceSet, SetFault> {
+    /// `universe` ≤ 2^32 − 1, codes under 2^29 bytes) and builds the directory. Every code
+    /// is decoded once.
+    pub fn load(
+        codes: &[u8],
+        count: u64,
+        k: u64,
+        universe: u64,
+        ranks: Ranks,
+    ) -> Result<RiceSet, SetFault> {
         let k = u32::try_from(k)
             .ok()
             .filter(|k| *k <= MAX_RICE_K)
@@ -209,23 +317,36 @@ impl RiceSet {
         if count.saturating_mul(u64::from(k) + 1) > bits {
             return Err(SetFault::CountExceedsBits { count, k, bits });
         }
-        // The caller bounds the universe below 2^32 and the codes below 2^29 bytes, so
-        // counts, values and bit positions fit in u32.
+        let too_long = SetFault::Trailing {
+            used: bits,
+            received: bits,
+        };
         let count32 = u32::try_from(count).map_err(|_| SetFault::CountExceedsSize {
             count,
             size: universe,
         })?;
-        let entries = (bits / DIR_BITS_PER_ENTRY).max(1);
-        let mut shift = 0u32;
-        while shift < 63 && (universe >> shift) + 1 > entries {
-            shift += 1;
+        if u32::try_from(bits).is_err() || u32::try_from(universe).is_err() {
+            return Err(too_long);
         }
-        let n_dir = usize::try_from((universe >> shift) + 1).unwrap_or(1);
-        let mut dir = Vec::with_capacity(if count == 0 { 0 } else { n_dir });
+        // scale = entries · 2^64 / universe, so bucket(universe − 1) < entries.
+        let entries = (bits / bits_per_entry(ranks)).clamp(1, universe.max(1));
+        let scale = u64::try_from((u128::from(entries) << 64) / u128::from(universe.max(1)))
+            .unwrap_or(u64::MAX);
+        let n_dir = if count == 0 {
+            0
+        } else {
+            bucket(universe.saturating_sub(1), scale).saturating_add(1)
+        };
+        let mut dir = Vec::with_capacity(n_dir);
+        let mut rank_of_entry = Vec::with_capacity(if ranks == Ranks::Keep { n_dir } else { 0 });
         let mut pos: u64 = 0;
         let mut base: u64 = 0;
         for i in 0..count32 {
-            let before = pos;
+            let before = Cursor {
+                head: reader.window(pos),
+                pos: pos as u32,
+                base: base as u32,
+            };
             let g = reader
                 .rice(&mut pos, k)
                 .ok_or(SetFault::Truncated { element: i.into() })?;
@@ -237,19 +358,12 @@ impl RiceSet {
                     value: base.saturating_add(g),
                     size: universe,
                 })?;
-            let cursor = Cursor {
-                pos: u32::try_from(before)
-                    .map_err(|_| SetFault::Truncated { element: i.into() })?,
-                rank: i,
-                base: u32::try_from(base).map_err(|_| SetFault::OutOfRange {
-                    element: i.into(),
-                    value: v,
-                    size: universe,
-                })?,
-            };
-            let bucket = usize::try_from(v >> shift).unwrap_or(usize::MAX);
-            while dir.len() <= bucket && dir.len() < n_dir {
-                dir.push(cursor);
+            let b = bucket(v, scale);
+            while dir.len() <= b && dir.len() < n_dir {
+                dir.push(before);
+                if ranks == Ranks::Keep {
+                    rank_of_entry.push(i);
+                }
             }
             base = v + 1;
         }
@@ -259,50 +373,59 @@ impl RiceSet {
                 received: bits,
             });
         }
-        if count > 0 {
-            let end = Cursor {
-                pos: u32::try_from(pos).unwrap_or(u32::MAX),
-                rank: count32,
-                base: u32::try_from(base).unwrap_or(u32::MAX),
-            };
-            dir.resize(n_dir, end);
+        let end = Cursor {
+            head: 0,
+            pos: pos as u32,
+            base: base as u32,
+        };
+        while dir.len() < n_dir {
+            dir.push(end);
+            if ranks == Ranks::Keep {
+                rank_of_entry.push(count32);
+            }
         }
         Ok(RiceSet {
             codes: codes.to_vec(),
             count: count32,
             k,
             universe,
-            shift,
+            scale,
             dir,
+            ranks: rank_of_entry,
         })
     }
 
-    /// The rank of `x` (how many elements are smaller) when `x` is in the set.
+    /// The first half of a lookup: the directory entry for `x` and the first 64 bits of codes
+    /// from it. Splitting the lookup lets a caller start the memory reads of several sets
+    /// before decoding any ([`Probe::found`], [`Probe::rank`]), so their cache misses overlap.
+    #[inline]
+    pub fn probe(&self, x: u64) -> Probe {
+        let b = bucket(x, self.scale);
+        let cursor = if x < self.universe {
+            self.dir.get(b).copied()
+        } else {
+            None
+        };
+        let window = cursor.map_or(0, |c| c.head);
+        Probe {
+            x,
+            bucket: b,
+            cursor,
+            window,
+        }
+    }
+
+    /// The rank of `x` (how many elements are smaller) when `x` is in the set and the set
+    /// keeps ranks.
     #[inline]
     pub fn rank_of(&self, x: u64) -> Option<u32> {
-        if x >= self.universe {
-            return None;
-        }
-        let bucket = usize::try_from(x >> self.shift).ok()?;
-        let mut c = *self.dir.get(bucket)?;
-        let reader = BitReader::new(&self.codes);
-        let mut pos = u64::from(c.pos);
-        let mut base = u64::from(c.base);
-        while c.rank < self.count {
-            let v = base + reader.rice(&mut pos, self.k)?;
-            if v >= x {
-                return (v == x).then_some(c.rank);
-            }
-            base = v + 1;
-            c.rank += 1;
-        }
-        None
+        self.probe(x).rank(self)
     }
 
     /// Whether `x` is in the set.
     #[inline]
     pub fn contains(&self, x: u64) -> bool {
-        self.rank_of(x).is_some()
+        self.probe(x).found(self)
     }
 
     /// Number of elements.
@@ -332,7 +455,7 @@ impl RiceSet {
 
     /// Bytes held beyond the codes (the directory).
     pub fn directory_bytes(&self) -> usize {
-        self.dir.len() * std::mem::size_of::<Cursor>()
+        self.dir.len() * std::mem::size_of::<Cursor>() + self.ranks.len() * 4
     }
 
     /// The elements in increasing order (decoded sequentially).
@@ -366,12 +489,14 @@ mod tests {
             let values = sample(n, step);
             let universe = u64::from(n.max(1) * step);
             let enc = encode(&values, universe);
-            let set = RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe).unwrap();
+            let set = RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Keep).unwrap();
+            let plain = RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Drop).unwrap();
             assert_eq!(set.len(), values.len() as u64);
             let mut rank = 0;
             for x in 0..universe {
                 let want = values.binary_search(&(x as u32)).ok().map(|r| r as u32);
                 assert_eq!(set.rank_of(x), want, "index {x}");
+                assert_eq!(plain.contains(x), want.is_some(), "index {x}");
                 if want.is_some() {
                     rank += 1;
                 }
@@ -398,9 +523,9 @@ mod tests {
     #[test]
     fn rejects_element_at_or_past_the_size() {
         let enc = encode_with(&[3, 9], 2);
-        assert!(RiceSet::load(&enc.codes, 2, 2, 10).is_ok());
+        assert!(RiceSet::load(&enc.codes, 2, 2, 10, Ranks::Drop).is_ok());
         assert_eq!(
-            RiceSet::load(&enc.codes, 2, 2, 9),
+            RiceSet::load(&enc.codes, 2, 2, 9, Ranks::Drop),
             Err(SetFault::OutOfRange {
                 element: 1,
                 value: 9,
@@ -415,13 +540,13 @@ mod tests {
         let mut extra = enc.codes.clone();
         extra.push(0);
         assert!(matches!(
-            RiceSet::load(&extra, 3, 1, 10),
+            RiceSet::load(&extra, 3, 1, 10, Ranks::Drop),
             Err(SetFault::Trailing { .. })
         ));
         let mut dirty = enc.codes.clone();
         *dirty.last_mut().unwrap() |= 0x80;
         assert!(matches!(
-            RiceSet::load(&dirty, 3, 1, 10),
+            RiceSet::load(&dirty, 3, 1, 10, Ranks::Drop),
             Err(SetFault::Trailing { .. })
         ));
     }
@@ -429,7 +554,7 @@ mod tests {
     #[test]
     fn rejects_counts_the_codes_cannot_hold() {
         assert_eq!(
-            RiceSet::load(&[0xff], 9, 0, 100),
+            RiceSet::load(&[0xff], 9, 0, 100, Ranks::Drop),
             Err(SetFault::CountExceedsBits {
                 count: 9,
                 k: 0,
@@ -437,11 +562,11 @@ mod tests {
             })
         );
         assert_eq!(
-            RiceSet::load(&[], 0, 33, 100),
+            RiceSet::load(&[], 0, 33, 100, Ranks::Drop),
             Err(SetFault::RiceParameter { k: 33 })
         );
         assert_eq!(
-            RiceSet::load(&[0x00], 1, 0, 100),
+            RiceSet::load(&[0x00], 1, 0, 100, Ranks::Drop),
             Err(SetFault::Truncated { element: 0 })
         );
     }
