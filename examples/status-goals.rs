@@ -44,7 +44,8 @@ fn ln_factorial(n: u64) -> f64 {
 /// in bytes: the information-theoretic bound.
 fn bound_bytes(n: u64, counts: &[u64]) -> f64 {
     let rest = n - counts.iter().sum::<u64>();
-    let ln = ln_factorial(n) - ln_factorial(rest) - counts.iter().map(|&c| ln_factorial(c)).sum::<f64>();
+    let ln =
+        ln_factorial(n) - ln_factorial(rest) - counts.iter().map(|&c| ln_factorial(c)).sum::<f64>();
     ln / std::f64::consts::LN_2 / 8.0
 }
 
@@ -90,7 +91,13 @@ fn keys() -> Keys {
 
 /// States of `n` indices: per 10,000, `revoked` revoked and `superseded` superseded; reasons
 /// drawn from `reasons` (code, weight per 100).
-fn synth(n: u64, revoked: u64, superseded: u64, reasons: &[(u8, u64)], seed: u64) -> Vec<(u64, State)> {
+fn synth(
+    n: u64,
+    revoked: u64,
+    superseded: u64,
+    reasons: &[(u8, u64)],
+    seed: u64,
+) -> Vec<(u64, State)> {
     let mut rng = Rng(seed);
     let mut out = Vec::new();
     for i in 0..n {
@@ -178,7 +185,12 @@ impl EliasFano {
             }
             samples.push(p as u32);
         }
-        EliasFano { l, upper, lower, samples }
+        EliasFano {
+            l,
+            upper,
+            lower,
+            samples,
+        }
     }
 
     fn size_bytes(&self, count: u64, universe: u64) -> u64 {
@@ -268,7 +280,10 @@ fn main() {
     let scale = if quick { 10 } else { 1 };
     let n: u64 = 100_000_000 / scale;
     let k = keys();
-    println!("status goals (synthetic, fixed seeds; n = {n}){}", if quick { " [quick]" } else { "" });
+    println!(
+        "status goals (synthetic, fixed seeds; n = {n}){}",
+        if quick { " [quick]" } else { "" }
+    );
 
     // --- The anchor: 1 % revoked (one reason), 3 % superseded -------------------------------
     let entries = synth(n, 100, 300, &[(1, 100)], 42);
@@ -278,14 +293,20 @@ fn main() {
     let snap = sign_snapshot(&params(n, 1), entries.iter().copied(), &[], &k.key, &k.cert)
         .expect("snapshot");
     let build = t.elapsed();
-    println!("\n1 % revoked + 3 % superseded ({} revoked, {} superseded)", counts[0], counts[1]);
+    println!(
+        "\n1 % revoked + 3 % superseded ({} revoked, {} superseded)",
+        counts[0], counts[1]
+    );
     println!(
         "  certseal snapshot (Rice sets, signed)    {:>12}  bound {:>12}  ratio {:.4}  (goal <= 1.10)",
         mb(snap.len() as f64),
         mb(bound),
         snap.len() as f64 / bound
     );
-    println!("  build (sort, encode, sign; one core)     {:>9.2} s (goal < 10 s)", build.as_secs_f64());
+    println!(
+        "  build (sort, encode, sign; one core)     {:>9.2} s (goal < 10 s)",
+        build.as_secs_f64()
+    );
 
     if lookups_only {
         let list = StatusList::load(&snap, &k.store).expect("load");
@@ -294,23 +315,46 @@ fn main() {
         let plain: Vec<u8> = {
             let mut v = vec![0u8; n.div_ceil(4) as usize];
             for (i, s) in &entries {
-                v[(i / 4) as usize] |= (if *s == State::Superseded { 3 } else { 1 }) << ((i % 4) * 2);
+                v[(i / 4) as usize] |=
+                    (if *s == State::Superseded { 3 } else { 1 }) << ((i % 4) * 2);
             }
             v
         };
-        let sup: Vec<u64> = entries.iter().filter(|e| e.1 == State::Superseded).map(|e| e.0).collect();
-        let rev: Vec<u64> = entries.iter().filter(|e| e.1 != State::Superseded).map(|e| e.0).collect();
+        let sup: Vec<u64> = entries
+            .iter()
+            .filter(|e| e.1 == State::Superseded)
+            .map(|e| e.0)
+            .collect();
+        let rev: Vec<u64> = entries
+            .iter()
+            .filter(|e| e.1 != State::Superseded)
+            .map(|e| e.0)
+            .collect();
         let (es, er) = (EliasFano::new(&sup, n), EliasFano::new(&rev, n));
         for _ in 0..3 {
-            time_lookups("StatusList::state", n, &probes, |i| u64::from(list.state(i) != Some(State::Valid)));
-            time_lookups("Elias-Fano, two sets", n, &probes, |i| u64::from(es.contains(i) || er.contains(i)));
-            time_lookups("plain two-bit array (one random read)", n, &probes, |i| u64::from(plain[(i / 4) as usize] >> ((i % 4) * 2) & 3 != 0));
+            time_lookups("StatusList::state", n, &probes, |i| {
+                u64::from(list.state(i) != Some(State::Valid))
+            });
+            time_lookups("Elias-Fano, two sets", n, &probes, |i| {
+                u64::from(es.contains(i) || er.contains(i))
+            });
+            time_lookups("plain two-bit array (one random read)", n, &probes, |i| {
+                u64::from(plain[(i / 4) as usize] >> ((i % 4) * 2) & 3 != 0)
+            });
         }
         return;
     }
     // Comparisons on the same data.
-    let superseded: Vec<u64> = entries.iter().filter(|e| e.1 == State::Superseded).map(|e| e.0).collect();
-    let revoked: Vec<u64> = entries.iter().filter(|e| matches!(e.1, State::Revoked(_))).map(|e| e.0).collect();
+    let superseded: Vec<u64> = entries
+        .iter()
+        .filter(|e| e.1 == State::Superseded)
+        .map(|e| e.0)
+        .collect();
+    let revoked: Vec<u64> = entries
+        .iter()
+        .filter(|e| matches!(e.1, State::Revoked(_)))
+        .map(|e| e.0)
+        .collect();
     let mut two_bit = vec![0u8; n.div_ceil(4) as usize];
     for (i, s) in &entries {
         let v = if *s == State::Superseded { 3 } else { 1 };
@@ -329,7 +373,9 @@ fn main() {
         z.len() as f64 / bound,
         mb(two_bit.len() as f64)
     );
-    let to_roaring = |v: &[u64]| roaring::RoaringBitmap::from_sorted_iter(v.iter().map(|&x| x as u32)).expect("sorted");
+    let to_roaring = |v: &[u64]| {
+        roaring::RoaringBitmap::from_sorted_iter(v.iter().map(|&x| x as u32)).expect("sorted")
+    };
     let (rs, rr) = (to_roaring(&superseded), to_roaring(&revoked));
     let roaring_len = rs.serialized_size() + rr.serialized_size();
     println!(
@@ -361,12 +407,31 @@ fn main() {
     let mut rng = Rng(7);
     let probes: Vec<u64> = (0..10_000_000 / scale).map(|_| rng.next() % n).collect();
     println!("\n  random lookups on the loaded snapshot (load {load_100m:.0} ms, extra memory {} = {:.2}x the snapshot):", mb(list.extra_bytes() as f64), list.extra_bytes() as f64 / snap.len() as f64);
-    time_lookups("StatusList::state (certseal, Rice sets)", n, &probes, |i| u64::from(list.state(i) != Some(State::Valid)));
-    time_lookups("StatusList::check (kid + index + freshness)", n, &probes, |i| u64::from(list.check(&[9; 8], Some(i), NOW).is_err()));
-    time_lookups("Elias-Fano, two sets (select sample / 8)", n, &probes, |i| u64::from(es.contains(i) || er.contains(i)));
-    println!("    (Elias-Fano in memory: {})", mb((es.memory() + er.memory()) as f64));
-    time_lookups("roaring, two bitmaps", n, &probes, |i| u64::from(rs.contains(i as u32) || rr.contains(i as u32)));
-    time_lookups("plain two-bit array, inflated (25 MB)", n, &probes, |i| u64::from(two_bit[(i / 4) as usize] >> ((i % 4) * 2) & 3 != 0));
+    time_lookups("StatusList::state (certseal, Rice sets)", n, &probes, |i| {
+        u64::from(list.state(i) != Some(State::Valid))
+    });
+    time_lookups(
+        "StatusList::check (kid + index + freshness)",
+        n,
+        &probes,
+        |i| u64::from(list.check(&[9; 8], Some(i), NOW).is_err()),
+    );
+    time_lookups(
+        "Elias-Fano, two sets (select sample / 8)",
+        n,
+        &probes,
+        |i| u64::from(es.contains(i) || er.contains(i)),
+    );
+    println!(
+        "    (Elias-Fano in memory: {})",
+        mb((es.memory() + er.memory()) as f64)
+    );
+    time_lookups("roaring, two bitmaps", n, &probes, |i| {
+        u64::from(rs.contains(i as u32) || rr.contains(i as u32))
+    });
+    time_lookups("plain two-bit array, inflated (25 MB)", n, &probes, |i| {
+        u64::from(two_bit[(i / 4) as usize] >> ((i % 4) * 2) & 3 != 0)
+    });
     drop(two_bit);
     drop(inflated);
 
@@ -374,7 +439,8 @@ fn main() {
     let mixed = synth(n, 100, 300, &[(1, 80), (2, 15), (3, 5)], 43);
     let mc = label_counts(&mixed);
     let mbound = bound_bytes(n, &mc);
-    let msnap = sign_snapshot(&params(n, 1), mixed.iter().copied(), &[], &k.key, &k.cert).expect("snapshot");
+    let msnap = sign_snapshot(&params(n, 1), mixed.iter().copied(), &[], &k.key, &k.cert)
+        .expect("snapshot");
     println!("\n1 % revoked (reasons 80/15/5 %) + 3 % superseded");
     println!(
         "  certseal snapshot                        {:>12}  bound {:>12}  ratio {:.4}",
@@ -388,7 +454,8 @@ fn main() {
     let ronly = synth(n, 100, 0, &[(1, 100)], 44);
     let rc = label_counts(&ronly);
     let rbound = bound_bytes(n, &rc);
-    let rsnap = sign_snapshot(&params(n, 1), ronly.iter().copied(), &[], &k.key, &k.cert).expect("snapshot");
+    let rsnap = sign_snapshot(&params(n, 1), ronly.iter().copied(), &[], &k.key, &k.cert)
+        .expect("snapshot");
     let rv: Vec<u64> = ronly.iter().map(|e| e.0).collect();
     let rz = {
         let mut one_bit = vec![0u8; n.div_ceil(8) as usize];
@@ -404,11 +471,23 @@ fn main() {
         mb(rbound),
         rsnap.len() as f64 / rbound
     );
-    println!("  zlib-9 one-bit array                     {:>12}  ratio {:.4}", mb(rz as f64), rz as f64 / rbound);
+    println!(
+        "  zlib-9 one-bit array                     {:>12}  ratio {:.4}",
+        mb(rz as f64),
+        rz as f64 / rbound
+    );
     let rr1 = to_roaring(&rv);
-    println!("  roaring                                  {:>12}  ratio {:.4}", mb(rr1.serialized_size() as f64), rr1.serialized_size() as f64 / rbound);
+    println!(
+        "  roaring                                  {:>12}  ratio {:.4}",
+        mb(rr1.serialized_size() as f64),
+        rr1.serialized_size() as f64 / rbound
+    );
     let ef1 = EliasFano::new(&rv, n).size_bytes(rv.len() as u64, n);
-    println!("  Elias-Fano (bits only)                   {:>12}  ratio {:.4}", mb(ef1 as f64), ef1 as f64 / rbound);
+    println!(
+        "  Elias-Fano (bits only)                   {:>12}  ratio {:.4}",
+        mb(ef1 as f64),
+        ef1 as f64 / rbound
+    );
     drop(ronly);
 
     // --- Delta: 1,000 new revocations on the anchor snapshot --------------------------------
@@ -440,15 +519,22 @@ fn main() {
     );
     let t = Instant::now();
     list.apply_delta(&delta, &k.store).expect("apply");
-    println!("  applied in {:.2} ms; sequence now {}", t.elapsed().as_secs_f64() * 1e3, list.sequence());
-    time_lookups("lookups with the delta applied", n, &probes, |i| u64::from(list.state(i) != Some(State::Valid)));
+    println!(
+        "  applied in {:.2} ms; sequence now {}",
+        t.elapsed().as_secs_f64() * 1e3,
+        list.sequence()
+    );
+    time_lookups("lookups with the delta applied", n, &probes, |i| {
+        u64::from(list.state(i) != Some(State::Valid))
+    });
     drop(list);
     drop(entries);
 
     // --- Load a 10-million-entry snapshot ----------------------------------------------------
     let n10 = 10_000_000 / scale;
     let e10 = synth(n10, 100, 300, &[(1, 100)], 45);
-    let s10 = sign_snapshot(&params(n10, 1), e10.iter().copied(), &[], &k.key, &k.cert).expect("snapshot");
+    let s10 = sign_snapshot(&params(n10, 1), e10.iter().copied(), &[], &k.key, &k.cert)
+        .expect("snapshot");
     let mut best = f64::MAX;
     let mut extra = 0;
     for _ in 0..5 {

@@ -197,7 +197,12 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(&body.superseded, body.size, Ranks::Drop, "superseded".into())?;
+        let superseded = load_set(
+            &body.superseded,
+            body.size,
+            Ranks::Drop,
+            "superseded".into(),
+        )?;
         // Ranks only when some revoked index has another reason than the default.
         let revoked_ranks = if body.reasons.is_empty() {
             Ranks::Drop
@@ -331,7 +336,12 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(&body.superseded, body.size, Ranks::Drop, "superseded".into())?;
+        let superseded = load_set(
+            &body.superseded,
+            body.size,
+            Ranks::Drop,
+            "superseded".into(),
+        )?;
         let mut changes: Vec<(u64, State)> =
             superseded.iter().map(|i| (i, State::Superseded)).collect();
         for (code, w) in &body.revoked {
@@ -362,7 +372,11 @@ impl StatusList {
                 return Err(StatusError::IllegalTransition { index, from, to }.into());
             }
         }
-        let merged_len = self.overlay.len().saturating_add(changes.len());
+        let fresh = changes
+            .iter()
+            .filter(|c| self.overlay.binary_search_by_key(&c.0, |o| o.0).is_err())
+            .count();
+        let merged_len = self.overlay.len().saturating_add(fresh);
         if merged_len > self.limits.max_overlay {
             return Err(StatusError::Limit {
                 field: "changes held from deltas",

@@ -17,9 +17,6 @@ mod list;
 pub mod set;
 mod tsl;
 
-#[cfg(test)]
-mod tests;
-
 use std::fmt;
 
 pub use self::document::{

@@ -14,7 +14,6 @@ use std::fmt;
 
 use super::bits::{rice_len, BitReader, BitWriter, MAX_RICE_K};
 
-
 /// What was wrong with a set's codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -489,8 +488,10 @@ mod tests {
             let values = sample(n, step);
             let universe = u64::from(n.max(1) * step);
             let enc = encode(&values, universe);
-            let set = RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Keep).unwrap();
-            let plain = RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Drop).unwrap();
+            let set =
+                RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Keep).unwrap();
+            let plain =
+                RiceSet::load(&enc.codes, enc.count, enc.k.into(), universe, Ranks::Drop).unwrap();
             assert_eq!(set.len(), values.len() as u64);
             let mut rank = 0;
             for x in 0..universe {
