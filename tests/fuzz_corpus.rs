@@ -51,6 +51,9 @@ replay_tests!(
     cbor_round_trip,
     base45_round_trip,
     batch_verify,
+    status_snapshot,
+    status_delta,
+    status_set,
 );
 
 #[cfg(feature = "sm2")]
