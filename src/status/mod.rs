@@ -155,7 +155,7 @@ impl Default for Limits {
 }
 
 /// Errors of the status layer: a snapshot or delta refused. Every refusal leaves the state in
-/// force unchanged. Signature failures stay opaque ([`crate::CryptoError::BadSignature`]).
+/// force unchanged. Signature failures stay opaque ([`crate::crypto::CryptoError::BadSignature`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StatusError {

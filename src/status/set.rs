@@ -252,7 +252,7 @@ impl Probe {
             }
             if avail == fresh {
                 // A code longer than a window (a long unary run), or the end of the codes.
-                let v = base + reader.rice(&mut pos, k)?;
+                let v = base.checked_add(reader.rice(&mut pos, k)?)?;
                 if v >= x {
                     return (v == x).then_some(skipped);
                 }
@@ -463,8 +463,8 @@ impl RiceSet {
         let mut pos = 0u64;
         let mut base = 0u64;
         (0..self.count).map_while(move |_| {
-            let v = base + reader.rice(&mut pos, self.k)?;
-            base = v + 1;
+            let v = base.checked_add(reader.rice(&mut pos, self.k)?)?;
+            base = v.checked_add(1)?;
             Some(v)
         })
     }
