@@ -10,7 +10,10 @@ fn main() -> std::io::Result<()> {
             .unwrap_or_else(|| "fuzz/corpus".into()),
     );
     let mut counts = std::collections::BTreeMap::new();
-    for (target, bytes) in certseal::internal::fuzzing::seeds() {
+    let seeds = certseal::internal::fuzzing::seeds()
+        .into_iter()
+        .chain(certseal::internal::fuzzing::status_seeds());
+    for (target, bytes) in seeds {
         let n: &mut usize = counts.entry(target).or_default();
         *n += 1;
         let dir = root.join(target);

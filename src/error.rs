@@ -9,6 +9,7 @@ pub use crate::crypto::CryptoError;
 pub use crate::model::ModelError;
 #[cfg(feature = "qr")]
 pub use crate::qr::QrError;
+pub use crate::status::StatusError;
 pub use crate::trust::TrustError;
 
 /// Every error certseal returns.
@@ -35,6 +36,9 @@ pub enum Error {
     #[cfg(feature = "qr")]
     #[error(transparent)]
     Qr(#[from] QrError),
+    /// A status snapshot or delta was refused.
+    #[error(transparent)]
+    Status(#[from] StatusError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -11,6 +11,7 @@ pub mod issue;
 pub mod model;
 #[cfg(feature = "qr")]
 pub mod qr;
+pub mod status;
 pub mod time;
 pub mod trust;
 pub mod verify;

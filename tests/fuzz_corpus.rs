@@ -71,6 +71,9 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "base45_round_trip" => fuzzing::base45_round_trip,
         "batch_verify" => fuzzing::batch_verify,
         "text_fields" => fuzzing::text_fields,
+        "status_snapshot" => fuzzing::status_snapshot,
+        "status_delta" => fuzzing::status_delta,
+        "status_set" => fuzzing::status_set,
         #[cfg(feature = "sm2")]
         "sm2" => fuzzing::sm2,
         #[cfg(feature = "qr")]
@@ -184,6 +187,9 @@ replay_tests!(
     base45_round_trip,
     batch_verify,
     text_fields,
+    status_snapshot,
+    status_delta,
+    status_set,
 );
 
 #[cfg(feature = "sm2")]

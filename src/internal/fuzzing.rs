@@ -499,3 +499,193 @@ pub fn text_fields(data: &[u8]) {
         }
     }
 }
+
+/// The status fixture: a root, a status signer (status-signing usage) and its store, and
+/// a small snapshot at sequence 10 for deltas to apply to.
+struct StatusFixture {
+    key: RingSigner,
+    cert: SignerCert,
+    store: TrustStore,
+    base: crate::status::StatusList,
+    snapshot: Vec<u8>,
+}
+
+fn status_fixture() -> Option<&'static StatusFixture> {
+    use crate::status::{sign_snapshot, ReasonCode, SnapshotParams, State, StatusList};
+    static FIXTURE: OnceLock<Option<StatusFixture>> = OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            let f = fixture()?;
+            let key = RingSigner::ed25519_from_seed(&[10; 32]).ok()?;
+            let cert = f
+                .root
+                .issue_signer_for(
+                    &f.root_key,
+                    &key.public_key_spki(),
+                    &SignerParams {
+                        common_name: "fuzz status signer".into(),
+                        authority_name: "fuzz".into(),
+                        authority_uscc: "12100000400010398P".into(),
+                        serial: 3,
+                        not_before: NOW - 86_400,
+                        not_after: NOW + 86_400 * 365,
+                    },
+                    crate::trust::SignerUsage::STATUS,
+                )
+                .ok()?;
+            let store = TrustStore::from_signer_certs(&f.root, std::slice::from_ref(&cert)).ok()?;
+            let entries = (0..1000u64).filter_map(|i| match i % 17 {
+                0 => Some((i, State::Superseded)),
+                5 => Some((i, State::Revoked(ReasonCode((i % 3) as u8)))),
+                _ => None,
+            });
+            let params = SnapshotParams {
+                issuer: "12100000400010398P".into(),
+                sequence: 10,
+                issued_at: NOW,
+                next_update: NOW + 86_400,
+                size: 1000,
+            };
+            let snapshot = sign_snapshot(&params, entries, &[[3; 8]], &key, &cert).ok()?;
+            let base = StatusList::load(&snapshot, &store).ok()?;
+            Some(StatusFixture {
+                key,
+                cert,
+                store,
+                base,
+                snapshot,
+            })
+        })
+        .as_ref()
+}
+
+/// Valid status documents for the `status_*` targets, signed with the status fixture:
+/// snapshots, deltas (as whole documents and as bare payloads) and raw sets.
+pub fn status_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use crate::status::{set, sign_delta, DeltaParams, ReasonCode, State};
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let Some(f) = status_fixture() else {
+        return out;
+    };
+    out.push(("status_snapshot", f.snapshot.clone()));
+    if let Ok(msg) = Sign1::parse(&f.snapshot, Mode::Strict, &Limits::DEFAULT) {
+        if let Some(p) = msg.payload {
+            out.push(("status_snapshot", p.to_vec()));
+        }
+    }
+    let params = DeltaParams {
+        issuer: "12100000400010398P".into(),
+        from: 10,
+        to: 12,
+        issued_at: NOW + 60,
+        next_update: NOW + 86_400,
+        size: 1200,
+    };
+    let changes = [
+        (0, State::Revoked(ReasonCode::WITHDRAWN)),
+        (1, State::Superseded),
+        (1100, State::Revoked(ReasonCode::INVALIDATED)),
+    ];
+    if let Ok(d) = sign_delta(&params, changes, &[[4; 8]], &f.key, &f.cert) {
+        if let Ok(msg) = Sign1::parse(&d, Mode::Strict, &Limits::DEFAULT) {
+            if let Some(p) = msg.payload {
+                out.push(("status_delta", p.to_vec()));
+            }
+        }
+        out.push(("status_delta", d));
+    }
+    for (values, universe) in [(vec![0u32, 1, 2, 40, 41, 900], 1000u64), (vec![7], 8)] {
+        let s = set::encode(&values, universe);
+        let mut seed = Vec::new();
+        seed.extend_from_slice(&(s.count as u16).to_le_bytes());
+        seed.push(s.k as u8);
+        seed.extend_from_slice(&(universe as u32).to_le_bytes());
+        seed.extend_from_slice(&s.codes);
+        out.push(("status_set", seed));
+    }
+    out
+}
+
+/// Status snapshot: the bytes as a whole document, and as a payload signed by the status
+/// fixture (so the payload parser is reached). A loaded list answers every index the same
+/// way through lookups and through `entries`.
+pub fn status_snapshot(data: &[u8]) {
+    use crate::cose::Sign1;
+    use crate::status::{StatusList, SNAPSHOT_TYPE};
+    let Some(f) = status_fixture() else { return };
+    let check = |list: &StatusList| {
+        let entries = list.entries();
+        for (i, s) in entries.iter().take(4096) {
+            assert_eq!(list.state(*i), Some(*s), "lookup differs from entries");
+        }
+        let _ = list.check(&[0; 8], Some(0), NOW);
+    };
+    if let Ok(list) = StatusList::load(data, &f.store) {
+        check(&list);
+    }
+    if let Ok(doc) = Sign1::sign(true, &f.cert.kid(), data, SNAPSHOT_TYPE, &f.key) {
+        if let Ok(list) = StatusList::load(&doc, &f.store) {
+            check(&list);
+        }
+    }
+}
+
+/// Status delta on the fixture snapshot: whole document and signed payload. A refused delta
+/// leaves the state unchanged.
+pub fn status_delta(data: &[u8]) {
+    use crate::cose::Sign1;
+    use crate::status::DELTA_TYPE;
+    let Some(f) = status_fixture() else { return };
+    let signed = Sign1::sign(true, &f.cert.kid(), data, DELTA_TYPE, &f.key).ok();
+    for doc in [Some(data), signed.as_deref()].into_iter().flatten() {
+        let mut list = f.base.clone();
+        if list.apply_delta(doc, &f.store).is_err() {
+            assert_eq!(
+                list.sequence(),
+                f.base.sequence(),
+                "refused delta changed the state"
+            );
+            assert_eq!(
+                list.entries(),
+                f.base.entries(),
+                "refused delta changed the state"
+            );
+        } else {
+            let _ = list.check(&[0; 8], Some(1), NOW);
+        }
+    }
+}
+
+/// A raw Rice-coded set: `count: u16 LE, k: u8, universe: u32 LE, codes…`. A set that
+/// loads answers membership for its elements and re-encodes to the same codes.
+pub fn status_set(data: &[u8]) {
+    use crate::status::set::{encode_with, Ranks, RiceSet};
+    let [c0, c1, k, u0, u1, u2, u3, codes @ ..] = data else {
+        return;
+    };
+    let count = u64::from(u16::from_le_bytes([*c0, *c1]));
+    let universe = u64::from(u32::from_le_bytes([*u0, *u1, *u2, *u3]));
+    if let Ok(set) = RiceSet::load(codes, count, u64::from(*k), universe, Ranks::Keep) {
+        let values: Vec<u64> = set.iter().collect();
+        assert_eq!(values.len() as u64, count, "iter length differs from count");
+        for (rank, v) in values.iter().enumerate() {
+            assert_eq!(
+                set.rank_of(*v),
+                Some(rank as u32),
+                "lookup misses an element"
+            );
+            if *v > 0 && values.binary_search(&(v - 1)).is_err() {
+                assert!(!set.contains(v - 1), "lookup finds a non-element");
+            }
+        }
+        let small: Vec<u32> = values
+            .iter()
+            .filter_map(|v| u32::try_from(*v).ok())
+            .collect();
+        assert_eq!(
+            encode_with(&small, set.k()).codes,
+            codes,
+            "set does not re-encode to its codes"
+        );
+    }
+}

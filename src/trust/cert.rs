@@ -35,6 +35,84 @@ fn sm2_signature_algorithm(_: &x509_parser::der_parser::oid::Oid<'_>) -> Option<
     None
 }
 
+/// DER content of certseal's OID arc, `2.25.50011257806861729654259600592799712550` (a UUID
+/// OID, ITU-T X.667, so no registration is needed), without the final arc.
+const OID_CERTSEAL_ARC: [u8; 19] = [
+    0x69, 0xcb, 0x9f, 0xe8, 0xd8, 0xb5, 0xd1, 0xda, 0x97, 0xc1, 0x84, 0xb7, 0xab, 0xcf, 0xae, 0x8b,
+    0x9b, 0x8a, 0x26,
+];
+
+/// DER content of the extended key usage `id-kp-certsealDocumentSigning`
+/// (`2.25.50011257806861729654259600592799712550.1`): may sign QR payloads and documents.
+pub const OID_EKU_DOCUMENT_SIGNING: [u8; 20] = eku_oid(1);
+/// DER content of the extended key usage `id-kp-certsealStatusSigning`
+/// (`2.25.50011257806861729654259600592799712550.2`): may sign status snapshots, deltas and
+/// Token Status List exports.
+pub const OID_EKU_STATUS_SIGNING: [u8; 20] = eku_oid(2);
+
+const fn eku_oid(last: u8) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    let mut i = 0;
+    while i < OID_CERTSEAL_ARC.len() {
+        out[i] = OID_CERTSEAL_ARC[i];
+        i += 1;
+    }
+    out[19] = last;
+    out
+}
+
+/// What a signer certificate lets its key sign, read from its extended key usage
+/// (`specs/trust-list.md`, "Signer usages"): no extendedKeyUsage extension means documents
+/// only (every certificate made before status signing existed); with one, each certseal
+/// purpose it lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignerUsage {
+    /// QR payloads and electronic certificate documents.
+    pub documents: bool,
+    /// Status snapshots, deltas and Token Status List exports.
+    pub status: bool,
+}
+
+impl SignerUsage {
+    /// A document signer (no extendedKeyUsage extension is written).
+    pub const DOCUMENTS: SignerUsage = SignerUsage {
+        documents: true,
+        status: false,
+    };
+    /// A status signer only.
+    pub const STATUS: SignerUsage = SignerUsage {
+        documents: false,
+        status: true,
+    };
+    /// Both purposes in one key (allowed, not recommended: `specs/trust-list.md`).
+    pub const BOTH: SignerUsage = SignerUsage {
+        documents: true,
+        status: true,
+    };
+
+    /// The extendedKeyUsage extension value (DER `SEQUENCE OF OBJECT IDENTIFIER`) for this
+    /// usage; `None` for [`SignerUsage::DOCUMENTS`], which is written as no extension.
+    pub(crate) fn eku_der(self) -> Option<Vec<u8>> {
+        if self == SignerUsage::DOCUMENTS {
+            return None;
+        }
+        let mut body = Vec::new();
+        for (wanted, oid) in [
+            (self.documents, OID_EKU_DOCUMENT_SIGNING),
+            (self.status, OID_EKU_STATUS_SIGNING),
+        ] {
+            if wanted {
+                body.push(0x06);
+                body.push(oid.len() as u8);
+                body.extend_from_slice(&oid);
+            }
+        }
+        let mut out = vec![0x30, u8::try_from(body.len()).ok()?];
+        out.extend(body);
+        Some(out)
+    }
+}
+
 /// Prefix of the ETSI EN 319 412-1 form of a Chinese trade-register identifier; tolerated when
 /// reading `organizationIdentifier`, never written.
 const ETSI_NTR_CN_PREFIX: &str = "NTRCN-";
@@ -88,6 +166,7 @@ pub(crate) struct Parsed {
     pub(crate) key: VerifyingKey,
     pub(crate) is_ca: bool,
     pub(crate) key_usage: Option<u16>,
+    pub(crate) usage: SignerUsage,
     pub(crate) authority_name: Option<String>,
     pub(crate) authority_uscc: Option<String>,
 }
@@ -193,6 +272,19 @@ impl Parsed {
             .key_usage()
             .map_err(|e| malformed(format!("keyUsage: {e}")))?
             .map(|ku| ku.value.flags);
+        let usage = match cert
+            .extended_key_usage()
+            .map_err(|e| malformed(format!("extendedKeyUsage: {e}")))?
+        {
+            None => SignerUsage::DOCUMENTS,
+            Some(eku) => {
+                let has = |oid: &[u8]| eku.value.other.iter().any(|o| o.as_bytes() == oid);
+                SignerUsage {
+                    documents: has(&OID_EKU_DOCUMENT_SIGNING),
+                    status: has(&OID_EKU_STATUS_SIGNING),
+                }
+            }
+        };
 
         let not_before = asn1_to_unix(&cert.validity().not_before);
         let not_after = asn1_to_unix(&cert.validity().not_after);
@@ -228,6 +320,7 @@ impl Parsed {
             key,
             is_ca,
             key_usage,
+            usage,
             authority_name: first_str(cert.subject(), org_oid.as_bytes()),
             authority_uscc,
             subject,
@@ -451,6 +544,11 @@ impl SignerCert {
     /// Whether `t` lies in `not_before..=not_after`.
     pub fn is_valid_at(&self, t: i64) -> bool {
         self.p.not_before <= t && t <= self.p.not_after
+    }
+
+    /// What this certificate lets its key sign (from its extended key usage).
+    pub fn usage(&self) -> SignerUsage {
+        self.p.usage
     }
 
     /// The issuing authority's name: the subject's organizationName (O), if present.

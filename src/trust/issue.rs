@@ -6,13 +6,13 @@
 
 use rcgen::string::PrintableString;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer,
-    KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa,
+    Issuer, KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
 };
 use x509_parser::der_parser::ber::Tag;
 use x509_parser::x509::X509Name;
 
-use super::cert::{check_chain, Parsed, Role, RootCert, SignerCert};
+use super::cert::{check_chain, Parsed, Role, RootCert, SignerCert, SignerUsage};
 use super::validity::unix_to_asn1;
 use super::TrustError;
 use crate::crypto::{Algorithm, Signer, VerifyingKey};
@@ -346,6 +346,26 @@ impl RootCert {
         subject_key_spki: &[u8],
         params: &SignerParams,
     ) -> Result<SignerCert, TrustError> {
+        self.issue_signer_for(root_key, subject_key_spki, params, SignerUsage::DOCUMENTS)
+    }
+
+    /// [`RootCert::issue_signer`] for a chosen usage: [`SignerUsage::DOCUMENTS`] writes no
+    /// extendedKeyUsage (the same certificate as `issue_signer`); any other usage writes a
+    /// non-critical extendedKeyUsage listing certseal's document- and/or status-signing
+    /// purposes (`specs/trust-list.md`, "Signer usages").
+    pub fn issue_signer_for(
+        &self,
+        root_key: &dyn Signer,
+        subject_key_spki: &[u8],
+        params: &SignerParams,
+        usage: SignerUsage,
+    ) -> Result<SignerCert, TrustError> {
+        if !usage.documents && !usage.status {
+            return Err(TrustError::BadParameter {
+                field: "usage",
+                reason: "a signer must be allowed to sign something".into(),
+            });
+        }
         let root_public = VerifyingKey::from_spki(&root_key.public_key_spki())
             .map_err(|e| TrustError::Generate(format!("signing key: {e}")))?;
         if root_public.algorithm() != root_key.algorithm() || root_public != self.p.key {
@@ -368,7 +388,7 @@ impl RootCert {
         #[cfg(feature = "sm2")]
         if root_key.algorithm() == Algorithm::Sm2 {
             check_serial_and_window(params.serial, params.not_before, params.not_after)?;
-            let der = sm2::signer(self, root_key, subject_key_spki, params)?;
+            let der = sm2::signer(self, root_key, subject_key_spki, params, usage)?;
             let signer = SignerCert {
                 p: Parsed::parse(Role::Signer, &der)?,
             };
@@ -380,6 +400,12 @@ impl RootCert {
         cp.is_ca = IsCa::ExplicitNoCa;
         cp.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         cp.use_authority_key_identifier_extension = true;
+        if let Some(eku) = usage.eku_der() {
+            // rcgen's own EKU type holds OID arcs as u64; certseal's arc is a 128-bit UUID, so
+            // the extension (2.5.29.37) is written from its DER value.
+            cp.custom_extensions
+                .push(CustomExtension::from_oid_content(&[2, 5, 29, 37], eku));
+        }
         let der = self.sign_params(key, &subject_key, &cp)?;
         let signer = SignerCert {
             p: Parsed::parse(Role::Signer, &der)?,
@@ -438,7 +464,7 @@ impl RootCert {
 /// `trust::sm2_cert`. The caller has checked the subject fields, serial and window.
 #[cfg(feature = "sm2")]
 mod sm2 {
-    use super::{RootCert, RootParams, SignerParams, TrustError};
+    use super::{RootCert, RootParams, SignerParams, SignerUsage, TrustError};
     use crate::crypto::Signer;
     use crate::trust::sm2_cert::{self, Sm2CertificateParams, Sm2Name};
 
@@ -467,6 +493,7 @@ mod sm2 {
             path_len: Some(0),
             subject_spki: root_key.public_key_spki(),
             authority_key_id: None,
+            extended_key_usage: None,
         };
         sm2_cert::sign_certificate(&params, root_key)
     }
@@ -478,6 +505,7 @@ mod sm2 {
         root_key: &dyn Signer,
         subject_spki: &[u8],
         p: &SignerParams,
+        usage: SignerUsage,
     ) -> Result<Vec<u8>, TrustError> {
         let params = Sm2CertificateParams {
             serial: p.serial.to_be_bytes().to_vec(),
@@ -489,6 +517,7 @@ mod sm2 {
             path_len: None,
             subject_spki: subject_spki.to_vec(),
             authority_key_id: Some(sm2_cert::key_identifier(&root_key.public_key_spki())),
+            extended_key_usage: usage.eku_der(),
         };
         sm2_cert::sign_certificate(&params, root_key)
     }

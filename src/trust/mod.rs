@@ -38,7 +38,10 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use self::cert::{check_chain, kid_of, RootCert, SignerCert, MAX_CERT_LEN};
+pub use self::cert::{
+    check_chain, kid_of, RootCert, SignerCert, SignerUsage, MAX_CERT_LEN, OID_EKU_DOCUMENT_SIGNING,
+    OID_EKU_STATUS_SIGNING,
+};
 pub use self::issue::{check_uscc, RootParams, SignerParams};
 pub use self::keydir::{
     read_private_key, write_private_key, InitOptions, KeyDir, SignerKey, MAX_INIT_SIGNERS,

@@ -66,6 +66,9 @@ pub struct Sm2CertificateParams {
     /// The authorityKeyIdentifier keyIdentifier (the issuer's subjectKeyIdentifier, see
     /// [`key_identifier`]); `None` writes no authorityKeyIdentifier (a self-signed root).
     pub authority_key_id: Option<Vec<u8>>,
+    /// The extendedKeyUsage extension value (DER `SEQUENCE OF OBJECT IDENTIFIER`), written
+    /// non-critical after basicConstraints; `None` writes none.
+    pub extended_key_usage: Option<Vec<u8>>,
 }
 
 /// A key identifier the way rcgen derives one: the first 20 bytes of SHA-256 over the whole
@@ -203,6 +206,7 @@ fn extensions(params: &Sm2CertificateParams, spki: &[u8]) -> Vec<u8> {
     const SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x0e];
     const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
     const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+    const EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
     let basic = if params.is_ca {
         let mut b = tlv(0x01, &[0xff]); // cA TRUE
         if let Some(n) = params.path_len {
@@ -245,6 +249,9 @@ fn extensions(params: &Sm2CertificateParams, spki: &[u8]) -> Vec<u8> {
         &tlv(0x04, &key_identifier(spki)),
     ));
     out.extend(ext(BASIC_CONSTRAINTS, true, &basic));
+    if let Some(eku) = &params.extended_key_usage {
+        out.extend(ext(EXTENDED_KEY_USAGE, false, eku));
+    }
     out
 }
 
@@ -372,6 +379,7 @@ mod tests {
             path_len: Some(0),
             subject_spki: root.public_key_spki(),
             authority_key_id: None,
+            extended_key_usage: None,
         }
     }
 
@@ -390,6 +398,7 @@ mod tests {
             path_len: None,
             subject_spki: dsc.public_key_spki(),
             authority_key_id: Some(key_identifier(&root.public_key_spki())),
+            extended_key_usage: None,
         };
         let dsc_der = sign_certificate(&dsc_params, &root).unwrap();
 

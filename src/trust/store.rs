@@ -1,7 +1,7 @@
 //! The set of keys a verifier trusts, indexed by `kid`. Keys are parsed here, once; a lookup is
 //! a binary search over a sorted vector and allocates nothing.
 
-use super::cert::{check_chain, kid_of, RootCert, SignerCert};
+use super::cert::{check_chain, kid_of, RootCert, SignerCert, SignerUsage};
 use super::TrustError;
 use crate::crypto::VerifyingKey;
 
@@ -21,6 +21,7 @@ pub struct TrustedSigner {
     subject: String,
     authority_name: Option<String>,
     authority_uscc: Option<String>,
+    usage: SignerUsage,
     der: Vec<u8>,
 }
 
@@ -41,6 +42,7 @@ impl TrustedSigner {
             subject: p.subject.clone(),
             authority_name: p.authority_name.clone(),
             authority_uscc: p.authority_uscc.clone(),
+            usage: p.usage,
             der: p.der.clone(),
         }
     }
@@ -96,6 +98,12 @@ impl TrustedSigner {
     /// The issuing authority's unified social credit code, if the certificate has one.
     pub fn authority_uscc(&self) -> Option<&str> {
         self.authority_uscc.as_deref()
+    }
+
+    /// What the certificate lets this key sign (a bare key: documents only).
+    #[inline]
+    pub fn usage(&self) -> SignerUsage {
+        self.usage
     }
 
     /// The certificate DER as received (empty for a bare key).
@@ -200,6 +208,7 @@ impl TrustStore {
                 not_after: i64::MAX,
                 authority_name: None,
                 authority_uscc: None,
+                usage: SignerUsage::DOCUMENTS,
                 der: Vec::new(),
             },
         };
