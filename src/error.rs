@@ -7,6 +7,8 @@ pub use crate::codec::CodecError;
 pub use crate::cose::CoseError;
 pub use crate::crypto::CryptoError;
 pub use crate::model::ModelError;
+#[cfg(feature = "sqlite")]
+pub use crate::registry::RegistryError;
 pub use crate::trust::TrustError;
 
 /// Every error certseal returns.
@@ -28,6 +30,10 @@ pub enum Error {
     /// A certificate chain or trust list was not acceptable.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// The registry refused an operation or its store failed (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

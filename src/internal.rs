@@ -343,6 +343,13 @@ pub mod fuzzing {
         let _ = RootCert::parse(data);
     }
 
+    /// Registry submissions: the streaming CSV / JSON / JSON-lines readers in UTF-8 and
+    /// GB18030, and the row conversion.
+    #[cfg(feature = "sqlite")]
+    pub fn submission(data: &[u8]) {
+        crate::registry::fuzz_submission(data);
+    }
+
     /// Record input, JSON and CSV.
     pub fn records(data: &[u8]) {
         let _ = crate::model::parse_json(data);

@@ -16,6 +16,8 @@ pub mod model;
 pub mod payload;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "sqlite")]
+pub mod registry;
 #[cfg(feature = "qr")]
 pub mod scan;
 pub mod speed;

@@ -437,8 +437,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Elements<T> {
 }
 
 /// One element of a batch as read on the slow path: an object's entries in input order (so
-/// that a repeated key is seen), or the kind of any other JSON value.
-enum Element {
+/// that a repeated key is seen), or the kind of any other JSON value. Also the registry's
+/// streaming reader's unit (`registry::submission`).
+pub(crate) enum Element {
     Object(Vec<(String, Value)>),
     Other(&'static str),
 }
@@ -488,7 +489,10 @@ impl<'de> Deserialize<'de> for Element {
 /// Converts one element read on the slow path, naming the key at fault if it does not
 /// deserialise.
 #[cold]
-fn from_element(element: Element, catalogue: &Catalogue) -> Result<Certificate, ModelError> {
+pub(crate) fn from_element(
+    element: Element,
+    catalogue: &Catalogue,
+) -> Result<Certificate, ModelError> {
     let entries = match element {
         Element::Object(entries) => entries,
         Element::Other(kind) => {
