@@ -807,12 +807,14 @@ fn convert(row: u64, raw: RawRow, catalogue: &Catalogue) -> Converted {
             let name = text_of(&v).unwrap_or_default();
             match code_for_name(&name, catalogue) {
                 Some(code) => entries.push(("qualification_code".into(), Value::from(code))),
-                None => return reject(
-                    "qualification.code",
-                    format!(
+                None => {
+                    return reject(
+                        "qualification.code",
+                        format!(
                         "qualification name {name:?} is not in the catalogue, current or retired"
                     ),
-                ),
+                    )
+                }
             }
         }
     }
