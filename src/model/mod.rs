@@ -35,7 +35,7 @@ pub use record::{
 pub use uscc::Uscc;
 
 #[cfg(feature = "sqlite")]
-pub(crate) use record::{from_element, Element};
+pub(crate) use record::{certificate_from_csv, from_element, Element};
 
 /// Errors of the model layer. Each names the rule that was broken and carries the values
 /// involved; [`ModelError::rule`] gives the rule text alone.

@@ -593,6 +593,27 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
     Ok(batch.batch)
 }
 
+/// One CSV row → a validated certificate: `row`'s cells under the English column names of
+/// `header` (the registry's streaming reader, `registry::submission`, maps and checks them
+/// first). Errors name the field as [`parse_csv`] does.
+#[cfg(feature = "sqlite")]
+pub(crate) fn certificate_from_csv(
+    row: &csv::StringRecord,
+    header: &csv::StringRecord,
+    catalogue: &Catalogue,
+) -> Result<Certificate, ModelError> {
+    match row.deserialize::<RawRecord>(Some(header)) {
+        Ok(raw) => convert(raw, catalogue),
+        Err(e) => {
+            let columns: Vec<&'static str> = header
+                .iter()
+                .map(|n| dotted(n).unwrap_or("record"))
+                .collect();
+            Err(blame_column(&e, &columns))
+        }
+    }
+}
+
 /// Names the column a CSV row error is about, if the error says.
 #[cold]
 fn blame_column(e: &csv::Error, columns: &[&'static str]) -> ModelError {

@@ -81,7 +81,6 @@ pub struct IssueReport {
 pub(crate) struct Signed {
     assignment: Assignment,
     cert: Certificate,
-    json: String,
     issued: Issued,
 }
 
@@ -90,16 +89,14 @@ fn bad_json(e: serde_json::Error) -> crate::Error {
 }
 
 /// Signs one reservation: the stored certificate with the reserved serial and version.
-fn sign_one(issuer: &Issuer<'_>, a: &Assignment, now: i64) -> Result<Signed, crate::Error> {
+fn sign_one(issuer: &Issuer<'_>, a: Assignment, now: i64) -> Result<Signed, crate::Error> {
     let mut cert: Certificate = serde_json::from_str(&a.certificate).map_err(bad_json)?;
     cert.serial.clone_from(&a.serial);
     cert.lifecycle.version = a.version;
     let issued = issuer.issue(&cert, Some(a.status_index), now)?;
-    let json = serde_json::to_string(&cert).map_err(bad_json)?;
     Ok(Signed {
-        assignment: a.clone(),
+        assignment: a,
         cert,
-        json,
         issued,
     })
 }
@@ -171,7 +168,7 @@ pub(crate) fn record(
             legacy: s.cert.legacy,
             kid: signer.kid,
             issued_at: now,
-            certificate: s.json.clone(),
+            certificate: String::new(),
             document: s.issued.document.clone(),
             qr: s.issued.qr.clone(),
         })?;
@@ -298,8 +295,10 @@ impl Registry {
             let issuer = &issuer;
             scope.spawn(move || {
                 for (resumed, chunk) in work_rx {
-                    let signed: Result<Vec<Signed>, crate::Error> =
-                        chunk.par_iter().map(|a| sign_one(issuer, a, now)).collect();
+                    let signed: Result<Vec<Signed>, crate::Error> = chunk
+                        .into_par_iter()
+                        .map(|a| sign_one(issuer, a, now))
+                        .collect();
                     if done_tx.send((resumed, signed)).is_err() {
                         break;
                     }
@@ -381,7 +380,7 @@ pub(crate) fn sign_all(
 ) -> Result<Vec<Signed>, crate::Error> {
     assignments
         .par_iter()
-        .map(|a| sign_one(issuer, a, now))
+        .map(|a| sign_one(issuer, a.clone(), now))
         .collect()
 }
 

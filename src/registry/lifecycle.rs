@@ -168,9 +168,7 @@ fn actionable(tx: &mut dyn Tx, identifier: &str) -> Result<CertificateRow, crate
 }
 
 fn parse_cert(row: &CertificateRow) -> Result<Certificate, crate::Error> {
-    serde_json::from_str(&row.certificate).map_err(|e| {
-        RegistryError::inconsistent(format!("{}: stored certificate: {e}", row.identifier))
-    })
+    row.parse_certificate()
 }
 
 fn change_record(date: Date, field: &str, old: String, new: String) -> ChangeRecord {

@@ -156,9 +156,7 @@ fn result_for(tx: &mut dyn Tx, serial: &str) -> Result<Option<LookupResult>, cra
     let Some(last) = lineage.last() else {
         return Ok(None);
     };
-    let cert: Certificate = serde_json::from_str(&last.certificate).map_err(|e| {
-        RegistryError::inconsistent(format!("{}: stored certificate: {e}", last.identifier))
-    })?;
+    let cert: Certificate = last.parse_certificate()?;
     let mut history = Vec::with_capacity(lineage.len());
     let mut objections = Vec::new();
     for row in &lineage {

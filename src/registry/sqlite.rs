@@ -74,8 +74,11 @@ impl SqliteStore {
                 format!("journal mode is {mode}, expected wal"),
             ));
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
-            .ctx("open: pragmas")?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; \
+             PRAGMA temp_store = MEMORY;",
+        )
+        .ctx("open: pragmas")?;
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -236,7 +239,15 @@ fn assignment_row(r: &Row<'_>) -> rusqlite::Result<Assignment> {
 
 const CERT_COLS: &str = "status_index, identifier, serial, version, kind, predecessor, record_id, \
     management_number, holder_name, id_number, qualification, legacy, kid, issued_at, \
-    certificate, document, qr";
+    document, qr";
+
+/// A certificate with the JSON it was signed from: the assignment's (re-issues) or the
+/// record's (first issues).
+const CERT_SELECT: &str = "SELECT c.status_index, c.identifier, c.serial, c.version, c.kind, \
+    c.predecessor, c.record_id, c.management_number, c.holder_name, c.id_number, \
+    c.qualification, c.legacy, c.kid, c.issued_at, coalesce(a.certificate, r.certificate, ''), \
+    c.document, c.qr FROM certificates c JOIN assignments a ON a.status_index = c.status_index \
+    LEFT JOIN records r ON r.id = a.record_id";
 
 fn certificate_row(r: &Row<'_>) -> rusqlite::Result<CertificateRow> {
     let q: i64 = r.get(10)?;
@@ -354,7 +365,7 @@ impl SqliteTx<'_> {
         clause: &str,
         p: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<CertificateRow>, crate::Error> {
-        let sql = format!("SELECT {CERT_COLS} FROM certificates WHERE {clause}");
+        let sql = format!("{CERT_SELECT} WHERE {clause}");
         let mut st = self.c.prepare_cached(&sql).ctx("certificates")?;
         let rows = st
             .query_map(p, certificate_row)
@@ -654,7 +665,7 @@ impl Tx for SqliteTx<'_> {
         self.c
             .prepare_cached(&format!(
                 "INSERT INTO certificates ({CERT_COLS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
             ))
             .ctx("insert certificate")?
             .execute(params![
@@ -674,7 +685,6 @@ impl Tx for SqliteTx<'_> {
                 i64::from(row.legacy),
                 &row.kid[..],
                 row.issued_at,
-                row.certificate,
                 row.document,
                 row.qr
             ])
@@ -723,7 +733,7 @@ impl Tx for SqliteTx<'_> {
 
     fn certificate(&mut self, identifier: &str) -> Result<Option<CertificateRow>, crate::Error> {
         Ok(self
-            .certs_where("identifier = ?1", &[&identifier])?
+            .certs_where("c.identifier = ?1", &[&identifier])?
             .into_iter()
             .next())
     }
@@ -734,21 +744,24 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<Option<CertificateRow>, crate::Error> {
         let i = to_i64(status_index, "status index")?;
         Ok(self
-            .certs_where("status_index = ?1", &[&i])?
+            .certs_where("c.status_index = ?1", &[&i])?
             .into_iter()
             .next())
     }
 
     fn lineage(&mut self, serial: &str) -> Result<Vec<CertificateRow>, crate::Error> {
-        self.certs_where("serial = ?1 ORDER BY version", &[&serial])
+        self.certs_where("c.serial = ?1 ORDER BY c.version", &[&serial])
     }
 
     fn by_management_number(&mut self, number: &str) -> Result<Vec<CertificateRow>, crate::Error> {
-        self.certs_where("management_number = ?1 ORDER BY status_index", &[&number])
+        self.certs_where(
+            "c.management_number = ?1 ORDER BY c.status_index",
+            &[&number],
+        )
     }
 
     fn by_id_number(&mut self, id_number: &str) -> Result<Vec<CertificateRow>, crate::Error> {
-        self.certs_where("id_number = ?1 ORDER BY status_index", &[&id_number])
+        self.certs_where("c.id_number = ?1 ORDER BY c.status_index", &[&id_number])
     }
 
     fn by_kid(
@@ -764,7 +777,7 @@ impl Tx for SqliteTx<'_> {
         let k: &[u8] = &kid[..];
         let lim = limit(n);
         self.certs_where(
-            "kid = ?1 AND status_index > ?2 ORDER BY status_index LIMIT ?3",
+            "c.kid = ?1 AND c.status_index > ?2 ORDER BY c.status_index LIMIT ?3",
             &[&k, &after, &lim],
         )
     }
@@ -773,7 +786,7 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         f: &mut dyn FnMut(CertificateRow) -> Result<(), crate::Error>,
     ) -> Result<(), crate::Error> {
-        let sql = format!("SELECT {CERT_COLS} FROM certificates ORDER BY status_index");
+        let sql = format!("{CERT_SELECT} ORDER BY c.status_index");
         let mut st = self.c.prepare_cached(&sql).ctx("certificates")?;
         let rows = st.query_map([], certificate_row).ctx("certificates")?;
         for row in rows {
@@ -1013,10 +1026,13 @@ impl Tx for SqliteTx<'_> {
             "SELECT {SUBMISSION_COLS}, \
              (SELECT count(*) FROM records r WHERE r.submission_id = s.id AND r.accepted = 1), \
              (SELECT count(*) FROM records r WHERE r.submission_id = s.id AND r.accepted = 0), \
-             (SELECT count(*) FROM certificates c JOIN records r ON c.record_id = r.id \
-                WHERE r.submission_id = s.id AND c.predecessor IS NULL), \
-             (SELECT count(DISTINCT c.record_id) FROM certificates c \
-                JOIN records r ON c.record_id = r.id \
+             (SELECT count(*) FROM records r JOIN assignments a ON a.record_id = r.id \
+                JOIN certificates c ON c.status_index = a.status_index \
+                WHERE r.submission_id = s.id), \
+             (SELECT count(DISTINCT o.serial) FROM records r \
+                JOIN assignments a ON a.record_id = r.id \
+                JOIN certificates o ON o.status_index = a.status_index \
+                JOIN certificates c ON c.serial = o.serial \
                 JOIN status_log l ON l.status_index = c.status_index \
                 WHERE r.submission_id = s.id AND l.state = 2) \
              FROM submissions s ORDER BY s.id"
@@ -1039,9 +1055,10 @@ impl Tx for SqliteTx<'_> {
         let mut days = self
             .c
             .prepare_cached(
-                "SELECT (c.issued_at + ?2) / 86400, count(*) FROM certificates c \
-                 JOIN records r ON c.record_id = r.id \
-                 WHERE r.submission_id = ?1 AND c.predecessor IS NULL GROUP BY 1 ORDER BY 1",
+                "SELECT (c.issued_at + ?2) / 86400, count(*) FROM records r \
+                 JOIN assignments a ON a.record_id = r.id \
+                 JOIN certificates c ON c.status_index = a.status_index \
+                 WHERE r.submission_id = ?1 GROUP BY 1 ORDER BY 1",
             )
             .ctx("batch counts")?;
         for b in &mut out {
@@ -1062,7 +1079,8 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(
                 "SELECT r.row_no, r.management_number FROM records r \
                  WHERE r.submission_id = ?1 AND r.accepted = 1 AND NOT EXISTS \
-                 (SELECT 1 FROM certificates c WHERE c.record_id = r.id) ORDER BY r.row_no",
+                 (SELECT 1 FROM assignments a JOIN certificates c \
+                  ON c.status_index = a.status_index WHERE a.record_id = r.id) ORDER BY r.row_no",
             )
             .ctx("unissued")?;
         let rows = st

@@ -150,12 +150,27 @@ pub struct CertificateRow {
     pub kid: [u8; 8],
     /// When it was signed.
     pub issued_at: i64,
-    /// The signed certificate as JSON.
+    /// The certificate it was signed from, as JSON; for a first issue the submitted record's,
+    /// whose serial is a placeholder: [`CertificateRow::parse_certificate`] sets the serial
+    /// and version from this row.
     pub certificate: String,
     /// The signed document (COSE_Sign1).
     pub document: Vec<u8>,
     /// The QR payload text.
     pub qr: String,
+}
+
+impl CertificateRow {
+    /// The certificate as signed: its JSON with this row's serial and version.
+    pub fn parse_certificate(&self) -> Result<crate::model::Certificate, crate::Error> {
+        let mut cert: crate::model::Certificate =
+            serde_json::from_str(&self.certificate).map_err(|e| {
+                RegistryError::inconsistent(format!("{}: stored certificate: {e}", self.identifier))
+            })?;
+        cert.serial.clone_from(&self.serial);
+        cert.lifecycle.version = self.version;
+        Ok(cert)
+    }
 }
 
 /// A document signer as the registry knows it.
@@ -269,7 +284,8 @@ pub trait Tx {
     ) -> Result<Vec<Assignment>, crate::Error>;
     /// The reservation of `status_index`.
     fn assignment(&mut self, status_index: u64) -> Result<Option<Assignment>, crate::Error>;
-    /// Stores an issued certificate; fails if its status index or identifier is stored already.
+    /// Stores an issued certificate (its `certificate` field is not stored: it is the
+    /// reservation's); fails unless its status index is reserved and not issued yet.
     fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), crate::Error>;
     /// Whether the certificate of `status_index` is stored.
     fn is_issued(&mut self, status_index: u64) -> Result<bool, crate::Error>;

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::store::{RecordOutcome, RecordRow, SubmissionRow, Tx};
 use super::{audit, sha256, Registry, RegistryError};
-use crate::model::{from_element, Catalogue, Date, Element, ModelError};
+use crate::model::{certificate_from_csv, from_element, Catalogue, Date, Element, ModelError};
 
 /// Largest submission, in bytes after decoding to UTF-8 and before (256 MiB, as
 /// `model::MAX_INPUT_BYTES`).
@@ -85,16 +85,6 @@ pub const HEADER_ALIASES: &[(&str, &str)] = &[
     ("证书序号", "serial"),
     ("存量证书", "legacy"),
     ("存量證書", "legacy"),
-];
-
-/// Fields whose CSV text is a number in the record model.
-const NUMERIC: [&str; 6] = [
-    "qualification_code",
-    "level",
-    "specialty",
-    "sex",
-    "id_type",
-    "version",
 ];
 
 /// Retired qualification names (legacy stock, art. 21) and the current catalogue code each
@@ -414,14 +404,50 @@ impl<R: Read> Read for Decoded<R> {
     }
 }
 
-/// One row as read: its flat entries, or a row-level reading problem.
-type RawRow = Result<Vec<(String, Value)>, (String, String)>;
+/// One row as read.
+enum RawRow {
+    /// A JSON object's entries, in order.
+    Entries(Vec<(String, Value)>),
+    /// A CSV record (cells in the order of [`CsvShape::names`]).
+    Csv(csv::StringRecord),
+    /// A row-level reading problem: field, rule.
+    Bad(String, String),
+}
+
+/// A CSV file's columns: the English name of each input column, and the header the model
+/// reads the converted cells under.
+struct CsvShape {
+    names: Vec<String>,
+    has_code: bool,
+    header: csv::StringRecord,
+}
+
+impl CsvShape {
+    fn new(names: Vec<String>) -> CsvShape {
+        let has_code = names.iter().any(|n| n == "qualification_code");
+        let mut header = csv::StringRecord::new();
+        for n in &names {
+            match n.as_str() {
+                "serial" | "predecessor" | "version" | "kind" => {}
+                "qualification" if has_code => {}
+                "qualification" => header.push_field("qualification_code"),
+                other => header.push_field(other),
+            }
+        }
+        header.push_field("serial");
+        CsvShape {
+            names,
+            has_code,
+            header,
+        }
+    }
+}
 
 /// Reads rows from `input` (already decoded) and hands them to `f` in chunks.
 fn read_rows(
     input: impl Read,
     format: SubmissionFormat,
-    mut f: impl FnMut(Vec<(u64, RawRow)>) -> Result<(), crate::Error>,
+    mut f: impl FnMut(Option<&CsvShape>, Vec<(u64, RawRow)>) -> Result<(), crate::Error>,
 ) -> Result<(), crate::Error> {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut chunk: Vec<(u64, RawRow)> = Vec::with_capacity(CHUNK_ROWS);
@@ -443,8 +469,8 @@ fn read_rows(
                 .flexible(true)
                 .from_reader(input);
             let mut record = csv::StringRecord::new();
-            let header = match csv.read_record(&mut record) {
-                Ok(true) => header_names(&record)?,
+            let shape = match csv.read_record(&mut record) {
+                Ok(true) => CsvShape::new(header_names(&record)?),
                 Ok(false) => return Err(refuse("csv: empty, expected a header row")),
                 Err(e) => return Err(csv_refusal(&e, "header")),
             };
@@ -457,10 +483,12 @@ fn read_rows(
                 if record.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
-                let raw = csv_row(&header, &record);
-                if push(raw, &mut chunk)? {
-                    f(std::mem::take(&mut chunk))?;
+                if push(RawRow::Csv(record.clone()), &mut chunk)? {
+                    f(Some(&shape), std::mem::take(&mut chunk))?;
                 }
+            }
+            if !chunk.is_empty() {
+                f(Some(&shape), std::mem::take(&mut chunk))?;
             }
         }
         SubmissionFormat::Json => {
@@ -483,7 +511,7 @@ fn read_rows(
                     let visitor = Elements {
                         f: &mut |raw: RawRow| -> Result<(), crate::Error> {
                             if push(raw, &mut chunk)? {
-                                f(std::mem::take(&mut chunk))?;
+                                f(None, std::mem::take(&mut chunk))?;
                             }
                             Ok(())
                         },
@@ -521,10 +549,10 @@ fn read_rows(
                         }
                         let raw = match serde_json::from_slice::<Element>(text) {
                             Ok(el) => element_entries(el),
-                            Err(e) => Err(("record".to_owned(), format!("not JSON: {e}"))),
+                            Err(e) => RawRow::Bad("record".to_owned(), format!("not JSON: {e}")),
                         };
                         if push(raw, &mut chunk)? {
-                            f(std::mem::take(&mut chunk))?;
+                            f(None, std::mem::take(&mut chunk))?;
                         }
                     }
                 }
@@ -538,7 +566,7 @@ fn read_rows(
         }
     }
     if !chunk.is_empty() {
-        f(chunk)?;
+        f(None, chunk)?;
     }
     Ok(())
 }
@@ -598,56 +626,12 @@ fn header_names(record: &csv::StringRecord) -> Result<Vec<String>, crate::Error>
     Ok(names)
 }
 
-/// A CSV row as flat entries: numbers as numbers, blanks left out.
-fn csv_row(header: &[String], record: &csv::StringRecord) -> RawRow {
-    if record.len() != header.len() {
-        return Err((
-            "record".into(),
-            format!(
-                "{} fields, expected {} (as in the header)",
-                record.len(),
-                header.len()
-            ),
-        ));
-    }
-    if record.as_slice().len() > MAX_ROW_BYTES {
-        return Err((
-            "record".into(),
-            format!("longer than {MAX_ROW_BYTES} bytes"),
-        ));
-    }
-    let mut entries = Vec::with_capacity(header.len());
-    for (name, cell) in header.iter().zip(record) {
-        let cell = cell.trim();
-        if cell.is_empty() {
-            continue;
-        }
-        let value = if NUMERIC.contains(&name.as_str()) {
-            match (name.as_str(), cell) {
-                ("sex", "男") => Value::from(1u8),
-                ("sex", "女") => Value::from(2u8),
-                _ => cell
-                    .parse::<u64>()
-                    .map_or_else(|_| Value::String(cell.to_owned()), Value::from),
-            }
-        } else if name == "legacy" {
-            match cell.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "y" | "是" => Value::Bool(true),
-                "false" | "0" | "no" | "n" | "否" => Value::Bool(false),
-                _ => Value::String(cell.to_owned()),
-            }
-        } else {
-            Value::String(cell.to_owned())
-        };
-        entries.push((name.clone(), value));
-    }
-    Ok(entries)
-}
-
 fn element_entries(el: Element) -> RawRow {
     match el {
-        Element::Object(entries) => Ok(entries),
-        Element::Other(kind) => Err(("record".into(), format!("expected an object, got {kind}"))),
+        Element::Object(entries) => RawRow::Entries(entries),
+        Element::Other(kind) => {
+            RawRow::Bad("record".into(), format!("expected an object, got {kind}"))
+        }
     }
 }
 
@@ -722,11 +706,23 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// Validates one row into a certificate (serial left for issuance).
-fn convert(row: u64, raw: RawRow, catalogue: &Catalogue) -> Converted {
+fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogue) -> Converted {
     let fallback_key = format!("#row:{row}");
-    let mut entries = match raw {
-        Ok(entries) => entries,
-        Err((field, rule)) => {
+    let mut entries = match (raw, shape) {
+        (RawRow::Entries(entries), _) => entries,
+        (RawRow::Csv(record), Some(shape)) => return convert_csv(row, shape, &record, catalogue),
+        (RawRow::Csv(_), None) => {
+            return Converted {
+                row,
+                key: fallback_key,
+                digest: [0; 32],
+                outcome: RecordOutcome::Rejected {
+                    field: "record".into(),
+                    rule: "a CSV row without a header".into(),
+                },
+            }
+        }
+        (RawRow::Bad(field, rule), _) => {
             let digest = sha256(format!("{field}\u{0}{rule}").as_bytes());
             return Converted {
                 row,
@@ -820,21 +816,155 @@ fn convert(row: u64, raw: RawRow, catalogue: &Catalogue) -> Converted {
     }
     entries.retain(|(k, _)| !matches!(k.as_str(), "serial" | "version" | "kind" | "predecessor"));
     entries.push(("serial".into(), Value::String("0".into())));
-    match from_element(Element::Object(entries), catalogue) {
-        Ok(cert) => match serde_json::to_string(&cert) {
-            Ok(json) => Converted {
-                row,
-                key: cert.management.number.clone(),
-                digest,
-                outcome: RecordOutcome::Accepted {
-                    management_number: cert.management.number,
-                    certificate: json,
-                },
-            },
-            Err(e) => reject("record", format!("cannot serialise: {e}")),
+    let outcome = validated(from_element(Element::Object(entries), catalogue));
+    Converted {
+        row,
+        key: match &outcome {
+            RecordOutcome::Accepted {
+                management_number, ..
+            } => management_number.clone(),
+            RecordOutcome::Rejected { .. } => key.clone(),
         },
-        Err(ModelError::Field { field, rule }) => reject(field, rule),
-        Err(other) => reject("record", other.rule()),
+        digest,
+        outcome,
+    }
+}
+
+/// The outcome of the model's validation.
+fn validated(result: Result<crate::model::Certificate, ModelError>) -> RecordOutcome {
+    match result {
+        Ok(cert) => match serde_json::to_string(&cert) {
+            Ok(json) => RecordOutcome::Accepted {
+                management_number: cert.management.number,
+                certificate: json,
+            },
+            Err(e) => RecordOutcome::Rejected {
+                field: "record".into(),
+                rule: format!("cannot serialise: {e}"),
+            },
+        },
+        Err(ModelError::Field { field, rule }) => RecordOutcome::Rejected {
+            field: field.into(),
+            rule,
+        },
+        Err(other) => RecordOutcome::Rejected {
+            field: "record".into(),
+            rule: other.rule(),
+        },
+    }
+}
+
+/// A CSV row: cells checked and mapped (sex 男/女, legacy 是/否, qualification names,
+/// registry-assigned columns blank), then validated by the model's CSV reader.
+fn convert_csv(
+    row: u64,
+    shape: &CsvShape,
+    record: &csv::StringRecord,
+    catalogue: &Catalogue,
+) -> Converted {
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    for (name, cell) in shape.names.iter().zip(record) {
+        hash.update(name.as_bytes());
+        hash.update(&[0]);
+        hash.update(cell.trim().as_bytes());
+        hash.update(&[0]);
+    }
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(hash.finish().as_ref());
+    let key = shape
+        .names
+        .iter()
+        .position(|n| n == "management_number")
+        .and_then(|i| record.get(i))
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.chars().count() <= 64)
+        .map_or_else(|| format!("#row:{row}"), str::to_owned);
+    let reject = |field: &str, rule: String| Converted {
+        row,
+        key: key.clone(),
+        digest,
+        outcome: RecordOutcome::Rejected {
+            field: field.to_owned(),
+            rule,
+        },
+    };
+    if record.len() != shape.names.len() {
+        return reject(
+            "record",
+            format!(
+                "{} fields, expected {} (as in the header)",
+                record.len(),
+                shape.names.len()
+            ),
+        );
+    }
+    if record.as_slice().len() > MAX_ROW_BYTES {
+        return reject("record", format!("longer than {MAX_ROW_BYTES} bytes"));
+    }
+    let mut out = csv::StringRecord::with_capacity(record.as_slice().len(), shape.header.len());
+    for (name, cell) in shape.names.iter().zip(record) {
+        let cell = cell.trim();
+        match name.as_str() {
+            "serial" | "predecessor" if !cell.is_empty() => {
+                let field = if name == "serial" { "serial" } else { "lifecycle.predecessor" };
+                return reject(field, "assigned by the registry: leave it blank".into());
+            }
+            "version" if !cell.is_empty() && cell != "1" => {
+                return reject(
+                    "lifecycle.version",
+                    "a submission is a first issue (version 1); re-issues go through reissue".into(),
+                )
+            }
+            "kind" if !cell.is_empty() && !matches!(cell, "original" | "首次发证" | "0") => {
+                return reject(
+                    "lifecycle.kind",
+                    format!("{cell:?}: a submission is a first issue; change (换发) and replacement (补发) go through reissue"),
+                )
+            }
+            "serial" | "predecessor" | "version" | "kind" => {}
+            "id_number" | "management_number" if excel_mangled(cell) => {
+                let field = if name == "id_number" { "holder.id_number" } else { "management.number" };
+                return reject(
+                    field,
+                    format!("{cell:?} is a number a spreadsheet shortened: format the column as text and export again"),
+                );
+            }
+            "sex" => out.push_field(match cell {
+                "男" => "1",
+                "女" => "2",
+                other => other,
+            }),
+            "legacy" => out.push_field(match cell.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "y" | "是" => "true",
+                "false" | "0" | "no" | "n" | "否" | "" => "false",
+                _ => cell,
+            }),
+            "qualification" if shape.has_code => {}
+            "qualification" => match code_for_name(cell, catalogue) {
+                Some(code) => out.push_field(&code.to_string()),
+                None if cell.is_empty() => out.push_field(""),
+                None => {
+                    return reject(
+                        "qualification.code",
+                        format!("qualification name {cell:?} is not in the catalogue, current or retired"),
+                    )
+                }
+            },
+            _ => out.push_field(cell),
+        }
+    }
+    out.push_field("0");
+    let outcome = validated(certificate_from_csv(&out, &shape.header, catalogue));
+    Converted {
+        row,
+        key: match &outcome {
+            RecordOutcome::Accepted {
+                management_number, ..
+            } => management_number.clone(),
+            RecordOutcome::Rejected { .. } => key.clone(),
+        },
+        digest,
+        outcome,
     }
 }
 
@@ -980,13 +1110,13 @@ impl Registry {
             let mut seen: HashMap<String, u64> = HashMap::new();
             {
                 let decoded = Decoded::new(&mut metered, meta.encoding);
-                read_rows(decoded, meta.format, |rows| {
+                read_rows(decoded, meta.format, |shape, rows| {
                     report.rows = report
                         .rows
                         .saturating_add(u64::try_from(rows.len()).unwrap_or(0));
                     let converted: Vec<Converted> = rows
                         .into_par_iter()
-                        .map(|(row, raw)| convert(row, raw, catalogue))
+                        .map(|(row, raw)| convert(row, raw, shape, catalogue))
                         .collect();
                     store_chunk(
                         tx,
@@ -1122,9 +1252,9 @@ pub fn fuzz_submission(data: &[u8]) {
                 max: MAX_SUBMISSION_BYTES,
                 hash: ring::digest::Context::new(&ring::digest::SHA256),
             };
-            let _ = read_rows(Decoded::new(metered, encoding), format, |rows| {
+            let _ = read_rows(Decoded::new(metered, encoding), format, |shape, rows| {
                 for (row, raw) in rows {
-                    let _ = convert(row, raw, catalogue);
+                    let _ = convert(row, raw, shape, catalogue);
                 }
                 Ok(())
             });

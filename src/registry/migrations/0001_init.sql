@@ -46,8 +46,7 @@ CREATE TABLE assignments (
     owner TEXT NOT NULL,
     lease_until INTEGER NOT NULL,
     reserved_at INTEGER NOT NULL,
-    issued INTEGER NOT NULL DEFAULT 0 CHECK (issued IN (0, 1)),
-    UNIQUE (serial, version)
+    issued INTEGER NOT NULL DEFAULT 0 CHECK (issued IN (0, 1))
 ) STRICT;
 CREATE INDEX assignments_unissued ON assignments(status_index) WHERE issued = 0;
 
@@ -73,15 +72,15 @@ CREATE TABLE certificates (
     legacy INTEGER NOT NULL,
     kid BLOB NOT NULL REFERENCES signers(kid),
     issued_at INTEGER NOT NULL,
-    certificate TEXT NOT NULL,
-    document BLOB NOT NULL,
+    document BLOB NOT NULL,                -- the certificate itself: the assignment's JSON
+                                           -- (re-issues) or the record's (first issues)
     qr TEXT NOT NULL,
     UNIQUE (serial, version)
 ) STRICT;
 CREATE INDEX certificates_management_number ON certificates(management_number);
 CREATE INDEX certificates_id_number ON certificates(id_number);
-CREATE INDEX certificates_kid ON certificates(kid);
-CREATE INDEX certificates_record ON certificates(record_id);
+-- No index on kid (re-issue after a key compromise walks the table once, in index order)
+-- nor on record_id (progress joins records → assignments → certificates).
 
 CREATE TABLE status_log (
     seq INTEGER PRIMARY KEY,              -- 1, 2, 3 … dense
