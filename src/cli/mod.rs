@@ -21,6 +21,8 @@ mod audit;
 mod deadlines;
 mod demo;
 #[cfg(feature = "sqlite")]
+mod demo_registry;
+#[cfg(feature = "sqlite")]
 mod destroy;
 #[cfg(feature = "sqlite")]
 mod export;
