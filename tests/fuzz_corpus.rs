@@ -53,6 +53,15 @@ replay_tests!(
     batch_verify,
 );
 
+#[cfg(feature = "sqlite")]
+#[test]
+fn submission() {
+    assert!(
+        replay("submission", fuzzing::submission) > 0,
+        "no seed corpus for submission"
+    );
+}
+
 #[cfg(feature = "sm2")]
 #[test]
 fn sm2() {

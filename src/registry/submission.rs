@@ -3,8 +3,8 @@
 //! model's record rules and stored in ONE transaction, so a file refused as a whole (wrong
 //! encoding, too large, too many rows, not CSV/JSON at all) leaves the store unchanged, and a
 //! refused row never costs the accepted ones. Memory stays flat: rows are converted in chunks
-//! of [`CHUNK_ROWS`] and written as they come; only the set of management numbers seen in the
-//! file is kept, to refuse a number repeated within it.
+//! of [`CHUNK_ROWS`] and written as they come; only a 128-bit digest of each management
+//! number seen in the file is kept (24 bytes a row), to refuse a number repeated within it.
 //!
 //! Idempotence: a batch is `(body, batch id)`; a row is matched on resubmission by its
 //! management number (or its row number when it has none). The same row again is unchanged; a
@@ -968,6 +968,14 @@ fn convert_csv(
     }
 }
 
+/// The first 128 bits of SHA-256 of a row key.
+fn key_hash(key: &str) -> [u8; 16] {
+    let d = sha256(key.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(d.get(..16).unwrap_or(&[0; 16]));
+    out
+}
+
 /// Stores one converted chunk.
 fn store_chunk(
     tx: &mut dyn Tx,
@@ -975,12 +983,14 @@ fn store_chunk(
     new_batch: bool,
     now: i64,
     chunk: Vec<Converted>,
-    seen: &mut HashMap<String, u64>,
+    seen: &mut HashMap<[u8; 16], u64>,
     report: &mut SubmissionReport,
 ) -> Result<(), crate::Error> {
     for c in chunk {
         let mut outcome = c.outcome;
-        if let Some(first) = seen.get(&c.key) {
+        // Keys seen in this file, by a 128-bit digest (collisions out of reach).
+        let h = key_hash(&c.key);
+        if let Some(&first) = seen.get(&h) {
             report.push(RowReport {
                 row: c.row,
                 key: c.key.clone(),
@@ -991,7 +1001,7 @@ fn store_chunk(
             });
             continue;
         }
-        seen.insert(c.key.clone(), c.row);
+        seen.insert(h, c.row);
         let existing = if new_batch {
             None
         } else {
@@ -1107,7 +1117,7 @@ impl Registry {
                 new_batch,
                 ..SubmissionReport::default()
             };
-            let mut seen: HashMap<String, u64> = HashMap::new();
+            let mut seen: HashMap<[u8; 16], u64> = HashMap::new();
             {
                 let decoded = Decoded::new(&mut metered, meta.encoding);
                 read_rows(decoded, meta.format, |shape, rows| {
