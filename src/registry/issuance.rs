@@ -7,7 +7,8 @@
 //! 2. **sign** — the chunk is signed in parallel on the rayon pool (document and QR payload,
 //!    two signatures a record), while the store records the previous chunk;
 //! 3. **record** — one transaction stores every document, QR string, kid and the audit entry
-//!    of the chunk, and marks its reservations issued.
+//!    of the chunk, and marks its reservations issued; the same transaction reserves the
+//!    chunk after next (one commit a chunk).
 //!
 //! Nothing is written outside the store, so nothing can be signed but unrecorded. A crash
 //! between 1 and 3 leaves reservations not issued; the next run signs them again with the
@@ -308,26 +309,31 @@ impl Registry {
             let mut exhausted = false;
             let mut cursor = 0i64;
             let mut in_flight = 0usize;
+            // The next chunk: reservations an interrupted run left first, then new records.
+            // Runs inside a transaction; returns the state to adopt once it commits.
+            let fetch = |tx: &mut dyn Tx,
+                         resuming: bool,
+                         cursor: i64|
+             -> Result<(Vec<Assignment>, bool, i64), crate::Error> {
+                if resuming {
+                    let batch = tx.claim_unfinished(&opts.owner, now, lease_until, chunk)?;
+                    if !batch.is_empty() {
+                        return Ok((batch, true, cursor));
+                    }
+                }
+                let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
+                Ok((batch, false, next))
+            };
             loop {
                 // Two chunks in flight: one signing, one queued, while the last is recorded.
                 while in_flight < 2 && !exhausted {
-                    let batch = if resuming {
-                        self.write(|tx| tx.claim_unfinished(&opts.owner, now, lease_until, chunk))?
-                    } else {
-                        let (batch, next) =
-                            self.write(|tx| reserve(tx, cursor, chunk, opts, &actor))?;
-                        cursor = next;
-                        batch
-                    };
+                    let (batch, resumed, next) = self.write(|tx| fetch(tx, resuming, cursor))?;
+                    (resuming, cursor) = (resumed, next);
                     if batch.is_empty() {
-                        if resuming {
-                            resuming = false;
-                            continue;
-                        }
                         exhausted = true;
                         break;
                     }
-                    if work_tx.send((resuming, batch)).is_err() {
+                    if work_tx.send((resumed, batch)).is_err() {
                         return Err(RegistryError::inconsistent("signing thread stopped"));
                     }
                     in_flight = in_flight.saturating_add(1);
@@ -340,7 +346,9 @@ impl Registry {
                 };
                 in_flight = in_flight.saturating_sub(1);
                 let signed = signed?;
-                self.write(|tx| {
+                // Recording this chunk and reserving the next share one transaction (one commit).
+                let more = !exhausted;
+                let (batch, next_resumed, next) = self.write(|tx| {
                     record(
                         tx,
                         &signed,
@@ -349,8 +357,23 @@ impl Registry {
                         &actor,
                         "issue",
                         StatusReason::Change,
-                    )
+                    )?;
+                    if more {
+                        fetch(tx, resuming, cursor)
+                    } else {
+                        Ok((Vec::new(), resuming, cursor))
+                    }
                 })?;
+                (resuming, cursor) = (next_resumed, next);
+                if more {
+                    if batch.is_empty() {
+                        exhausted = true;
+                    } else if work_tx.send((next_resumed, batch)).is_err() {
+                        return Err(RegistryError::inconsistent("signing thread stopped"));
+                    } else {
+                        in_flight = in_flight.saturating_add(1);
+                    }
+                }
                 let n = u64::try_from(signed.len()).unwrap_or(u64::MAX);
                 report.issued = report.issued.saturating_add(n);
                 if resumed {

@@ -534,7 +534,7 @@ impl Registry {
     /// (verifiers refuse everything it signed, whatever the `iat`), then re-issues every
     /// current, valid certificate it signed under `keys`' active signer (a different key):
     /// a new version with a new status index and the change recorded in the remarks, the old
-    /// one superseded, in transactions of [`REKEY_CHUNK`]. Running it again resumes.
+    /// one superseded, 512 to a transaction. Running it again resumes.
     pub fn revoke_signer(
         &mut self,
         kid: [u8; 8],

@@ -1120,24 +1120,49 @@ impl Registry {
             let mut seen: HashMap<[u8; 16], u64> = HashMap::new();
             {
                 let decoded = Decoded::new(&mut metered, meta.encoding);
+                // Chunk k+1 is converted on the rayon pool while chunk k is stored here.
+                let mut pending: Option<Vec<Converted>> = None;
                 read_rows(decoded, meta.format, |shape, rows| {
                     report.rows = report
                         .rows
                         .saturating_add(u64::try_from(rows.len()).unwrap_or(0));
-                    let converted: Vec<Converted> = rows
-                        .into_par_iter()
-                        .map(|(row, raw)| convert(row, raw, shape, catalogue))
-                        .collect();
+                    let mut next: Option<Vec<Converted>> = None;
+                    let stored = rayon::in_place_scope(|scope| {
+                        let next = &mut next;
+                        scope.spawn(move |_| {
+                            *next = Some(
+                                rows.into_par_iter()
+                                    .map(|(row, raw)| convert(row, raw, shape, catalogue))
+                                    .collect(),
+                            );
+                        });
+                        match pending.take() {
+                            Some(chunk) => store_chunk(
+                                tx,
+                                submission,
+                                new_batch,
+                                now,
+                                chunk,
+                                &mut seen,
+                                &mut report,
+                            ),
+                            None => Ok(()),
+                        }
+                    });
+                    pending = next;
+                    stored
+                })?;
+                if let Some(chunk) = pending.take() {
                     store_chunk(
                         tx,
                         submission,
                         new_batch,
                         now,
-                        converted,
+                        chunk,
                         &mut seen,
                         &mut report,
-                    )
-                })?;
+                    )?;
+                }
             }
             if report.rows == 0 {
                 return Err(refuse("no data rows"));
