@@ -559,6 +559,17 @@ fn invalidation_revokes_every_version_and_is_refused_twice() {
         ),
         "{e}"
     );
+    // One invalidation deadline item (art. 18, 15 working days from the decision), met.
+    let report = r
+        .deadlines(Calendar::builtin(), Date::parse("2026-11-27").unwrap())
+        .unwrap();
+    let inv: Vec<_> = report
+        .items
+        .iter()
+        .filter(|i| i.deadline.step == Step::ProcessInvalidity)
+        .collect();
+    assert_eq!(inv.len(), 1, "{inv:?}");
+    assert!(!inv[0].overdue);
     // The status log: dense, in order; the delta (1, head] holds the revocations.
     let head = r.status_head().unwrap();
     assert_eq!(head.seq, 3);

@@ -330,12 +330,21 @@ impl Registry {
             if let (StatusSubject::Index(i), State::Revoked, Some(d)) =
                 (c.subject, c.state, c.decision.as_ref())
             {
-                if c.reason == StatusReason::Invalidated || c.reason == StatusReason::Withdrawn {
-                    invalidations.push((i, d.date, china_day(c.at)));
+                // One item per decision: the versions it revoked share its reference and time.
+                let seen = invalidations
+                    .iter()
+                    .any(|(_, r, at, _): &(u64, String, i64, Date)| {
+                        *r == d.reference && *at == c.at
+                    });
+                if (c.reason == StatusReason::Invalidated || c.reason == StatusReason::Withdrawn)
+                    && !seen
+                {
+                    invalidations.push((i, d.reference.clone(), c.at, d.date));
                 }
             }
         })?;
-        for (index, decided, revoked_day) in invalidations {
+        for (index, _, at, decided) in invalidations {
+            let revoked_day = china_day(at);
             let identifier = self
                 .read(|tx| tx.certificate_at(index))?
                 .map_or_else(|| format!("status index {index}"), |c| c.identifier);
