@@ -127,8 +127,18 @@ pub(crate) fn signer_row(
     })
 }
 
-/// Stores the signer if it is new.
+/// Stores the signer if it is new; refuses a kid revoked meanwhile (checked again in the
+/// recording transaction, so a concurrent `revoke signer` cannot be raced).
 pub(crate) fn ensure_signer(tx: &mut dyn Tx, signer: &SignerRow) -> Result<(), crate::Error> {
+    if tx
+        .kid_status(&signer.kid)?
+        .is_some_and(|c| c.state == State::Revoked)
+    {
+        return Err(RegistryError::SignerRevoked {
+            kid: crate::codec::hex::encode(&signer.kid),
+        }
+        .into());
+    }
     if tx.signer(&signer.kid)?.is_none() {
         tx.insert_signer(signer)?;
     }
