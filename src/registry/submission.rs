@@ -382,6 +382,8 @@ impl<R: Read> Read for Decoded<R> {
             self.offset = self.offset.saturating_add(u64::try_from(read).unwrap_or(0));
             match result {
                 encoding_rs::DecoderResult::Malformed(bad, _) => {
+                    // A decoder that reported malformed input at the end is finished.
+                    self.done = self.eof;
                     let at = self.offset.saturating_sub(u64::from(bad));
                     return Err(stop(match self.encoding {
                         Encoding::Utf8 => format!(
@@ -393,11 +395,12 @@ impl<R: Read> Read for Decoded<R> {
                         Encoding::Gb18030 => format!("not GB18030 at byte {at}"),
                     }));
                 }
-                _ if written > 0 => return Ok(written),
+                // With `last` set, InputEmpty means the decoder is finished: never call it again.
                 encoding_rs::DecoderResult::InputEmpty if self.eof => {
                     self.done = true;
-                    return Ok(0);
+                    return Ok(written);
                 }
+                _ if written > 0 => return Ok(written),
                 _ => {}
             }
         }
