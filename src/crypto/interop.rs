@@ -244,6 +244,26 @@ impl<'a> Der<'a> {
     }
 }
 
+/// The DER `RSAPublicKey` of a modulus and exponent given as unsigned big-endian bytes.
+pub(super) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+    let integer = |magnitude: &[u8], out: &mut Vec<u8>| {
+        let skip = magnitude.iter().take_while(|b| **b == 0).count();
+        let digits = magnitude.get(skip..).unwrap_or_default();
+        let mut contents = Vec::with_capacity(digits.len() + 1);
+        if digits.first().is_none_or(|b| b & 0x80 != 0) {
+            contents.push(0);
+        }
+        contents.extend_from_slice(digits);
+        der_element(0x02, &contents, out);
+    };
+    let mut body = Vec::with_capacity(n.len() + e.len() + 10);
+    integer(n, &mut body);
+    integer(e, &mut body);
+    let mut out = Vec::with_capacity(body.len() + 4);
+    der_element(0x30, &body, &mut out);
+    out
+}
+
 /// The DER `SubjectPublicKeyInfo` of an `RSAPublicKey` (algorithm rsaEncryption, NULL
 /// parameters).
 pub(super) fn rsa_spki(rsa_public_key: &[u8]) -> Vec<u8> {
@@ -363,6 +383,22 @@ mod tests {
         // Cut short.
         assert!(RsaKey::check(&good[..good.len() - 1]).is_err());
         assert!(RsaKey::check(&[]).is_err());
+    }
+
+    #[test]
+    fn rsa_components_encode_as_minimal_der() {
+        let der = rsa_der(2048, &[1, 0, 1]);
+        let mut n = vec![0u8; 3]; // leading zeros are dropped
+        n.extend_from_slice(&[0xffu8; 256]);
+        assert_eq!(rsa_public_key_der(&n, &[0, 1, 0, 1]), der);
+        let key =
+            crate::crypto::VerifyingKey::from_rsa_components(Algorithm::Ps384, &n, &[1, 0, 1])
+                .unwrap();
+        assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
+        assert!(
+            crate::crypto::VerifyingKey::from_rsa_components(Algorithm::Es256, &n, &[1, 0, 1])
+                .is_err()
+        );
     }
 
     #[test]

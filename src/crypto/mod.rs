@@ -460,6 +460,19 @@ impl VerifyingKey {
         })
     }
 
+    /// An RSA key from its modulus `n` and public exponent `e` (unsigned big-endian, leading
+    /// zero bytes allowed), as JWK and COSE_Key (RFC 8230 §4) carry them, bound to `alg`
+    /// (PS256, PS384 or PS512). The same checks as [`VerifyingKey::from_raw`].
+    pub fn from_rsa_components(alg: Algorithm, n: &[u8], e: &[u8]) -> Result<Self, CryptoError> {
+        if !(KeyType::Rsa { bits: 0 }).algorithms().contains(&alg) {
+            return Err(CryptoError::KeyTypeMismatch {
+                key: KeyType::Rsa { bits: 0 },
+                alg,
+            });
+        }
+        Self::from_raw(alg, &interop::rsa_public_key_der(n, e))
+    }
+
     /// The key's type: which curve, or RSA with its modulus length.
     pub fn key_type(&self) -> KeyType {
         self.kind
