@@ -125,8 +125,8 @@ fn interop_signers() -> Vec<InteropSigner> {
 
 impl InteropSigner {
     fn public_key(&self) -> Option<crate::crypto::VerifyingKey> {
-        use ring::signature::KeyPair as _;
         use crate::crypto::VerifyingKey;
+        use ring::signature::KeyPair as _;
         match &self.key {
             InteropKey::Rsa(k) => VerifyingKey::from_raw(self.alg, k.public_key().as_ref()).ok(),
             InteropKey::P384(k) => VerifyingKey::from_raw(self.alg, k.public_key().as_ref()).ok(),
@@ -821,6 +821,13 @@ pub fn status_set(data: &[u8]) {
             "set does not re-encode to its codes"
         );
     }
+}
+
+/// Registry submissions: the streaming CSV / JSON / JSON-lines readers in UTF-8 and
+/// GB18030, and the row conversion.
+#[cfg(feature = "sqlite")]
+pub fn submission(data: &[u8]) {
+    crate::registry::fuzz_submission(data);
 }
 
 #[cfg(test)]
