@@ -6,14 +6,17 @@
 #![cfg(feature = "sqlite")]
 
 use certseal::crypto::Algorithm;
+use certseal::issue::Issuer;
 use certseal::model::Date;
 use certseal::registry::{
     write_synthetic_csv, Decision, Encoding, HolderChange, Invalidation, IssueOptions, Registry,
     RegistryError, ReissueKind, ReissueRequest, StatusPublisher, StatusReason as LogReason,
     SubmissionFormat, SubmissionMeta,
 };
-use certseal::status::{ReasonCode, State, StatusList, StatusReason};
+use certseal::status::{ReasonCode, StalePolicy, State, StatusList, StatusReason};
 use certseal::trust::{InitOptions, KeyDir, SignerUsage};
+use certseal::verify::{Verdict, Verifier};
+use certseal::FixedClock;
 
 const NOW: i64 = 1_795_651_200; // 2026-11-26T00:00:00Z
 const DAY: i64 = 86_400;
@@ -208,4 +211,171 @@ fn key_compromise_published_as_a_delta_refuses_the_kid_and_keeps_the_reissued() 
     let fresh = StatusList::load(&snap.bytes, &store).unwrap();
     assert_eq!(fresh.revoked_kids(), &[old_kid]);
     assert_eq!(fresh.entries(), list.entries());
+}
+
+fn qr_of(r: &mut Registry) -> Vec<(u64, [u8; 8], String)> {
+    let mut out = Vec::new();
+    r.each_certificate(|c| {
+        out.push((c.status_index, c.kid, c.qr.clone()));
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn code(v: &Verdict) -> &'static str {
+    v.result.as_ref().err().map_or("valid", |r| r.code())
+}
+
+#[test]
+fn verifier_with_a_snapshot_refuses_revoked_and_superseded_on_every_path() {
+    let mut f = fixture(4);
+    let ids = identifiers(&mut f.registry);
+    f.registry
+        .invalidate(&ids[0].0, &invalidation(), NOW + 10)
+        .unwrap();
+    let new = f
+        .registry
+        .reissue(
+            &f.keys,
+            &ReissueRequest {
+                identifier: ids[1].0.clone(),
+                kind: ReissueKind::Replacement { paper: false },
+            },
+            NOW + 20,
+        )
+        .unwrap();
+    let by = StatusPublisher::from_key_dir(&f.keys, NOW + 30, DAY).unwrap();
+    let snap = f.registry.status_snapshot(&by).unwrap();
+    let store = f.keys.trust_store().unwrap();
+    let list = StatusList::load(&snap.bytes, &store).unwrap();
+    let at = NOW + 60;
+    let verifier = Verifier::new(store)
+        .with_clock(FixedClock(at))
+        .with_status(list);
+    let all = qr_of(&mut f.registry);
+    let texts: Vec<&str> = all.iter().map(|(_, _, q)| q.as_str()).collect();
+    let want = |i: u64| match i {
+        _ if i == ids[0].1 => "revoked",
+        _ if i == ids[1].1 => "superseded",
+        _ => "valid",
+    };
+    // Single, parallel batch and cofactored bulk paths give the same verdicts.
+    let batch = verifier.verify_batch(&texts);
+    let bulk = verifier.verify_many_cofactored_at(&texts, at);
+    for (((index, _, qr), b), m) in all.iter().zip(&batch).zip(&bulk) {
+        let v = verifier.verify_at(qr, at);
+        assert_eq!(code(&v), want(*index), "index {index}");
+        assert_eq!(code(b), want(*index));
+        assert_eq!(code(m), want(*index));
+        if v.is_valid() {
+            let fr = v.freshness.unwrap();
+            assert_eq!((fr.sequence, fr.stale, fr.covered), (2, false, true));
+        }
+    }
+    assert_eq!(
+        verifier.verify_at(&new.qr, at).result,
+        Ok(()),
+        "the replacement is valid"
+    );
+    // The cache never skips the status step.
+    let cached = Verifier::new(f.keys.trust_store().unwrap())
+        .with_clock(FixedClock(at))
+        .with_cache(64)
+        .with_status(StatusList::load(&snap.bytes, &f.keys.trust_store().unwrap()).unwrap());
+    let revoked_qr = &all.iter().find(|(i, _, _)| *i == ids[0].1).unwrap().2;
+    for _ in 0..2 {
+        assert_eq!(code(&cached.verify_at(revoked_qr, at)), "revoked");
+    }
+    // Documents go through the same step.
+    let mut doc = None;
+    f.registry
+        .each_certificate(|c| {
+            if c.status_index == ids[1].1 {
+                doc = Some(c.document.clone());
+            }
+            Ok(())
+        })
+        .unwrap();
+    let d = verifier.verify_document_at(&doc.unwrap(), at);
+    assert_eq!(d.result.unwrap_err().code(), "superseded");
+    // Stale: warn marks it, fail refuses it, the grace delays both.
+    let late = NOW + 30 + DAY + 100;
+    let v = verifier.verify_at(&new.qr, late);
+    assert!(v.is_valid() && v.freshness.unwrap().stale);
+    let strict = StatusList::load(&snap.bytes, verifier.trust())
+        .unwrap()
+        .with_policy(StalePolicy::Fail);
+    let graced = strict.clone().with_grace(3600);
+    let v = Verifier::new(f.keys.trust_store().unwrap())
+        .with_status(strict)
+        .verify_at(&new.qr, late);
+    assert_eq!(code(&v), "stale");
+    let v = Verifier::new(f.keys.trust_store().unwrap())
+        .with_status(graced)
+        .verify_at(&new.qr, late);
+    assert!(v.is_valid() && !v.freshness.unwrap().stale);
+}
+
+#[test]
+fn a_payload_signed_by_the_status_key_is_refused() {
+    let mut f = fixture(1);
+    let mut row = None;
+    f.registry
+        .each_certificate(|c| {
+            row = Some(c.clone());
+            Ok(())
+        })
+        .unwrap();
+    let cert = row.unwrap().parse_certificate().unwrap();
+    let status = f.keys.status_signer().unwrap();
+    let issuer = Issuer::new(status.signer_at(NOW).unwrap(), status.cert()).unwrap();
+    let issued = issuer.issue(&cert, Some(0), NOW).unwrap();
+    let verifier = Verifier::new(f.keys.trust_store().unwrap()).with_clock(FixedClock(NOW));
+    let v = verifier.verify_at(&issued.qr, NOW);
+    assert_eq!(code(&v), "not_document_signer", "{:?}", v.result);
+    let d = verifier.verify_document_at(&issued.document, NOW);
+    assert_eq!(d.result.unwrap_err().code(), "not_document_signer");
+}
+
+#[test]
+fn key_compromise_before_valid_after_snapshot_signer_revoked_reissued_valid() {
+    let mut f = fixture(6);
+    let old_kid = f.keys.active_signer(NOW).unwrap().kid();
+    let by = StatusPublisher::from_key_dir(&f.keys, NOW, DAY).unwrap();
+    let before = f.registry.status_snapshot(&by).unwrap();
+    let old = qr_of(&mut f.registry);
+    let v0 = Verifier::new(f.keys.trust_store().unwrap())
+        .with_status(StatusList::load(&before.bytes, &f.keys.trust_store().unwrap()).unwrap());
+    for (_, kid, qr) in &old {
+        assert_eq!(*kid, old_kid);
+        assert_eq!(code(&v0.verify_at(qr, NOW)), "valid");
+    }
+    f.keys
+        .add_signer(Algorithm::EdDsa, NOW + DAY, NOW + 1000 * DAY)
+        .unwrap();
+    let later = NOW + 2 * DAY;
+    f.registry
+        .revoke_signer(old_kid, &f.keys, None, later, &mut |_| {})
+        .unwrap();
+    let store = f.keys.trust_store().unwrap();
+    let by = StatusPublisher::from_key_dir(&f.keys, later, DAY).unwrap();
+    let after = f.registry.status_snapshot(&by).unwrap();
+    let v1 =
+        Verifier::new(store.clone()).with_status(StatusList::load(&after.bytes, &store).unwrap());
+    let all = qr_of(&mut f.registry);
+    let texts: Vec<&str> = all.iter().map(|(_, _, q)| q.as_str()).collect();
+    let bulk = v1.verify_many_cofactored_at(&texts, later);
+    let mut reissued = 0;
+    for ((_, kid, qr), b) in all.iter().zip(&bulk) {
+        let want = if *kid == old_kid {
+            "signer_revoked"
+        } else {
+            reissued += 1;
+            "valid"
+        };
+        assert_eq!(code(&v1.verify_at(qr, later)), want);
+        assert_eq!(code(b), want);
+    }
+    assert_eq!(reissued, 6);
 }
