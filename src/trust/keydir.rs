@@ -254,9 +254,14 @@ fn open_status_signer(dir: &Path, root: &RootCert) -> Result<Option<SignerKey>, 
     let cert = SignerCert::from_pem_or_der(&bytes)?;
     check_chain(&cert, root)?;
     if !cert.usage().status {
-        return Err(crate::status::StatusError::NotStatusSigner {
-            subject: cert.subject().to_owned(),
-        }
+        return Err(bad(
+            "status signer",
+            format!(
+                "{}: \"{}\" lacks the status-signing usage",
+                cp.display(),
+                cert.subject()
+            ),
+        )
         .into());
     }
     let key = read_signer(&kp)?;
