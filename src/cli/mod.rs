@@ -48,6 +48,7 @@ mod revoke;
 #[cfg(feature = "qr")]
 mod scan;
 mod speed;
+mod status;
 #[cfg(feature = "sqlite")]
 mod submit;
 mod trust;
@@ -121,6 +122,9 @@ enum Command {
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
+    /// Export the registry's revocation status (snapshot, delta, Token Status List) or
+    /// inspect a status document.
+    Status(status::Args),
 }
 
 /// How a command ended, worst wins.
@@ -266,6 +270,7 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
+        Command::Status(a) => status::exec(a, out),
     }
 }
 
