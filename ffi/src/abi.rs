@@ -51,7 +51,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     format!("internal error (panic caught at the ABI boundary): {what}")
 }
 
-/// Runs `body` so that no panic leaves it: a panic becomes `CERTSEAL_ERR_PANIC`. A failure's
+/// Runs `body` so that no panic leaves it: a panic becomes `CERTSEAL_CODE_PANIC`. A failure's
 /// message goes to `handle`, when there is one; the code is returned either way.
 fn guard(handle: Option<&Handle>, body: impl FnOnce() -> Result<(), Failure>) -> CertsealCode {
     match catch(body) {
@@ -67,7 +67,7 @@ fn guard(handle: Option<&Handle>, body: impl FnOnce() -> Result<(), Failure>) ->
 
 #[cold]
 fn null(what: &str) -> Failure {
-    Failure::new(CertsealCode::ErrNull, format!("{what}: got NULL"))
+    Failure::new(CertsealCode::Null, format!("{what}: got NULL"))
 }
 
 /// The handle behind `verifier`.
@@ -95,7 +95,7 @@ impl Fault {
         match self {
             Fault::Null => null(what),
             Fault::TooLong(len) => Failure::new(
-                CertsealCode::ErrArgument,
+                CertsealCode::Argument,
                 format!("{what}: length {len} exceeds PTRDIFF_MAX"),
             ),
         }
@@ -120,21 +120,21 @@ unsafe fn raw_slice<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Fault> {
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-/// [`raw_slice`], failing with the argument's name.
+/// `raw_slice`, failing with the argument's name.
 ///
 /// # Safety
-/// As [`raw_slice`].
+/// As `raw_slice`.
 unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Failure> {
     // SAFETY: the caller's contract is `raw_slice`'s.
     unsafe { raw_slice(ptr, len) }.map_err(|f| f.failure(what))
 }
 
-/// Runs `f`, turning a panic into a `CERTSEAL_ERR_PANIC` failure with its message.
+/// Runs `f`, turning a panic into a `CERTSEAL_CODE_PANIC` failure with its message.
 fn catch<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(payload) => {
-            let failure = Failure::new(CertsealCode::ErrPanic, panic_message(payload.as_ref()));
+            let failure = Failure::new(CertsealCode::Panic, panic_message(payload.as_ref()));
             // A payload whose destructor panics is leaked rather than let through.
             if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
                 std::mem::forget(again);
@@ -208,7 +208,7 @@ fn path_of(bytes: &[u8], what: &str) -> Result<std::path::PathBuf, Failure> {
     {
         std::str::from_utf8(bytes)
             .map(Into::into)
-            .map_err(|e| Failure::new(CertsealCode::ErrArgument, format!("{what}: {e}")))
+            .map_err(|e| Failure::new(CertsealCode::Argument, format!("{what}: {e}")))
     }
 }
 
@@ -290,12 +290,12 @@ pub unsafe extern "C" fn certseal_verifier_new(
     })
 }
 
-/// [`certseal_verifier_new`] from files: the paths are byte strings of the given lengths
+/// `certseal_verifier_new` from files: the paths are byte strings of the given lengths
 /// (no NUL needed; raw bytes on Unix, UTF-8 elsewhere). The trust list is read up to its
 /// 4 MiB bound, the root certificate up to 64 KiB.
 ///
 /// # Safety
-/// As [`certseal_verifier_new`], with the path buffers in place of the contents.
+/// As `certseal_verifier_new`, with the path buffers in place of the contents.
 #[no_mangle]
 pub unsafe extern "C" fn certseal_verifier_new_from_files(
     trust_list_path: *const u8,
@@ -380,13 +380,13 @@ pub unsafe extern "C" fn certseal_verifier_last_error(
     catch_unwind(AssertUnwindSafe(copy)).unwrap_or(0)
 }
 
-/// Runs `body` on a handle behind the panic boundary; no handle is `CERTSEAL_ERR_NULL`.
+/// Runs `body` on a handle behind the panic boundary; no handle is `CERTSEAL_CODE_NULL`.
 fn with_handle(
     handle: Option<&Handle>,
     body: impl FnOnce(&Handle) -> Result<(), Failure>,
 ) -> CertsealCode {
     let Some(h) = handle else {
-        return CertsealCode::ErrNull;
+        return CertsealCode::Null;
     };
     guard(Some(h), || body(h))
 }
@@ -395,7 +395,7 @@ fn with_handle(
 /// thread; `INT64_MIN` means the system clock again.
 ///
 /// # Safety
-/// `verifier` is NULL (`CERTSEAL_ERR_NULL`) or a live handle.
+/// `verifier` is NULL (`CERTSEAL_CODE_NULL`) or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn certseal_verifier_set_time(
     verifier: *const CertsealVerifier,
@@ -412,7 +412,7 @@ pub unsafe extern "C" fn certseal_verifier_set_time(
 /// Verifies at the system clock's time from now on (the default).
 ///
 /// # Safety
-/// `verifier` is NULL (`CERTSEAL_ERR_NULL`) or a live handle.
+/// `verifier` is NULL (`CERTSEAL_CODE_NULL`) or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn certseal_verifier_use_system_time(
     verifier: *const CertsealVerifier,
@@ -428,7 +428,7 @@ pub unsafe extern "C" fn certseal_verifier_use_system_time(
 /// Loads a signed status snapshot (`specs/status.md`): from now on a payload the engine finds
 /// valid is refused when its status index is revoked or superseded, or its signer key is
 /// revoked. Over a snapshot already loaded the new one must be newer and from the same issuer.
-/// On failure (`CERTSEAL_ERR_STATUS`) the list in force is unchanged.
+/// On failure (`CERTSEAL_CODE_STATUS`) the list in force is unchanged.
 ///
 /// # Safety
 /// `verifier` is NULL or a live handle; `snapshot` is NULL with length 0 or readable for
@@ -449,7 +449,7 @@ pub unsafe extern "C" fn certseal_verifier_load_status(
 }
 
 /// Applies a signed status delta to the list in force (it must start at the list's sequence).
-/// On failure (`CERTSEAL_ERR_STATUS`) the list in force is unchanged.
+/// On failure (`CERTSEAL_CODE_STATUS`) the list in force is unchanged.
 ///
 /// # Safety
 /// `verifier` is NULL or a live handle; `delta` is NULL with length 0 or readable for
@@ -474,7 +474,7 @@ pub unsafe extern "C" fn certseal_verifier_apply_delta(
 /// `CERTSEAL_FLAG_STATUS_STALE` set.
 ///
 /// # Safety
-/// `verifier` is NULL (`CERTSEAL_ERR_NULL`) or a live handle.
+/// `verifier` is NULL (`CERTSEAL_CODE_NULL`) or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn certseal_verifier_fail_when_stale(
     verifier: *const CertsealVerifier,
@@ -514,7 +514,7 @@ pub unsafe extern "C" fn certseal_verifier_status_info(
 // Verification
 
 /// Verifies one QR payload text (`text_len` bytes of UTF-8, no NUL needed) and writes its
-/// verdict to `result`. A payload that is not valid still returns `CERTSEAL_OK`: `result`
+/// verdict to `result`. A payload that is not valid still returns `CERTSEAL_CODE_OK`: `result`
 /// says why.
 ///
 /// # Safety
@@ -542,13 +542,13 @@ pub unsafe extern "C" fn certseal_verify(
     })
 }
 
-/// [`certseal_verify`] with the JSON view: the object `certseal verify --json` prints
+/// `certseal_verify` with the JSON view: the object `certseal verify --json` prints
 /// (`status`, `reason`, `stage`, `detail`, `alg`, `kid`, `certificate`), NUL-terminated,
 /// stored through `json` (free it with `certseal_string_free`) with its length through
 /// `json_len` when that is not NULL. `result` may be NULL.
 ///
 /// # Safety
-/// As [`certseal_verify`], with `result` NULL or writable; `json` writable; `json_len` NULL
+/// As `certseal_verify`, with `result` NULL or writable; `json` writable; `json_len` NULL
 /// or writable.
 #[no_mangle]
 pub unsafe extern "C" fn certseal_verify_json(
@@ -580,7 +580,7 @@ pub unsafe extern "C" fn certseal_verify_json(
 
 /// Verifies `count` payload texts on the handle's workers through the engine's bulk path and
 /// writes `count` results, in input order, to `results`. `flags`: 0, or
-/// `CERTSEAL_BATCH_COFACTORED` (unknown bits fail with `CERTSEAL_ERR_ARGUMENT`). When `json`
+/// `CERTSEAL_BATCH_COFACTORED` (unknown bits fail with `CERTSEAL_CODE_ARGUMENT`). When `json`
 /// is not NULL, also stores the JSON views as JSON lines (one object and `\n` per input),
 /// NUL-terminated; free it with `certseal_string_free`.
 ///
@@ -604,7 +604,7 @@ pub unsafe extern "C" fn certseal_verify_batch(
     with_handle(h, |h| {
         if flags & !CERTSEAL_BATCH_COFACTORED != 0 {
             return Err(Failure::new(
-                CertsealCode::ErrArgument,
+                CertsealCode::Argument,
                 format!("flags: got {flags:#x}, expected 0 or CERTSEAL_BATCH_COFACTORED"),
             ));
         }
@@ -614,7 +614,7 @@ pub unsafe extern "C" fn certseal_verify_batch(
         let byte_len = count.checked_mul(std::mem::size_of::<CertsealResult>());
         if byte_len.and_then(|n| isize::try_from(n).ok()).is_none() {
             return Err(Failure::new(
-                CertsealCode::ErrArgument,
+                CertsealCode::Argument,
                 format!("count: {count} results exceed PTRDIFF_MAX bytes"),
             ));
         }
@@ -658,8 +658,8 @@ fn json_lines(outcomes: &[Outcome]) -> String {
 /// verifies each certseal payload, like `certseal scan`. Stores a library-owned
 /// `CertsealScan` through `out` (free it with `certseal_scan_free`). An image without a
 /// readable code gives `count` 0; bytes that are no image within bounds fail with
-/// `CERTSEAL_ERR_IMAGE`; a build without the `qr` feature fails with
-/// `CERTSEAL_ERR_UNSUPPORTED`.
+/// `CERTSEAL_CODE_IMAGE`; a build without the `qr` feature fails with
+/// `CERTSEAL_CODE_UNSUPPORTED`.
 ///
 /// # Safety
 /// `verifier` is NULL or a live handle; `image` is NULL with length 0 or readable for
@@ -725,7 +725,7 @@ fn scan_list(h: &Handle, image: &[u8]) -> Result<CertsealScan, Failure> {
 #[cfg(not(feature = "qr"))]
 fn scan_list(_: &Handle, _: &[u8]) -> Result<CertsealScan, Failure> {
     Err(Failure::new(
-        CertsealCode::ErrUnsupported,
+        CertsealCode::Unsupported,
         "scan: this build of certseal-ffi has no qr feature",
     ))
 }
@@ -777,7 +777,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_an_error_code_with_its_message() {
         let code = guard(None, || panic!("boom {}", 42));
-        assert_eq!(code, CertsealCode::ErrPanic);
+        assert_eq!(code, CertsealCode::Panic);
         let payload: Box<dyn Any + Send> = Box::new(String::from("boom 42"));
         assert!(panic_message(payload.as_ref()).ends_with("boom 42"));
         let payload: Box<dyn Any + Send> = Box::new(7_u8);
@@ -786,8 +786,8 @@ mod tests {
 
     #[test]
     fn a_failure_keeps_its_code() {
-        let code = guard(None, || Err(Failure::new(CertsealCode::ErrStatus, "x")));
-        assert_eq!(code, CertsealCode::ErrStatus);
+        let code = guard(None, || Err(Failure::new(CertsealCode::Status, "x")));
+        assert_eq!(code, CertsealCode::Status);
         assert_eq!(guard(None, || Ok(())), CertsealCode::Ok);
     }
 
@@ -797,14 +797,14 @@ mod tests {
         assert_eq!(unsafe { bytes(std::ptr::null(), 0, "x") }, Ok(&[][..]));
         // SAFETY: NULL with a length is refused before any read.
         let err = unsafe { bytes(std::ptr::null(), 3, "text") }.unwrap_err();
-        assert_eq!(err.code, CertsealCode::ErrNull);
+        assert_eq!(err.code, CertsealCode::Null);
         assert_eq!(err.message, "text: got NULL");
         let data = [1u8, 2, 3];
         // SAFETY: `data` is readable for 3 bytes.
         assert_eq!(unsafe { bytes(data.as_ptr(), 3, "x") }, Ok(&data[..]));
         // SAFETY: a length past isize::MAX is refused before any read.
         let err = unsafe { bytes(data.as_ptr(), usize::MAX, "x") }.unwrap_err();
-        assert_eq!(err.code, CertsealCode::ErrArgument);
+        assert_eq!(err.code, CertsealCode::Argument);
     }
 
     #[test]

@@ -72,15 +72,15 @@ pub(crate) const STAGES: &[(CertsealStage, &CStr)] = &[
 /// Every return code with its name.
 pub(crate) const CODES: &[(CertsealCode, &CStr)] = &[
     (CertsealCode::Ok, c"ok"),
-    (CertsealCode::ErrNull, c"null_argument"),
-    (CertsealCode::ErrArgument, c"bad_argument"),
-    (CertsealCode::ErrTrust, c"trust"),
-    (CertsealCode::ErrStatus, c"status"),
-    (CertsealCode::ErrIo, c"io"),
-    (CertsealCode::ErrImage, c"image"),
-    (CertsealCode::ErrUnsupported, c"unsupported"),
-    (CertsealCode::ErrPanic, c"panic"),
-    (CertsealCode::ErrResource, c"resource"),
+    (CertsealCode::Null, c"null_argument"),
+    (CertsealCode::Argument, c"bad_argument"),
+    (CertsealCode::Trust, c"trust"),
+    (CertsealCode::Status, c"status"),
+    (CertsealCode::Io, c"io"),
+    (CertsealCode::Image, c"image"),
+    (CertsealCode::Unsupported, c"unsupported"),
+    (CertsealCode::Panic, c"panic"),
+    (CertsealCode::Resource, c"resource"),
 ];
 
 /// The code of a reason's machine name; `Other` for a name this ABI does not know.
@@ -161,7 +161,7 @@ mod tests {
         let mut stages: Vec<u8> = STAGES.iter().map(|(s, _)| *s as u8).collect();
         stages.dedup();
         assert_eq!(stages.len(), STAGES.len(), "sorted and unique");
-        assert_eq!(code_name(CertsealCode::ErrPanic as i32), c"panic");
+        assert_eq!(code_name(CertsealCode::Panic as i32), c"panic");
         assert_eq!(code_name(-1), c"unknown");
     }
 }

@@ -29,13 +29,11 @@ use certseal::{Clock, SystemClock};
 
 use crate::codes::{reason_of, stage_of};
 use crate::types::{
-    CertsealCode, CertsealResult, CertsealStage, CertsealStatus, CertsealStatusInfo,
+    CertsealCode, CERTSEAL_MAX_THREADS, CertsealResult, CertsealStage, CertsealStatus, CertsealStatusInfo,
     CERTSEAL_FLAG_HAS_CERTIFICATE, CERTSEAL_FLAG_HAS_KID, CERTSEAL_FLAG_HAS_STATUS_INDEX,
     CERTSEAL_FLAG_STATUS_CHECKED, CERTSEAL_FLAG_STATUS_COVERED, CERTSEAL_FLAG_STATUS_STALE,
 };
 
-/// Most worker threads a handle may own.
-pub const MAX_THREADS: u32 = 256;
 /// Largest trust-list file read: the trust list's own bound, 4 MiB.
 const MAX_TRUST_LIST_FILE: u64 = 4 << 20;
 /// Largest root-certificate file read (PEM of a 16 KiB DER is under 23 KiB).
@@ -312,17 +310,17 @@ impl Handle {
     /// root certificate (PEM or DER), with `threads` workers for batches: 0 one per CPU, 1 the
     /// calling thread only. Uses the system clock until [`Handle::set_time`].
     pub fn new(trust_list: &[u8], root_cert: &[u8], threads: u32) -> Result<Handle, Failure> {
-        if threads > MAX_THREADS {
+        if threads > CERTSEAL_MAX_THREADS {
             return Err(Failure::new(
-                CertsealCode::ErrArgument,
-                format!("threads: got {threads}, expected at most {MAX_THREADS}"),
+                CertsealCode::Argument,
+                format!("threads: got {threads}, expected at most {CERTSEAL_MAX_THREADS}"),
             ));
         }
         let root = RootCert::from_pem_or_der(root_cert).map_err(|e| {
-            Failure::new(CertsealCode::ErrTrust, format!("root certificate: {e}"))
+            Failure::new(CertsealCode::Trust, format!("root certificate: {e}"))
         })?;
         let list = TrustList::verify(trust_list, &root)
-            .map_err(|e| Failure::new(CertsealCode::ErrTrust, format!("trust list: {e}")))?;
+            .map_err(|e| Failure::new(CertsealCode::Trust, format!("trust list: {e}")))?;
         let pool = match threads {
             1 => None,
             n => Some(
@@ -331,7 +329,7 @@ impl Handle {
                     .thread_name(|i| format!("certseal-{i}"))
                     .build()
                     .map_err(|e| {
-                        Failure::new(CertsealCode::ErrResource, format!("worker threads: {e}"))
+                        Failure::new(CertsealCode::Resource, format!("worker threads: {e}"))
                     })?,
             ),
         };
@@ -349,8 +347,8 @@ impl Handle {
 
     /// [`Handle::new`] from files, each read up to a bound.
     pub fn from_files(trust_list: &Path, root_cert: &Path, threads: u32) -> Result<Handle, Failure> {
-        let list = read_bounded(trust_list, MAX_TRUST_LIST_FILE, CertsealCode::ErrTrust)?;
-        let root = read_bounded(root_cert, MAX_ROOT_FILE, CertsealCode::ErrTrust)?;
+        let list = read_bounded(trust_list, MAX_TRUST_LIST_FILE, CertsealCode::Trust)?;
+        let root = read_bounded(root_cert, MAX_ROOT_FILE, CertsealCode::Trust)?;
         Handle::new(&list, &root, threads)
     }
 
@@ -428,7 +426,7 @@ impl Handle {
                 next.replace(snapshot, store).map(|()| next)
             }
         }
-        .map_err(|e| Failure::new(CertsealCode::ErrStatus, format!("status snapshot: {e}")))?;
+        .map_err(|e| Failure::new(CertsealCode::Status, format!("status snapshot: {e}")))?;
         *self.status.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(next));
         Ok(())
     }
@@ -442,13 +440,13 @@ impl Handle {
             .unwrap_or_else(PoisonError::into_inner);
         let Some(current) = self.status_list() else {
             return Err(Failure::new(
-                CertsealCode::ErrStatus,
+                CertsealCode::Status,
                 "status delta: no snapshot loaded, expected certseal_verifier_load_status first",
             ));
         };
         let mut next = StatusList::clone(&current);
         next.apply_delta(delta, self.verifier.trust())
-            .map_err(|e| Failure::new(CertsealCode::ErrStatus, format!("status delta: {e}")))?;
+            .map_err(|e| Failure::new(CertsealCode::Status, format!("status delta: {e}")))?;
         *self.status.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(next));
         Ok(())
     }
@@ -569,7 +567,7 @@ impl Handle {
 
     /// Every QR code in a PNG or JPEG image, each certseal payload verified
     /// (`certseal::qr::verified::scan_and_verify`). An image without a readable code gives no
-    /// codes; bytes that are no image within bounds fail with `CERTSEAL_ERR_IMAGE`.
+    /// codes; bytes that are no image within bounds fail with `CERTSEAL_CODE_IMAGE`.
     #[cfg(feature = "qr")]
     pub fn scan(&self, image: &[u8]) -> Result<Vec<ScannedCode>, Failure> {
         use certseal::qr::scan::ScanLimits;
@@ -578,7 +576,7 @@ impl Handle {
         let limits = ScanLimits::default();
         if image.len() > limits.max_bytes {
             return Err(Failure::new(
-                CertsealCode::ErrImage,
+                CertsealCode::Image,
                 format!("image: {} bytes, limit {}", image.len(), limits.max_bytes),
             ));
         }
@@ -587,7 +585,7 @@ impl Handle {
         let record = scan_and_verify(image, &limits, &self.verifier);
         match record.error {
             None | Some(ScanError::NoCode) => {}
-            Some(e) => return Err(Failure::new(CertsealCode::ErrImage, format!("image: {e}"))),
+            Some(e) => return Err(Failure::new(CertsealCode::Image, format!("image: {e}"))),
         }
         Ok(record
             .codes
@@ -607,7 +605,7 @@ impl Handle {
 fn read_bounded(path: &Path, max: u64, code: CertsealCode) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let io =
-        |e: std::io::Error| Failure::new(CertsealCode::ErrIo, format!("{}: {e}", path.display()));
+        |e: std::io::Error| Failure::new(CertsealCode::Io, format!("{}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1))

@@ -8,7 +8,7 @@
 //! ```c
 //! CertsealVerifier *v = NULL;
 //! char *error = NULL;
-//! if (certseal_verifier_new(list, list_len, root, root_len, 0, &v, &error) != CERTSEAL_OK) {
+//! if (certseal_verifier_new(list, list_len, root, root_len, 0, &v, &error) != CERTSEAL_CODE_OK) {
 //!     fprintf(stderr, "%s\n", error);
 //!     certseal_string_free(error);
 //!     return 2;
@@ -27,7 +27,7 @@
 
 mod abi;
 mod codes;
-pub mod handle;
+mod handle;
 pub mod types;
 
 pub use crate::abi::*;

@@ -8,39 +8,42 @@ use std::os::raw::c_char;
 
 /// The version of the ABI described by `certseal.h`. It changes only when a type's layout or
 /// a function's meaning changes incompatibly; additions (functions, result codes, reason
-/// codes, flags) keep it. Compare with [`certseal_abi_version`](crate::certseal_abi_version)
+/// codes, flags) keep it. Compare with `certseal_abi_version`
 /// at start-up.
 pub const CERTSEAL_ABI_VERSION: u32 = 1;
 
-/// What every fallible function returns. Anything but `CERTSEAL_OK` comes with a message:
-/// from [`certseal_verifier_last_error`](crate::certseal_verifier_last_error) for calls on a
+/// What every fallible function returns. Anything but `CERTSEAL_CODE_OK` comes with a message:
+/// from `certseal_verifier_last_error` for calls on a
 /// handle, or through the `error` out-parameter of the constructors. A payload that is not
-/// valid is **not** an error: the call returns `CERTSEAL_OK` and the result says why.
+/// valid is **not** an error: the call returns `CERTSEAL_CODE_OK` and the result says why.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertsealCode {
     /// Success.
     Ok = 0,
     /// A required pointer was NULL (or a NULL buffer came with a non-zero length).
-    ErrNull = 1,
+    Null = 1,
     /// An argument is out of range (a length past `PTRDIFF_MAX`, too many threads, …).
-    ErrArgument = 2,
+    Argument = 2,
     /// The trust list or the root certificate was refused (signature, chain, format, bounds).
-    ErrTrust = 3,
+    Trust = 3,
     /// A status snapshot or delta was refused; the state in force is unchanged.
-    ErrStatus = 4,
+    Status = 4,
     /// A file could not be read.
-    ErrIo = 5,
+    Io = 5,
     /// The bytes given to `certseal_scan` are not a PNG or JPEG image within bounds.
-    ErrImage = 6,
+    Image = 6,
     /// This build lacks the feature the call needs (`certseal_scan` without `qr`).
-    ErrUnsupported = 7,
+    Unsupported = 7,
     /// The library panicked; the panic was caught at the boundary. A bug: please report it
     /// with the message.
-    ErrPanic = 8,
+    Panic = 8,
     /// The operating system refused a resource (a worker thread).
-    ErrResource = 9,
+    Resource = 9,
 }
+
+/// Most worker threads a handle may own.
+pub const CERTSEAL_MAX_THREADS: u32 = 256;
 
 /// Verdict of one input. `CERTSEAL_STATUS_VALID` is never zero, so zeroed or untouched memory
 /// never reads as valid.
@@ -164,18 +167,18 @@ pub enum CertsealReason {
     Other = 65535,
 }
 
-/// [`CertsealResult::flags`]: `alg` and `kid` hold the protected header's values.
+/// `CertsealResult::flags`: `alg` and `kid` hold the protected header's values.
 pub const CERTSEAL_FLAG_HAS_KID: u32 = 1;
-/// [`CertsealResult::flags`]: `status_index` holds the payload's status index.
+/// `CertsealResult::flags`: `status_index` holds the payload's status index.
 pub const CERTSEAL_FLAG_HAS_STATUS_INDEX: u32 = 1 << 1;
-/// [`CertsealResult::flags`]: the signature verified and the claims were decoded, so the JSON
+/// `CertsealResult::flags`: the signature verified and the claims were decoded, so the JSON
 /// view carries the certificate.
 pub const CERTSEAL_FLAG_HAS_CERTIFICATE: u32 = 1 << 2;
-/// [`CertsealResult::flags`]: a status list was loaded and consulted for this input.
+/// `CertsealResult::flags`: a status list was loaded and consulted for this input.
 pub const CERTSEAL_FLAG_STATUS_CHECKED: u32 = 1 << 3;
-/// [`CertsealResult::flags`]: the status list in force is past its `next_update`.
+/// `CertsealResult::flags`: the status list in force is past its `next_update`.
 pub const CERTSEAL_FLAG_STATUS_STALE: u32 = 1 << 4;
-/// [`CertsealResult::flags`]: the payload's status index lies inside the status list (a
+/// `CertsealResult::flags`: the payload's status index lies inside the status list (a
 /// payload issued after the list was published is checked for its signer only).
 pub const CERTSEAL_FLAG_STATUS_COVERED: u32 = 1 << 5;
 
@@ -188,9 +191,9 @@ pub const CERTSEAL_BATCH_COFACTORED: u32 = 1;
 ///
 /// | offset | field |
 /// |---|---|
-/// | 0 | `status` (u8, [`CertsealStatus`]) |
-/// | 1 | `stage` (u8, [`CertsealStage`]) |
-/// | 2 | `reason` (u16, [`CertsealReason`]) |
+/// | 0 | `status` (u8, `CertsealStatus`) |
+/// | 1 | `stage` (u8, `CertsealStage`) |
+/// | 2 | `reason` (u16, `CertsealReason`) |
 /// | 4 | `alg` (i32, COSE algorithm value) |
 /// | 8 | `flags` (u32, `CERTSEAL_FLAG_*`) |
 /// | 12 | `reserved` (u32, zero) |
@@ -199,11 +202,11 @@ pub const CERTSEAL_BATCH_COFACTORED: u32 = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertsealResult {
-    /// [`CertsealStatus`].
+    /// `CertsealStatus`.
     pub status: CertsealStatus,
-    /// [`CertsealStage`] that refused the input; `CERTSEAL_STAGE_NONE` when valid.
+    /// `CertsealStage` that refused the input; `CERTSEAL_STAGE_NONE` when valid.
     pub stage: CertsealStage,
-    /// [`CertsealReason`]; `CERTSEAL_REASON_NONE` when valid.
+    /// `CertsealReason`; `CERTSEAL_REASON_NONE` when valid.
     pub reason: CertsealReason,
     /// COSE algorithm value of the protected header (-8 EdDSA, -7 ES256, -65538 SM2), 0 when
     /// it was not read (see `CERTSEAL_FLAG_HAS_KID`).
@@ -249,7 +252,7 @@ pub struct CertsealBytes {
 pub struct CertsealScanCode {
     /// Its verdict; `CERTSEAL_STATUS_NOT_CERTSEAL` for a code that is not a certseal payload.
     pub result: CertsealResult,
-    /// The decoded text, NUL-terminated (owned by the enclosing [`CertsealScan`]).
+    /// The decoded text, NUL-terminated (owned by the enclosing `CertsealScan`).
     pub text: *const c_char,
     /// Its length in bytes, without the NUL.
     pub text_len: usize,

@@ -174,7 +174,7 @@ fn empty_batch_writes_nothing_and_needs_no_buffers() {
 fn rejects_unknown_batch_flags() {
     let v = V::new(1);
     let text: &[u8] = b"CS1:";
-    assert_eq!(v.verify_batch(&[text], 0x8, false), Err(CertsealCode::ErrArgument));
+    assert_eq!(v.verify_batch(&[text], 0x8, false), Err(CertsealCode::Argument));
     assert!(v.last_error().starts_with("flags: got 0x8"), "{}", v.last_error());
 }
 
@@ -221,13 +221,13 @@ fn status_info_follows_snapshot_and_delta() {
 fn refused_status_documents_leave_the_list_in_force() {
     let v = V::new(1);
     // A delta before any snapshot.
-    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::ErrStatus);
+    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Status);
     assert!(v.last_error().contains("no snapshot loaded"), "{}", v.last_error());
     // A snapshot with one flipped byte in its signature.
     let mut bad = read("status-snapshot.cbor");
     let last = bad.len() - 1;
     bad[last] ^= 1;
-    assert_eq!(v.load_status(&bad), CertsealCode::ErrStatus);
+    assert_eq!(v.load_status(&bad), CertsealCode::Status);
     assert!(v.last_error().starts_with("status snapshot: "), "{}", v.last_error());
     assert_eq!(v.status_info().loaded, 0);
 
@@ -235,9 +235,9 @@ fn refused_status_documents_leave_the_list_in_force() {
     assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Ok);
     let in_force = v.status_info();
     // The same delta again does not chain; the same snapshot again is a rollback.
-    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::ErrStatus);
+    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Status);
     assert!(v.last_error().contains("sequence"), "{}", v.last_error());
-    assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::ErrStatus);
+    assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Status);
     assert!(v.last_error().contains("sequence: got 10"), "{}", v.last_error());
     assert_eq!(v.status_info(), in_force);
     let revoked = cases().into_iter().find(|c| c.name == "revoked-by-delta-7").unwrap();
@@ -252,16 +252,16 @@ fn constructors_fail_with_a_code_and_a_message() {
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
     let (code, message) = V::try_new(&tampered, &root, 1).err().unwrap();
-    assert_eq!(code, CertsealCode::ErrTrust);
+    assert_eq!(code, CertsealCode::Trust);
     assert!(message.starts_with("trust list: "), "{message}");
     let (code, message) = V::try_new(&list, b"not a certificate", 1).err().unwrap();
-    assert_eq!(code, CertsealCode::ErrTrust);
+    assert_eq!(code, CertsealCode::Trust);
     assert!(message.starts_with("root certificate: "), "{message}");
     let (code, message) = V::try_new(&list, &root, 257).err().unwrap();
-    assert_eq!(code, CertsealCode::ErrArgument);
+    assert_eq!(code, CertsealCode::Argument);
     assert_eq!(message, "threads: got 257, expected at most 256");
     let (code, message) = V::try_new(&[], &root, 1).err().unwrap();
-    assert_eq!(code, CertsealCode::ErrTrust, "{message}");
+    assert_eq!(code, CertsealCode::Trust, "{message}");
 
     let mut out = std::ptr::null_mut();
     let mut error = std::ptr::null_mut();
@@ -269,7 +269,7 @@ fn constructors_fail_with_a_code_and_a_message() {
     let code = unsafe {
         certseal_verifier_new(std::ptr::null(), 5, root.as_ptr(), root.len(), 1, &mut out, &mut error)
     };
-    assert_eq!(code, CertsealCode::ErrNull);
+    assert_eq!(code, CertsealCode::Null);
     assert_eq!(support::take_string(error, None), "trust_list: got NULL");
     // SAFETY: NULL `out` is refused before anything is written.
     let code = unsafe {
@@ -283,7 +283,7 @@ fn constructors_fail_with_a_code_and_a_message() {
             std::ptr::null_mut(),
         )
     };
-    assert_eq!(code, CertsealCode::ErrNull);
+    assert_eq!(code, CertsealCode::Null);
 }
 
 fn from_files(list: &str, root: &str) -> Result<V, (CertsealCode, String)> {
@@ -322,14 +322,14 @@ fn handle_from_files_reads_and_bounds_them() {
     let (code, message) = from_files(missing.to_str().unwrap(), root.to_str().unwrap())
         .err()
         .unwrap();
-    assert_eq!(code, CertsealCode::ErrIo);
+    assert_eq!(code, CertsealCode::Io);
     assert!(message.contains("no-such-file"), "{message}");
 
     let big = tempfile_with(&vec![0u8; (4 << 20) + 1]);
     let (code, message) = from_files(big.to_str().unwrap(), root.to_str().unwrap())
         .err()
         .unwrap();
-    assert_eq!(code, CertsealCode::ErrTrust);
+    assert_eq!(code, CertsealCode::Trust);
     assert!(message.ends_with("larger than the limit of 4194304 bytes"), "{message}");
     std::fs::remove_file(big).unwrap();
 }
@@ -346,24 +346,24 @@ fn null_arguments_are_refused_with_err_null() {
     let mut r = CertsealResult::UNSET;
     // SAFETY: each call passes a NULL the function must refuse before reading or writing.
     unsafe {
-        assert_eq!(certseal_verify(std::ptr::null(), b"x".as_ptr(), 1, &mut r), CertsealCode::ErrNull);
-        assert_eq!(certseal_verify(v.0, std::ptr::null(), 3, &mut r), CertsealCode::ErrNull);
+        assert_eq!(certseal_verify(std::ptr::null(), b"x".as_ptr(), 1, &mut r), CertsealCode::Null);
+        assert_eq!(certseal_verify(v.0, std::ptr::null(), 3, &mut r), CertsealCode::Null);
         assert_eq!(v.last_error(), "text: got NULL");
-        assert_eq!(certseal_verify(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()), CertsealCode::ErrNull);
+        assert_eq!(certseal_verify(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()), CertsealCode::Null);
         assert_eq!(v.last_error(), "result: got NULL");
         assert_eq!(
             certseal_verify_json(v.0, b"x".as_ptr(), 1, &mut r, std::ptr::null_mut(), std::ptr::null_mut()),
-            CertsealCode::ErrNull
+            CertsealCode::Null
         );
-        assert_eq!(certseal_verifier_set_time(std::ptr::null(), 0), CertsealCode::ErrNull);
-        assert_eq!(certseal_verifier_load_status(v.0, std::ptr::null(), 1), CertsealCode::ErrNull);
+        assert_eq!(certseal_verifier_set_time(std::ptr::null(), 0), CertsealCode::Null);
+        assert_eq!(certseal_verifier_load_status(v.0, std::ptr::null(), 1), CertsealCode::Null);
         assert_eq!(
             certseal_verifier_status_info(v.0, std::ptr::null_mut()),
-            CertsealCode::ErrNull
+            CertsealCode::Null
         );
         assert_eq!(
             certseal_scan(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()),
-            CertsealCode::ErrNull
+            CertsealCode::Null
         );
         certseal_verifier_free(std::ptr::null_mut());
         certseal_scan_free(std::ptr::null_mut());
@@ -381,7 +381,7 @@ fn null_arguments_are_refused_with_err_null() {
 fn last_error_is_copied_like_snprintf() {
     let v = V::new(1);
     assert_eq!(v.last_error(), "");
-    assert_eq!(v.load_status(b"junk"), CertsealCode::ErrStatus);
+    assert_eq!(v.load_status(b"junk"), CertsealCode::Status);
     let full = v.last_error();
     assert!(full.len() > 8);
     let mut small = [0x7f_u8; 8];
@@ -431,7 +431,7 @@ fn scan_verifies_every_code_in_a_photo() {
     assert_eq!(codes[0].1, "HTTPS://EXAMPLE.ORG/NOT-A-CERTIFICATE");
     assert_eq!(json["codes"][0]["verdict"]["status"], "not_certseal");
 
-    assert_eq!(v.scan(b"not an image").err(), Some(CertsealCode::ErrImage));
+    assert_eq!(v.scan(b"not an image").err(), Some(CertsealCode::Image));
     assert!(v.last_error().starts_with("image: "), "{}", v.last_error());
 }
 
@@ -441,7 +441,7 @@ fn names_of_codes_are_static_strings() {
     assert_eq!(c_str(certseal_reason_name(CertsealReason::Revoked as u16)), "revoked");
     assert_eq!(c_str(certseal_reason_name(9_999)), "unknown");
     assert_eq!(c_str(certseal_stage_name(CertsealStage::Status as u8)), "status");
-    assert_eq!(c_str(certseal_code_name(CertsealCode::ErrTrust as i32)), "trust");
+    assert_eq!(c_str(certseal_code_name(CertsealCode::Trust as i32)), "trust");
     assert_eq!(c_str(certseal_version()), env!("CARGO_PKG_VERSION"));
     assert_eq!(certseal_abi_version(), CERTSEAL_ABI_VERSION);
 }
