@@ -111,11 +111,6 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// True when the engine and the status step both accept the input.
-    pub fn is_valid(&self) -> bool {
-        self.verdict.is_valid() && !matches!(self.status, StatusStep::Refused { .. })
-    }
-
     /// The fixed-layout result.
     pub fn result(&self) -> CertsealResult {
         let v = &self.verdict;
@@ -350,11 +345,6 @@ impl Handle {
         let list = read_bounded(trust_list, MAX_TRUST_LIST_FILE, CertsealCode::Trust)?;
         let root = read_bounded(root_cert, MAX_ROOT_FILE, CertsealCode::Trust)?;
         Handle::new(&list, &root, threads)
-    }
-
-    /// The engine's verifier.
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
     }
 
     /// Worker threads for batches (1: the calling thread).
