@@ -111,8 +111,13 @@ pub fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     )
     .unwrap();
     let issue = |k: &RingSigner, cn: &str, serial: u64, usage: SignerUsage| -> SignerCert {
-        root.issue_signer_for(&root_key, &k.public_key_spki(), &signer_params(cn, serial), usage)
-            .unwrap()
+        root.issue_signer_for(
+            &root_key,
+            &k.public_key_spki(),
+            &signer_params(cn, serial),
+            usage,
+        )
+        .unwrap()
     };
     let doc_key = key(0x52);
     let doc = issue(&doc_key, "document signer A", 2, SignerUsage::DOCUMENTS);
@@ -120,10 +125,20 @@ pub fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     let status = issue(&status_key, "status signer", 3, SignerUsage::STATUS);
     // A second document signer, in the list, whose key the snapshot revokes.
     let compromised_key = key(0x54);
-    let compromised = issue(&compromised_key, "document signer B", 4, SignerUsage::DOCUMENTS);
+    let compromised = issue(
+        &compromised_key,
+        "document signer B",
+        4,
+        SignerUsage::DOCUMENTS,
+    );
     // Issued by the same root but left out of the trust list: an unknown kid.
     let outsider_key = key(0x55);
-    let outsider = issue(&outsider_key, "document signer C", 5, SignerUsage::DOCUMENTS);
+    let outsider = issue(
+        &outsider_key,
+        "document signer C",
+        5,
+        SignerUsage::DOCUMENTS,
+    );
 
     let list = sign_trust_list(
         &root,

@@ -372,8 +372,10 @@ pub unsafe extern "C" fn certseal_verifier_last_error(
             // SAFETY: `buf` is non-null and writable for `buf_len` bytes by the contract; `n`
             // is below `buf_len`, and the source is a separate Rust allocation.
             unsafe { std::ptr::copy_nonoverlapping(message.as_ptr(), buf.cast::<u8>(), n) };
-            // SAFETY: `n < buf_len`, so the NUL lands inside the buffer.
-            unsafe { buf.add(n).write(0) };
+            let end = buf.wrapping_add(n);
+            // SAFETY: `n < buf_len`, so `end` is inside the caller's buffer and the NUL lands
+            // there.
+            unsafe { end.write(0) };
         }
         message.len()
     };
@@ -633,9 +635,10 @@ pub unsafe extern "C" fn certseal_verify_batch(
         }
         let outcomes = h.verify_batch(&inputs, flags & CERTSEAL_BATCH_COFACTORED != 0);
         for (i, outcome) in outcomes.iter().enumerate() {
+            let slot = results.wrapping_add(i);
             // SAFETY: `i < count` (one outcome per input), and `results` is writable for
-            // `count` entries by the contract.
-            unsafe { results.add(i).write(outcome.result()) };
+            // `count` entries by the contract, so `slot` is in the caller's array.
+            unsafe { slot.write(outcome.result()) };
         }
         if !json.is_null() {
             // SAFETY: `json` non-null and writable, `json_len` NULL or writable.
@@ -821,12 +824,10 @@ mod tests {
     }
 
     #[test]
-    fn last_error_is_truncated_like_snprintf() {
+    fn last_error_of_a_null_handle_is_empty() {
         // SAFETY: NULL handle: returns 0, writes nothing.
-        assert_eq!(
-            unsafe { certseal_verifier_last_error(std::ptr::null(), std::ptr::null_mut(), 0) },
-            0
-        );
+        let n = unsafe { certseal_verifier_last_error(std::ptr::null(), std::ptr::null_mut(), 0) };
+        assert_eq!(n, 0);
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub(crate) const REASONS: &[(CertsealReason, &CStr)] = &[
     (CertsealReason::CompressionRequired, c"compression_required"),
     (CertsealReason::Cbor, c"cbor"),
     (CertsealReason::CoseStructure, c"cose_structure"),
-    (CertsealReason::UnsupportedAlgorithm, c"unsupported_algorithm"),
+    (
+        CertsealReason::UnsupportedAlgorithm,
+        c"unsupported_algorithm",
+    ),
     (CertsealReason::KeyMismatch, c"key_mismatch"),
     (CertsealReason::CertificateRequired, c"certificate_required"),
     (CertsealReason::UnknownKid, c"unknown_kid"),

@@ -29,9 +29,10 @@ use certseal::{Clock, SystemClock};
 
 use crate::codes::{reason_of, stage_of};
 use crate::types::{
-    CertsealCode, CERTSEAL_MAX_THREADS, CertsealResult, CertsealStage, CertsealStatus, CertsealStatusInfo,
+    CertsealCode, CertsealResult, CertsealStage, CertsealStatus, CertsealStatusInfo,
     CERTSEAL_FLAG_HAS_CERTIFICATE, CERTSEAL_FLAG_HAS_KID, CERTSEAL_FLAG_HAS_STATUS_INDEX,
     CERTSEAL_FLAG_STATUS_CHECKED, CERTSEAL_FLAG_STATUS_COVERED, CERTSEAL_FLAG_STATUS_STALE,
+    CERTSEAL_MAX_THREADS,
 };
 
 /// Largest trust-list file read: the trust list's own bound, 4 MiB.
@@ -311,9 +312,8 @@ impl Handle {
                 format!("threads: got {threads}, expected at most {CERTSEAL_MAX_THREADS}"),
             ));
         }
-        let root = RootCert::from_pem_or_der(root_cert).map_err(|e| {
-            Failure::new(CertsealCode::Trust, format!("root certificate: {e}"))
-        })?;
+        let root = RootCert::from_pem_or_der(root_cert)
+            .map_err(|e| Failure::new(CertsealCode::Trust, format!("root certificate: {e}")))?;
         let list = TrustList::verify(trust_list, &root)
             .map_err(|e| Failure::new(CertsealCode::Trust, format!("trust list: {e}")))?;
         let pool = match threads {
@@ -341,7 +341,11 @@ impl Handle {
     }
 
     /// [`Handle::new`] from files, each read up to a bound.
-    pub fn from_files(trust_list: &Path, root_cert: &Path, threads: u32) -> Result<Handle, Failure> {
+    pub fn from_files(
+        trust_list: &Path,
+        root_cert: &Path,
+        threads: u32,
+    ) -> Result<Handle, Failure> {
         let list = read_bounded(trust_list, MAX_TRUST_LIST_FILE, CertsealCode::Trust)?;
         let root = read_bounded(root_cert, MAX_ROOT_FILE, CertsealCode::Trust)?;
         Handle::new(&list, &root, threads)
@@ -517,7 +521,11 @@ impl Handle {
     /// Verifies many payload texts on the handle's workers through the engine's bulk path
     /// ([`Verifier::verify_batch`], or [`Verifier::verify_many_cofactored_at`] per chunk of
     /// [`BATCH_SIZE`] with `cofactored`); outcomes in input order.
-    pub fn verify_batch<T: AsRef<[u8]> + Sync>(&self, texts: &[T], cofactored: bool) -> Vec<Outcome> {
+    pub fn verify_batch<T: AsRef<[u8]> + Sync>(
+        &self,
+        texts: &[T],
+        cofactored: bool,
+    ) -> Vec<Outcome> {
         let now = self.now();
         let list = self.status_list();
         let inputs: Vec<Input<'_>> = texts.iter().map(|t| input(t.as_ref())).collect();
@@ -594,8 +602,7 @@ impl Handle {
 /// Reads a file of at most `max` bytes; a larger one fails with `code` before it is parsed.
 fn read_bounded(path: &Path, max: u64, code: CertsealCode) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
-    let io =
-        |e: std::io::Error| Failure::new(CertsealCode::Io, format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| Failure::new(CertsealCode::Io, format!("{}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1))

@@ -12,7 +12,7 @@ use certseal::trust::{RootCert, TrustList};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 use certseal_ffi::*;
-use support::{cases, read, verdict_name, Loaded, V, NOW};
+use support::{cases, read, verdict_name, Loaded, NOW, V};
 
 const STATES: [Loaded; 3] = [Loaded::Nothing, Loaded::Snapshot, Loaded::Delta];
 
@@ -65,7 +65,10 @@ fn valid_results_carry_alg_kid_and_status_index() {
         | CERTSEAL_FLAG_STATUS_COVERED;
     assert_eq!(r.flags, want);
     let (_, json) = v.verify_json(case.text.as_bytes());
-    assert_eq!(json["kid"].as_str().unwrap(), certseal::codec::hex::encode(&r.kid));
+    assert_eq!(
+        json["kid"].as_str().unwrap(),
+        certseal::codec::hex::encode(&r.kid)
+    );
 
     // Refused before the header: no alg, no kid, no certificate.
     let r = v.verify(b"CS2:ABC");
@@ -103,7 +106,10 @@ fn status_refusal_rewrites_status_reason_stage_and_detail() {
     assert_eq!(json["detail"], "status index 3 revoked (invalidated)");
     assert_eq!(json["status_list"]["sequence"], 11);
     assert_eq!(json["status_list"]["stale"], false);
-    assert!(json["certificate"].is_object(), "the signed data is still shown");
+    assert!(
+        json["certificate"].is_object(),
+        "the signed data is still shown"
+    );
     let (_, json) = v.verify_json(by_name("revoked-by-delta-7").as_bytes());
     assert_eq!(json["detail"], "status index 7 revoked (withdrawn)");
     let (r, json) = v.verify_json(by_name("signer-revoked-11").as_bytes());
@@ -125,7 +131,10 @@ fn batch_equals_single_on_one_and_many_threads_and_both_bulk_paths() {
             let single: Vec<CertsealResult> = texts.iter().map(|t| v.verify(t)).collect();
             for flags in [0, CERTSEAL_BATCH_COFACTORED] {
                 let (batch, _) = v.verify_batch(&texts, flags, false).unwrap();
-                assert_eq!(batch, single, "{loaded:?}, {threads} threads, flags {flags}");
+                assert_eq!(
+                    batch, single,
+                    "{loaded:?}, {threads} threads, flags {flags}"
+                );
             }
         }
     }
@@ -174,24 +183,33 @@ fn empty_batch_writes_nothing_and_needs_no_buffers() {
 fn rejects_unknown_batch_flags() {
     let v = V::new(1);
     let text: &[u8] = b"CS1:";
-    assert_eq!(v.verify_batch(&[text], 0x8, false), Err(CertsealCode::Argument));
-    assert!(v.last_error().starts_with("flags: got 0x8"), "{}", v.last_error());
+    assert_eq!(
+        v.verify_batch(&[text], 0x8, false),
+        Err(CertsealCode::Argument)
+    );
+    assert!(
+        v.last_error().starts_with("flags: got 0x8"),
+        "{}",
+        v.last_error()
+    );
 }
 
 #[test]
 fn stale_status_is_flagged_then_refused_on_request() {
     let v = V::with(1, Loaded::Snapshot);
-    let text = cases().into_iter().find(|c| c.name == "valid-0").unwrap().text;
+    let text = cases()
+        .into_iter()
+        .find(|c| c.name == "valid-0")
+        .unwrap()
+        .text;
     let later = NOW + 2 * 86_400;
     assert_eq!(v.set_time(later), CertsealCode::Ok);
     let r = v.verify(text.as_bytes());
     assert_eq!(r.status, CertsealStatus::Valid);
     assert_ne!(r.flags & CERTSEAL_FLAG_STATUS_STALE, 0);
     // SAFETY: a live handle.
-    assert_eq!(
-        unsafe { certseal_verifier_fail_when_stale(v.0, 1) },
-        CertsealCode::Ok
-    );
+    let code = unsafe { certseal_verifier_fail_when_stale(v.0, 1) };
+    assert_eq!(code, CertsealCode::Ok);
     assert_eq!(v.status_info().fail_when_stale, 1);
     let (r, json) = v.verify_json(text.as_bytes());
     assert_eq!(r.status, CertsealStatus::Invalid);
@@ -209,7 +227,10 @@ fn status_info_follows_snapshot_and_delta() {
     let v = V::new(1);
     let none = v.status_info();
     assert_eq!((none.loaded, none.sequence, none.size), (0, 0, 0));
-    assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Ok);
+    assert_eq!(
+        v.load_status(&read("status-snapshot.cbor")),
+        CertsealCode::Ok
+    );
     let snap = v.status_info();
     assert_eq!((snap.loaded, snap.sequence, snap.size), (1, 10, 64));
     assert_eq!(snap.next_update, NOW + 86_400);
@@ -221,27 +242,57 @@ fn status_info_follows_snapshot_and_delta() {
 fn refused_status_documents_leave_the_list_in_force() {
     let v = V::new(1);
     // A delta before any snapshot.
-    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Status);
-    assert!(v.last_error().contains("no snapshot loaded"), "{}", v.last_error());
+    assert_eq!(
+        v.apply_delta(&read("status-delta.cbor")),
+        CertsealCode::Status
+    );
+    assert!(
+        v.last_error().contains("no snapshot loaded"),
+        "{}",
+        v.last_error()
+    );
     // A snapshot with one flipped byte in its signature.
     let mut bad = read("status-snapshot.cbor");
     let last = bad.len() - 1;
     bad[last] ^= 1;
     assert_eq!(v.load_status(&bad), CertsealCode::Status);
-    assert!(v.last_error().starts_with("status snapshot: "), "{}", v.last_error());
+    assert!(
+        v.last_error().starts_with("status snapshot: "),
+        "{}",
+        v.last_error()
+    );
     assert_eq!(v.status_info().loaded, 0);
 
-    assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Ok);
+    assert_eq!(
+        v.load_status(&read("status-snapshot.cbor")),
+        CertsealCode::Ok
+    );
     assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Ok);
     let in_force = v.status_info();
     // The same delta again does not chain; the same snapshot again is a rollback.
-    assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Status);
+    assert_eq!(
+        v.apply_delta(&read("status-delta.cbor")),
+        CertsealCode::Status
+    );
     assert!(v.last_error().contains("sequence"), "{}", v.last_error());
-    assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Status);
-    assert!(v.last_error().contains("sequence: got 10"), "{}", v.last_error());
+    assert_eq!(
+        v.load_status(&read("status-snapshot.cbor")),
+        CertsealCode::Status
+    );
+    assert!(
+        v.last_error().contains("sequence: got 10"),
+        "{}",
+        v.last_error()
+    );
     assert_eq!(v.status_info(), in_force);
-    let revoked = cases().into_iter().find(|c| c.name == "revoked-by-delta-7").unwrap();
-    assert_eq!(v.verify(revoked.text.as_bytes()).reason, CertsealReason::Revoked);
+    let revoked = cases()
+        .into_iter()
+        .find(|c| c.name == "revoked-by-delta-7")
+        .unwrap();
+    assert_eq!(
+        v.verify(revoked.text.as_bytes()).reason,
+        CertsealReason::Revoked
+    );
 }
 
 #[test]
@@ -267,7 +318,15 @@ fn constructors_fail_with_a_code_and_a_message() {
     let mut error = std::ptr::null_mut();
     // SAFETY: NULL with a length is refused before any read; out-parameters writable.
     let code = unsafe {
-        certseal_verifier_new(std::ptr::null(), 5, root.as_ptr(), root.len(), 1, &mut out, &mut error)
+        certseal_verifier_new(
+            std::ptr::null(),
+            5,
+            root.as_ptr(),
+            root.len(),
+            1,
+            &mut out,
+            &mut error,
+        )
     };
     assert_eq!(code, CertsealCode::Null);
     assert_eq!(support::take_string(error, None), "trust_list: got NULL");
@@ -316,7 +375,10 @@ fn handle_from_files_reads_and_bounds_them() {
     let v = from_files(list.to_str().unwrap(), root.to_str().unwrap()).unwrap();
     v.set_time(NOW);
     let valid = cases().into_iter().find(|c| c.name == "valid-0").unwrap();
-    assert_eq!(v.verify(valid.text.as_bytes()).status, CertsealStatus::Valid);
+    assert_eq!(
+        v.verify(valid.text.as_bytes()).status,
+        CertsealStatus::Valid
+    );
 
     let missing = dir.join("no-such-file");
     let (code, message) = from_files(missing.to_str().unwrap(), root.to_str().unwrap())
@@ -330,7 +392,10 @@ fn handle_from_files_reads_and_bounds_them() {
         .err()
         .unwrap();
     assert_eq!(code, CertsealCode::Trust);
-    assert!(message.ends_with("larger than the limit of 4194304 bytes"), "{message}");
+    assert!(
+        message.ends_with("larger than the limit of 4194304 bytes"),
+        "{message}"
+    );
     std::fs::remove_file(big).unwrap();
 }
 
@@ -344,32 +409,43 @@ fn tempfile_with(bytes: &[u8]) -> std::path::PathBuf {
 fn null_arguments_are_refused_with_err_null() {
     let v = V::new(1);
     let mut r = CertsealResult::UNSET;
-    // SAFETY: each call passes a NULL the function must refuse before reading or writing.
-    unsafe {
-        assert_eq!(certseal_verify(std::ptr::null(), b"x".as_ptr(), 1, &mut r), CertsealCode::Null);
-        assert_eq!(certseal_verify(v.0, std::ptr::null(), 3, &mut r), CertsealCode::Null);
-        assert_eq!(v.last_error(), "text: got NULL");
-        assert_eq!(certseal_verify(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()), CertsealCode::Null);
-        assert_eq!(v.last_error(), "result: got NULL");
-        assert_eq!(
-            certseal_verify_json(v.0, b"x".as_ptr(), 1, &mut r, std::ptr::null_mut(), std::ptr::null_mut()),
-            CertsealCode::Null
-        );
-        assert_eq!(certseal_verifier_set_time(std::ptr::null(), 0), CertsealCode::Null);
-        assert_eq!(certseal_verifier_load_status(v.0, std::ptr::null(), 1), CertsealCode::Null);
-        assert_eq!(
-            certseal_verifier_status_info(v.0, std::ptr::null_mut()),
-            CertsealCode::Null
-        );
-        assert_eq!(
-            certseal_scan(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()),
-            CertsealCode::Null
-        );
-        certseal_verifier_free(std::ptr::null_mut());
-        certseal_scan_free(std::ptr::null_mut());
-        certseal_string_free(std::ptr::null_mut());
+    // Each call passes a NULL the function must refuse before reading or writing.
+    macro_rules! refused {
+        ($call:expr) => {{
+            // SAFETY: the call's only invalid argument is a NULL it checks first; every other
+            // pointer is live and sized as the contract says.
+            let code = unsafe { $call };
+            assert_eq!(code, CertsealCode::Null, "{}", stringify!($call));
+        }};
     }
-    assert_eq!(r, CertsealResult::UNSET, "nothing written on a refused call");
+    refused!(certseal_verify(std::ptr::null(), b"x".as_ptr(), 1, &mut r));
+    refused!(certseal_verify(v.0, std::ptr::null(), 3, &mut r));
+    assert_eq!(v.last_error(), "text: got NULL");
+    refused!(certseal_verify(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()));
+    assert_eq!(v.last_error(), "result: got NULL");
+    refused!(certseal_verify_json(
+        v.0,
+        b"x".as_ptr(),
+        1,
+        &mut r,
+        std::ptr::null_mut(),
+        std::ptr::null_mut()
+    ));
+    refused!(certseal_verifier_set_time(std::ptr::null(), 0));
+    refused!(certseal_verifier_load_status(v.0, std::ptr::null(), 1));
+    refused!(certseal_verifier_status_info(v.0, std::ptr::null_mut()));
+    refused!(certseal_scan(v.0, b"x".as_ptr(), 1, std::ptr::null_mut()));
+    // SAFETY: freeing NULL is a no-op by the contract.
+    unsafe { certseal_verifier_free(std::ptr::null_mut()) };
+    // SAFETY: as above.
+    unsafe { certseal_scan_free(std::ptr::null_mut()) };
+    // SAFETY: as above.
+    unsafe { certseal_string_free(std::ptr::null_mut()) };
+    assert_eq!(
+        r,
+        CertsealResult::UNSET,
+        "nothing written on a refused call"
+    );
     // An empty text is a verdict, not an error.
     // SAFETY: NULL with length 0 is an empty text.
     let code = unsafe { certseal_verify(v.0, std::ptr::null(), 0, &mut r) };
@@ -405,7 +481,10 @@ fn invalid_utf8_and_oversized_texts_are_verdicts() {
     let long = vec![b'A'; 8 * 1024 + 1];
     let (r, json) = v.verify_json(&long);
     assert_eq!(verdict_name(&r), "too_long@prefix");
-    assert_eq!(json["detail"], "input of 8193 bytes exceeds the limit of 8192");
+    assert_eq!(
+        json["detail"],
+        "input of 8193 bytes exceeds the limit of 8192"
+    );
     let texts: Vec<&[u8]> = vec![&long, b"CS1:"];
     let (batch, _) = v.verify_batch(&texts, 0, false).unwrap();
     assert_eq!(verdict_name(&batch[0]), "too_long@prefix");
@@ -438,10 +517,19 @@ fn scan_verifies_every_code_in_a_photo() {
 #[test]
 fn names_of_codes_are_static_strings() {
     use support::c_str;
-    assert_eq!(c_str(certseal_reason_name(CertsealReason::Revoked as u16)), "revoked");
+    assert_eq!(
+        c_str(certseal_reason_name(CertsealReason::Revoked as u16)),
+        "revoked"
+    );
     assert_eq!(c_str(certseal_reason_name(9_999)), "unknown");
-    assert_eq!(c_str(certseal_stage_name(CertsealStage::Status as u8)), "status");
-    assert_eq!(c_str(certseal_code_name(CertsealCode::Trust as i32)), "trust");
+    assert_eq!(
+        c_str(certseal_stage_name(CertsealStage::Status as u8)),
+        "status"
+    );
+    assert_eq!(
+        c_str(certseal_code_name(CertsealCode::Trust as i32)),
+        "trust"
+    );
     assert_eq!(c_str(certseal_version()), env!("CARGO_PKG_VERSION"));
     assert_eq!(certseal_abi_version(), CERTSEAL_ABI_VERSION);
 }
@@ -470,7 +558,10 @@ fn one_handle_serves_many_threads_while_status_changes() {
             });
         }
         s.spawn(|| {
-            assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Ok);
+            assert_eq!(
+                v.load_status(&read("status-snapshot.cbor")),
+                CertsealCode::Ok
+            );
             assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Ok);
         });
     });

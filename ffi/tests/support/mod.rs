@@ -140,7 +140,10 @@ impl V {
     pub fn with(threads: u32, loaded: Loaded) -> V {
         let v = V::new(threads);
         if loaded != Loaded::Nothing {
-            assert_eq!(v.load_status(&read("status-snapshot.cbor")), CertsealCode::Ok);
+            assert_eq!(
+                v.load_status(&read("status-snapshot.cbor")),
+                CertsealCode::Ok
+            );
         }
         if loaded == Loaded::Delta {
             assert_eq!(v.apply_delta(&read("status-delta.cbor")), CertsealCode::Ok);
@@ -173,10 +176,8 @@ impl V {
             size: 9,
         };
         // SAFETY: a live handle; `info` writable.
-        assert_eq!(
-            unsafe { certseal_verifier_status_info(self.0, &mut info) },
-            CertsealCode::Ok
-        );
+        let code = unsafe { certseal_verifier_status_info(self.0, &mut info) };
+        assert_eq!(code, CertsealCode::Ok);
         info
     }
 
@@ -205,7 +206,14 @@ impl V {
         let mut len = 0usize;
         // SAFETY: a live handle; `text` readable; out-parameters writable.
         let code = unsafe {
-            certseal_verify_json(self.0, text.as_ptr(), text.len(), &mut r, &mut json, &mut len)
+            certseal_verify_json(
+                self.0,
+                text.as_ptr(),
+                text.len(),
+                &mut r,
+                &mut json,
+                &mut len,
+            )
         };
         assert_eq!(code, CertsealCode::Ok);
         let s = take_string(json, Some(len));
@@ -229,7 +237,11 @@ impl V {
         let mut results = vec![CertsealResult::UNSET; texts.len()];
         let mut out = std::ptr::null_mut();
         let mut len = 0usize;
-        let json_ptr = if json { &mut out as *mut _ } else { std::ptr::null_mut() };
+        let json_ptr = if json {
+            &mut out as *mut _
+        } else {
+            std::ptr::null_mut()
+        };
         // SAFETY: a live handle; `entries` readable, each entry readable for its length;
         // `results` writable for as many; `json_ptr` NULL or writable; `len` writable.
         let code = unsafe {
@@ -266,8 +278,9 @@ impl V {
         let scan = unsafe { &*out };
         let mut codes = Vec::new();
         for i in 0..scan.count {
-            // SAFETY: `codes` holds `count` entries.
-            let code = unsafe { &*scan.codes.add(i) };
+            let entry = scan.codes.wrapping_add(i);
+            // SAFETY: `codes` holds `count` entries and `i < count`.
+            let code = unsafe { &*entry };
             let text = c_str(code.text);
             assert_eq!(text.len(), code.text_len);
             codes.push((code.result, text));
