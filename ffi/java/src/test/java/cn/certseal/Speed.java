@@ -47,6 +47,7 @@ public final class Speed {
         double[] batchNs = new double[rounds];
         double[] singleNs = new double[rounds];
         double[] rejectNs = new double[rounds];
+        double[] crossingNs = new double[rounds];
         try (Verifier v = Verifier.create(Files.readAllBytes(dir.resolve("trust-list.cbor")),
                 Files.readAllBytes(dir.resolve("root.pem")), threads)) {
             v.setTime(VerifierTest.NOW);
@@ -72,13 +73,23 @@ public final class Speed {
                     check(!v.verify("hello").isValid(), "reject: junk accepted");
                 }
                 rejectNs[r] = (double) (System.nanoTime() - t) / 100_000;
+
+                // A bare JNI crossing: a native call that returns a constant.
+                t = System.nanoTime();
+                long sum = 0;
+                for (int i = 0; i < 1_000_000; i++) {
+                    sum += Native.abiVersion();
+                }
+                crossingNs[r] = (double) (System.nanoTime() - t) / 1_000_000;
+                check(sum == 1_000_000L * Verifier.abiVersion(), "crossing: wrong ABI version");
             }
         }
         double jb = median(batchNs);
         double j1 = median(singleNs);
         double jr = median(rejectNs);
+        double jc = median(crossingNs);
         System.out.printf("# java: %d valid payloads, %d threads, median of %d rounds%n", batch, threads, rounds);
-        System.out.printf("java_batch_ns=%.0f%njava_single_ns=%.0f%njava_reject_ns=%.0f%n", jb, j1, jr);
+        System.out.printf("java_batch_ns=%.0f%njava_single_ns=%.0f%njava_reject_ns=%.0f%njava_bare_jni_call_ns=%.1f%n", jb, j1, jr, jc);
         String rustFile = System.getProperty("certseal.rust");
         if (rustFile != null) {
             Map<String, Double> rust = new HashMap<>();
