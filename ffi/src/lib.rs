@@ -19,7 +19,7 @@
 //! certseal_verifier_free(v);
 //! ```
 //!
-//! The crate owns the boundary only: [`handle`] holds a verifier's state in safe Rust over the
+//! The crate owns the boundary only: `handle` holds a verifier's state in safe Rust over the
 //! engine's public API, `abi` turns raw pointers into that (the only `unsafe` code of the
 //! workspace; the engine forbids it), [`types`] and `codes` fix the numbers. No panic
 //! crosses the boundary, no state is global, every buffer comes with its length, and
