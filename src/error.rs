@@ -11,6 +11,7 @@ pub use crate::model::ModelError;
 pub use crate::qr::QrError;
 pub use crate::status::StatusError;
 pub use crate::trust::TrustError;
+pub use crate::verify::stream::StreamError;
 
 /// Every error certseal returns.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,10 @@ pub enum Error {
     /// A status snapshot or delta was refused.
     #[error(transparent)]
     Status(#[from] StatusError),
+    /// A streaming verification run stopped (`verify::stream`): an input that cannot be read,
+    /// a report that cannot be written, a resume state that does not fit.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
