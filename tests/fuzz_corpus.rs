@@ -74,6 +74,8 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "status_snapshot" => fuzzing::status_snapshot,
         "status_delta" => fuzzing::status_delta,
         "status_set" => fuzzing::status_set,
+        "line_reader" => fuzzing::line_reader,
+        "document_seq" => fuzzing::document_seq,
         #[cfg(feature = "sm2")]
         "sm2" => fuzzing::sm2,
         #[cfg(feature = "qr")]
@@ -190,6 +192,8 @@ replay_tests!(
     status_snapshot,
     status_delta,
     status_set,
+    line_reader,
+    document_seq,
 );
 
 #[cfg(feature = "sm2")]
