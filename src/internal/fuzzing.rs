@@ -825,3 +825,10 @@ pub fn document_seq(data: &[u8]) {
         }
     }
 }
+
+/// Registry submissions: the streaming CSV / JSON / JSON-lines readers in UTF-8 and
+/// GB18030, and the row conversion.
+#[cfg(feature = "sqlite")]
+pub fn submission(data: &[u8]) {
+    crate::registry::fuzz_submission(data);
+}
