@@ -281,16 +281,18 @@ pub(crate) fn now() -> i64 {
 
 /// `es256` / `ed25519` (also `eddsa`) / `sm2` (feature `sm2`) for clap.
 pub(crate) fn parse_alg(s: &str) -> Result<Algorithm, String> {
-    Algorithm::from_name(s).ok_or_else(|| {
-        let names: Vec<String> = Algorithm::ALL
-            .iter()
-            .map(|a| match a {
-                Algorithm::EdDsa => "ed25519".to_owned(),
-                other => other.name().to_ascii_lowercase(),
-            })
-            .collect();
-        format!("got {s:?}, expected {}", names.join(" or "))
-    })
+    Algorithm::from_name(s)
+        .filter(|a| Algorithm::ALL.contains(a))
+        .ok_or_else(|| {
+            let names: Vec<String> = Algorithm::ALL
+                .iter()
+                .map(|a| match a {
+                    Algorithm::EdDsa => "ed25519".to_owned(),
+                    other => other.name().to_ascii_lowercase(),
+                })
+                .collect();
+            format!("got {s:?}, expected {}", names.join(" or "))
+        })
 }
 
 /// An RFC 3339 time given to `flag`.
