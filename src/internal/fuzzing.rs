@@ -877,7 +877,9 @@ pub fn line_reader(data: &[u8]) {
     let [a, b, input @ ..] = data else { return };
     let max = usize::from(a % 64) + 1;
     let step = usize::from(b % 64) + 1;
-    let mut expected: Vec<(u64, u64, Result<&[u8], u64>)> = Vec::new();
+    // (line number, end offset, text or too-long length)
+    type Expected<'a> = (u64, u64, Result<&'a [u8], u64>);
+    let mut expected: Vec<Expected<'_>> = Vec::new();
     let mut offset = 0u64;
     let mut rest = input;
     let mut number = 0u64;
