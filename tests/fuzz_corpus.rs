@@ -76,6 +76,8 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "status_delta" => fuzzing::status_delta,
         "status_set" => fuzzing::status_set,
         "status_inspect" => fuzzing::status_inspect,
+        "line_reader" => fuzzing::line_reader,
+        "document_seq" => fuzzing::document_seq,
         #[cfg(feature = "sqlite")]
         "submission" => fuzzing::submission,
         #[cfg(feature = "sm2")]
@@ -195,6 +197,8 @@ replay_tests!(
     status_delta,
     status_set,
     status_inspect,
+    line_reader,
+    document_seq,
 );
 
 #[cfg(feature = "sqlite")]

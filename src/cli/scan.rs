@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use certseal::qr::scan::ScanLimits;
 use certseal::qr::verified::{scan_and_verify_file, CodeVerdict, ScanRecord, ScanSummary};
+use certseal::verify::stream::csv_cell as cell;
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
@@ -238,16 +239,6 @@ fn print_rows(file: &Path, record: &ScanRecord, out: &mut dyn Write) -> Result<(
         writeln!(out, "{:<12} {name:<40} {detail}", f.status)?;
     }
     Ok(())
-}
-
-/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, tab or CR
-/// (a formula in Excel, LibreOffice, Sheets) gets a leading `'`. A scanned code's text is
-/// whatever someone printed, so `=HYPERLINK(..)` must arrive as text (OWASP "CSV injection").
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
-    }
 }
 
 fn write_report(path: &Path, files: &[PathBuf], records: &[ScanRecord]) -> Result<(), CliError> {

@@ -191,6 +191,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     out.push(("records", SAMPLES_JSON.to_vec()));
     out.push(("records", SAMPLES_CSV.to_vec()));
     let mut qrs: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut docs: Vec<u8> = Vec::new();
     if let Ok(batch) = crate::model::parse_json(SAMPLES_JSON) {
         for (i, (_, cert)) in batch.accepted.iter().enumerate() {
             let Ok(issued) = keys.issue(cert, Some(i as u64), NOW) else {
@@ -212,6 +214,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
                 issued.qr.as_bytes()[payload::PREFIX.len()..].to_vec(),
             ));
             qrs.push(issued.qr.clone());
+            ids.push(issued.identifier.clone());
+            docs.extend_from_slice(&issued.document);
             out.push(("qr_text", issued.qr.into_bytes()));
             out.push(("document", issued.document));
             out.push(("identifiers", issued.identifier.into_bytes()));
@@ -219,6 +223,27 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         }
     }
     out.push(("identifiers", b"12100000400010398P".to_vec()));
+    // Streamed lines: every form (bare, CRLF, blank, identifier<TAB>string, bundle JSON
+    // line, binary, too long for max_line 64) at two read sizes; a document sequence.
+    let mut lines = vec![0x3f, 0x06];
+    for (i, (qr, id)) in qrs.iter().zip(&ids).enumerate() {
+        let line = match i % 4 {
+            0 => format!("{qr}\n"),
+            1 => format!("{qr}\r\n\r\n"),
+            2 => format!("{id}\t{qr}\n\n"),
+            _ => format!("{{\"identifier\":\"{id}\",\"qr\":\"{qr}\",\"view\":{{}}}}\n"),
+        };
+        lines.extend_from_slice(line.as_bytes());
+    }
+    lines.extend_from_slice(b"CS1:\xff\xfe\r\n\r");
+    out.push(("line_reader", lines));
+    out.push((
+        "line_reader",
+        b"\x03\x00ab\r\nabcd\r\nabc\r\r\n\n\nx".to_vec(),
+    ));
+    let mut seq = vec![0x2f];
+    seq.extend_from_slice(&docs);
+    out.push(("document_seq", seq));
     // Bulk verification: all valid; one with a signature from another payload; one with
     // a bit flipped in R; one with s ≥ ℓ.
     out.push(("batch_verify", qrs.join("\n").into_bytes()));
@@ -826,6 +851,119 @@ pub fn status_set(data: &[u8]) {
             codes,
             "set does not re-encode to its codes"
         );
+    }
+}
+
+/// A reader that hands out at most `step` bytes per read: the fuzz targets of streaming
+/// readers cut their input at every possible place.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        let (head, tail) = self.data.split_at(n);
+        if let Some(dst) = buf.get_mut(..n) {
+            dst.copy_from_slice(head);
+        }
+        self.data = tail;
+        Ok(n)
+    }
+}
+
+/// The streaming line reader (`verify::stream::LineReader`) against a reference split: byte 0
+/// picks `max_line` (1..=64), byte 1 the read size (1..=64), the rest is the input. Every line
+/// (number, end offset, text or too-long length) must equal splitting the whole input on LF,
+/// dropping one CR before it and skipping empty lines; each kept line then goes through
+/// `parse_line`, whose payload never holds a line end.
+pub fn line_reader(data: &[u8]) {
+    use crate::verify::stream::{parse_line, LineReader, RawLine};
+    let [a, b, input @ ..] = data else { return };
+    let max = usize::from(a % 64) + 1;
+    let step = usize::from(b % 64) + 1;
+    // (line number, end offset, text or too-long length)
+    type Expected<'a> = (u64, u64, Result<&'a [u8], u64>);
+    let mut expected: Vec<Expected<'_>> = Vec::new();
+    let mut offset = 0u64;
+    let mut rest = input;
+    let mut number = 0u64;
+    while !rest.is_empty() {
+        let (segment, consumed) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (rest.split_at(i).0, i + 1),
+            None => (rest, rest.len()),
+        };
+        rest = rest.split_at(consumed).1;
+        number += 1;
+        offset += consumed as u64;
+        let text = segment.strip_suffix(b"\r").unwrap_or(segment);
+        if text.is_empty() {
+            continue;
+        }
+        expected.push((
+            number,
+            offset,
+            if text.len() > max {
+                Err(text.len() as u64)
+            } else {
+                Ok(text)
+            },
+        ));
+    }
+    let mut reader = LineReader::new(Trickle { data: input, step }, max);
+    let mut got = 0usize;
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => panic!("an in-memory read failed: {e}"),
+        };
+        let Some(want) = expected.get(got) else {
+            panic!("the reader found more lines than the reference")
+        };
+        let content = match line.content {
+            RawLine::Text(t) => Ok(t),
+            RawLine::TooLong { len } => Err(len),
+        };
+        assert_eq!((line.number, line.end, content), *want, "line {got}");
+        if let RawLine::Text(t) = line.content {
+            if let Ok(entry) = parse_line(t) {
+                assert!(!entry.payload.contains('\n'));
+            }
+        }
+        got += 1;
+    }
+    assert_eq!(got, expected.len(), "the reader missed lines");
+    assert_eq!(reader.offset(), input.len() as u64);
+}
+
+/// The CBOR sequence reader (`verify::stream::DocumentSeq`) against the strict decoder over the
+/// whole input: byte 0 picks the read size (1..=256); items must be the same, in order, up to
+/// the first malformed one, where both stop.
+pub fn document_seq(data: &[u8]) {
+    use crate::verify::stream::DocumentSeq;
+    let [a, input @ ..] = data else { return };
+    let step = usize::from(*a) + 1;
+    let limits = Limits {
+        max_cose_len: 4096,
+        ..Limits::DEFAULT
+    };
+    let mut whole = cbor::Reader::new(input, Mode::Strict);
+    let mut seq = DocumentSeq::new(Trickle { data: input, step }, limits);
+    loop {
+        let want = if whole.is_empty() {
+            None
+        } else {
+            whole.raw_item(&limits).ok()
+        };
+        match (seq.next_item(), want) {
+            (Ok(Some(item)), Some(w)) if w.len() <= limits.max_cose_len => assert_eq!(item, w),
+            (Ok(None), None) if whole.is_empty() => return,
+            (Err(_), None) => return,
+            (Err(_), Some(w)) if w.len() > limits.max_cose_len => return,
+            (got, want) => panic!("sequence reader {got:?}, whole-input decoder {want:?}"),
+        }
     }
 }
 

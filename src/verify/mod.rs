@@ -47,6 +47,7 @@ mod ed25519_batch;
 pub mod interop;
 mod reason;
 mod steps;
+pub mod stream;
 mod view;
 
 pub use self::bulk::BATCH_SIZE;
@@ -93,29 +94,39 @@ impl Verdict {
 
     /// The verdict as the JSON object `certseal verify --json` prints: `status` (`valid` /
     /// `invalid`), `reason` code, `stage`, `detail`, `alg`, `kid` (hex) and the `certificate`
-    /// view (see [`CertificateView::to_json`]).
+    /// view (see [`CertificateView::to_json`]). The same object the [`serde::Serialize`] form
+    /// writes, keys in alphabetical order.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut m = reason::result_json(&self.result);
-        m.insert("alg".into(), self.alg.map(Algorithm::name).into());
-        m.insert(
-            "kid".into(),
-            self.kid
-                .as_ref()
-                .map(|k| crate::codec::hex::encode(k))
-                .into(),
-        );
-        m.insert(
-            "certificate".into(),
-            self.certificate
-                .as_ref()
-                .map(CertificateView::to_json)
-                .into(),
-        );
-        m.insert(
-            "freshness".into(),
-            self.freshness.as_ref().map(freshness_json).into(),
-        );
-        serde_json::Value::Object(m)
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// Writes the verdict's members into a map being serialized (keys in alphabetical
+    /// order), so a streamed record can put its own members (file, line) beside them.
+    pub(crate) fn serialize_members<M: serde::ser::SerializeMap>(
+        &self,
+        m: &mut M,
+    ) -> Result<(), M::Error> {
+        let [detail, reason, stage, status] = reason::head(&self.result);
+        m.serialize_entry("alg", &self.alg.map(Algorithm::name))?;
+        m.serialize_entry("certificate", &self.certificate)?;
+        m.serialize_entry(detail.0, &detail.1)?;
+        m.serialize_entry("freshness", &self.freshness.as_ref().map(freshness_json))?;
+        m.serialize_entry(
+            "kid",
+            &self.kid.as_ref().map(|k| crate::codec::hex::encode(k)),
+        )?;
+        m.serialize_entry(reason.0, &reason.1)?;
+        m.serialize_entry(stage.0, &stage.1)?;
+        m.serialize_entry(status.0, &status.1)
+    }
+}
+
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(8))?;
+        self.serialize_members(&mut m)?;
+        m.end()
     }
 }
 

@@ -235,16 +235,36 @@ impl Reason {
 pub(super) fn result_json(
     result: &Result<(), Reason>,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let reason = result.as_ref().err();
     let mut m = serde_json::Map::new();
-    m.insert(
-        "status".into(),
-        if result.is_ok() { "valid" } else { "invalid" }.into(),
-    );
-    m.insert("reason".into(), reason.map(Reason::code).into());
-    m.insert("stage".into(), reason.map(Reason::stage).into());
-    m.insert("detail".into(), reason.map(ToString::to_string).into());
+    for (key, value) in head(result) {
+        m.insert(key.into(), serde_json::to_value(value).unwrap_or_default());
+    }
     m
+}
+
+/// One member of a verdict's head: a code, or the words of a reason.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum HeadValue<'a> {
+    /// `status`, `reason`, `stage`.
+    Code(Option<&'static str>),
+    /// `detail`.
+    Detail(Option<super::view::Shown<&'a Reason>>),
+}
+
+/// The head's members in alphabetical order (`detail`, `reason`, `stage`, `status`), for
+/// [`result_json`] and the streamed form (`Verdict`'s `Serialize`).
+pub(crate) fn head(result: &Result<(), Reason>) -> [(&'static str, HeadValue<'_>); 4] {
+    let reason = result.as_ref().err();
+    [
+        ("detail", HeadValue::Detail(reason.map(super::view::Shown))),
+        ("reason", HeadValue::Code(reason.map(Reason::code))),
+        ("stage", HeadValue::Code(reason.map(Reason::stage))),
+        (
+            "status",
+            HeadValue::Code(Some(if result.is_ok() { "valid" } else { "invalid" })),
+        ),
+    ]
 }
 
 fn is_alg(label: &Label) -> bool {
