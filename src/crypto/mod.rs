@@ -16,6 +16,9 @@ use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
 #[cfg(feature = "sm2")]
 pub mod sm2;
+mod token;
+
+pub use self::token::{find_token, sha256, TokenDigest};
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,6 +132,9 @@ pub enum CryptoError {
     /// A PEM file did not hold the expected block.
     #[error("PEM: {0}")]
     Pem(String),
+    /// A bearer-token digest was not 64 hexadecimal digits of SHA-256.
+    #[error("token digest: {0}")]
+    TokenDigest(String),
 }
 
 /// Something that signs. Implemented by [`RingSigner`]; a hardware key plugs in here.
