@@ -17,6 +17,8 @@ pub mod status;
 pub mod time;
 pub mod trust;
 pub mod verify;
+#[cfg(feature = "server")]
+pub mod server;
 
 #[doc(hidden)]
 pub mod internal;

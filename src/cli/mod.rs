@@ -52,6 +52,8 @@ mod speed;
 mod submit;
 mod trust;
 mod verify;
+#[cfg(feature = "server")]
+mod serve;
 
 /// Default key directory of `keys init` and the commands that read it.
 pub(crate) const DEFAULT_KEYS: &str = "certseal-keys";
@@ -121,6 +123,9 @@ enum Command {
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
+    /// Serve the HTTP API and the verification page (`specs/http.md`).
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// How a command ended, worst wins.
@@ -266,6 +271,8 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::exec(a, out),
     }
 }
 
