@@ -13,12 +13,12 @@ pub mod model;
 pub mod qr;
 #[cfg(feature = "sqlite")]
 pub mod registry;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod status;
 pub mod time;
 pub mod trust;
 pub mod verify;
-#[cfg(feature = "server")]
-pub mod server;
 
 #[doc(hidden)]
 pub mod internal;

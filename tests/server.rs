@@ -13,7 +13,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use certseal::crypto::{Algorithm, TokenDigest};
 use certseal::model::Date;
-use certseal::registry::{Encoding, IssueOptions, Lookup, Registry, SubmissionFormat, SubmissionMeta};
+use certseal::registry::{
+    Encoding, IssueOptions, Lookup, Registry, SubmissionFormat, SubmissionMeta,
+};
 use certseal::server::{router, Role, ServerConfig, Service, TokenConfig};
 use certseal::trust::{sign_trust_list, InitOptions, KeyDir, SignerCert};
 use certseal::verify::Verifier;
@@ -25,8 +27,8 @@ const BATCH: &str = "资格代码,级别,姓名,性别,出生年月,证件类型
 9,2,李秀英,女,1990-11,111,310104199011234529,0902202300087214,2023-12-20
 9,1,王建国,男,1985-03,111,110101198503076510,0101202400001538,2024-01-15
 ";
-const NEXT: &str = "资格代码,级别,姓名,性别,出生年月,证件类型,证件号码,管理号,批准日期
-8,2,张伟明,男,1988-06,111,440305198806143016,0802202300051177,2024-01-10
+const NEXT: &str = "资格代码,级别,专业,姓名,性别,出生年月,证件类型,证件号码,管理号,批准日期
+8,2,4,张伟明,男,1988-06,111,440305198806143016,0802202300051177,2024-01-10
 ";
 const SUBMIT_TOKEN: &str = "submit-token-0123456789";
 const ISSUE_TOKEN: &str = "issue-token-0123456789";
@@ -229,13 +231,21 @@ fn verify_answers_as_verify_json_does() {
         .verify(&f.qr)
         .to_json();
     block(async {
-        let r = call(&app, post_json("/v1/verify", serde_json::json!({"qr": f.qr}))).await;
+        let r = call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qr": f.qr})),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json(), expected);
         assert_eq!(r.json()["status"], "valid");
 
         let bad = tampered(&f.qr);
-        let r = call(&app, post_json("/v1/verify", serde_json::json!({"qr": bad}))).await;
+        let r = call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qr": bad})),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["status"], "invalid");
 
@@ -248,7 +258,10 @@ fn verify_answers_as_verify_json_does() {
         )
         .await;
         let v = r.json();
-        assert_eq!((v["valid"].as_u64(), v["invalid"].as_u64()), (Some(1), Some(2)));
+        assert_eq!(
+            (v["valid"].as_u64(), v["invalid"].as_u64()),
+            (Some(1), Some(2))
+        );
         assert_eq!(v["verdicts"][0], expected);
         assert_eq!(v["verdicts"][1]["status"], "invalid");
     });
@@ -260,12 +273,20 @@ fn rejects_oversized_batch_body_and_unknown_field() {
     let app = app(&f, config(&f));
     block(async {
         let many: Vec<&str> = vec!["CS1:X"; 1001];
-        let r = call(&app, post_json("/v1/verify", serde_json::json!({"qrs": many}))).await;
+        let r = call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qrs": many})),
+        )
+        .await;
         let p = problem(&r, StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large");
         assert_eq!(p["field"], "qrs");
 
         let big = "A".repeat(300 * 1024);
-        let r = call(&app, post_json("/v1/verify", serde_json::json!({"qr": big}))).await;
+        let r = call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qr": big})),
+        )
+        .await;
         problem(&r, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
 
         let r = call(
@@ -295,7 +316,13 @@ fn lookup_shows_no_more_than_the_public_site() {
         let id = v["id_number"].as_str().unwrap();
         assert!(id.ends_with("4529") && !id.contains("310104"), "{id}");
         let text = r.text();
-        for private in ["310104199011234529", "status_index", "kid", "objections", "gaps"] {
+        for private in [
+            "310104199011234529",
+            "status_index",
+            "kid",
+            "objections",
+            "gaps",
+        ] {
             assert!(!text.contains(private), "{private} in {text}");
         }
 
@@ -357,14 +384,21 @@ fn health_readiness_and_metrics() {
         assert_eq!(call(&app, get("/healthz")).await.status, StatusCode::OK);
         assert_eq!(call(&app, get("/readyz")).await.status, StatusCode::OK);
         let bad = tampered(&f.qr);
-        call(&app, post_json("/v1/verify", serde_json::json!({"qrs": [f.qr, bad]}))).await;
+        call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qrs": [f.qr, bad]})),
+        )
+        .await;
         let r = call(&app, get("/metrics")).await;
         let m = r.text();
         assert!(
             m.contains("certseal_http_requests_total{route=\"/v1/verify\",method=\"POST\",status=\"200\"} 1"),
             "{m}"
         );
-        assert!(m.contains("certseal_verdicts_total{reason=\"valid\"} 1"), "{m}");
+        assert!(
+            m.contains("certseal_verdicts_total{reason=\"valid\"} 1"),
+            "{m}"
+        );
         assert!(m.contains("certseal_http_request_duration_seconds_count{route=\"/v1/verify\"} 1"));
         assert!(m.contains("certseal_trust_list_seconds_to_next_update"));
     });
@@ -427,11 +461,18 @@ fn roles_guard_the_registry_and_the_audit_log_names_the_token() {
 
         let r = call(&app, submit(Some(SUBMIT_TOKEN))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert_eq!(r.json()["accepted"], 1);
+        assert_eq!(r.json()["accepted"], 1, "{}", r.text());
         let r = call(&app, submit(Some(SUBMIT_TOKEN))).await;
         assert_eq!(r.json()["accepted"], 0, "resubmission is idempotent");
 
-        let r = call(&app, with_token(Request::post("/v1/issue").body(Body::empty()).unwrap(), ISSUE_TOKEN)).await;
+        let r = call(
+            &app,
+            with_token(
+                Request::post("/v1/issue").body(Body::empty()).unwrap(),
+                ISSUE_TOKEN,
+            ),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(r.json()["issued"], 1);
 
@@ -448,7 +489,11 @@ fn roles_guard_the_registry_and_the_audit_log_names_the_token() {
         .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let new_id = r.json()["identifier"].as_str().unwrap().to_owned();
-        let r = call(&app, post_json("/v1/verify", serde_json::json!({"qr": r.json()["qr"]}))).await;
+        let r = call(
+            &app,
+            post_json("/v1/verify", serde_json::json!({"qr": r.json()["qr"]})),
+        )
+        .await;
         assert_eq!(r.json()["status"], "valid");
 
         let revoke = serde_json::json!({
@@ -456,19 +501,28 @@ fn roles_guard_the_registry_and_the_audit_log_names_the_token() {
         });
         let r = call(
             &app,
-            with_token(post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke.clone()), ISSUE_TOKEN),
+            with_token(
+                post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke.clone()),
+                ISSUE_TOKEN,
+            ),
         )
         .await;
         problem(&r, StatusCode::FORBIDDEN, "forbidden");
         let r = call(
             &app,
-            with_token(post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke.clone()), REVOKE_TOKEN),
+            with_token(
+                post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke.clone()),
+                REVOKE_TOKEN,
+            ),
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let r = call(
             &app,
-            with_token(post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke), REVOKE_TOKEN),
+            with_token(
+                post_json(&format!("/v1/certificates/{new_id}/revoke"), revoke),
+                REVOKE_TOKEN,
+            ),
         )
         .await;
         problem(&r, StatusCode::CONFLICT, "conflict");
@@ -477,7 +531,13 @@ fn roles_guard_the_registry_and_the_audit_log_names_the_token() {
 
         let r = call(
             &app,
-            with_token(post_json("/v1/certificates/nope/reissue", serde_json::json!({"kind": "replacement"})), ISSUE_TOKEN),
+            with_token(
+                post_json(
+                    "/v1/certificates/nope/reissue",
+                    serde_json::json!({"kind": "replacement"}),
+                ),
+                ISSUE_TOKEN,
+            ),
         )
         .await;
         problem(&r, StatusCode::NOT_FOUND, "not_found");
@@ -499,7 +559,10 @@ fn roles_guard_the_registry_and_the_audit_log_names_the_token() {
             "{actor} {op} not in {actors:?}"
         );
     }
-    assert!(!reg.lookup(&Lookup::Identifier(f.identifier.clone())).unwrap().is_empty());
+    assert!(!reg
+        .lookup(&Lookup::Identifier(f.identifier.clone()))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -512,12 +575,22 @@ fn rate_limit_answers_429_with_retry_after() {
     };
     let app = app(&f, cfg);
     block(async {
-        assert_eq!(call(&app, get("/v1/trust-list")).await.status, StatusCode::OK);
-        assert_eq!(call(&app, get("/v1/trust-list")).await.status, StatusCode::OK);
+        assert_eq!(
+            call(&app, get("/v1/trust-list")).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(&app, get("/v1/trust-list")).await.status,
+            StatusCode::OK
+        );
         let r = call(&app, get("/v1/trust-list")).await;
         problem(&r, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
         assert_eq!(r.header(header::RETRY_AFTER), "1");
-        assert_eq!(call(&app, get("/healthz")).await.status, StatusCode::OK, "health is not limited");
+        assert_eq!(
+            call(&app, get("/healthz")).await.status,
+            StatusCode::OK,
+            "health is not limited"
+        );
     });
 }
 
@@ -552,10 +625,16 @@ fn openapi_describes_exactly_the_routes() {
         .filter_map(|s| s.trim_start().strip_prefix('"')?.split('"').next())
         .collect();
     let described: std::collections::BTreeSet<&str> = ops.iter().map(|(_, p)| p.as_str()).collect();
-    assert_eq!(routed, described, "routes in the router vs paths in specs/openapi.yaml");
+    assert_eq!(
+        routed, described,
+        "routes in the router vs paths in specs/openapi.yaml"
+    );
     block(async {
         let r = call(&app, get("/openapi.yaml")).await;
-        assert_eq!(r.text(), std::fs::read_to_string("specs/openapi.yaml").unwrap());
+        assert_eq!(
+            r.text(),
+            std::fs::read_to_string("specs/openapi.yaml").unwrap()
+        );
         for (method, path) in &ops {
             let uri = path.replace("{identifier}", "x");
             let req = Request::builder()
@@ -589,7 +668,10 @@ fn spawn(dir: &Path, cfg: &ServerConfig) -> Server {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}"));
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"));
     Server {
         child,
         base: format!("http://{addr}"),
@@ -630,7 +712,13 @@ fn binary_serves_on_loopback_and_stops_on_sigterm_keeping_submissions() {
 
     let mut r = agent.get(&format!("{base}/v1/trust-list")).call().unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let etag = r.headers().get("etag").unwrap().to_str().unwrap().to_owned();
+    let etag = r
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let _ = r.body_mut().read_to_vec().unwrap();
     let r = agent
         .get(&format!("{base}/v1/trust-list"))
@@ -640,11 +728,18 @@ fn binary_serves_on_loopback_and_stops_on_sigterm_keeping_submissions() {
     assert_eq!(r.status().as_u16(), 304);
 
     let mut r = agent
-        .post(&format!("{base}/v1/submissions?body=x&batch=late&format=csv"))
+        .post(&format!(
+            "{base}/v1/submissions?body=x&batch=late&format=csv"
+        ))
         .header("Authorization", &format!("Bearer {SUBMIT_TOKEN}"))
         .send(NEXT)
         .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{}", r.body_mut().read_to_string().unwrap());
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
 
     let status = sigterm(&mut server.child);
     assert!(status.success(), "{status:?}");
@@ -652,19 +747,31 @@ fn binary_serves_on_loopback_and_stops_on_sigterm_keeping_submissions() {
     std::io::Read::read_to_string(server.child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(log.contains("route=/v1/verify"), "{log}");
     assert!(log.contains("stopped"), "{log}");
-    for secret in ["李秀英", "张伟明", "440305198806143016", SUBMIT_TOKEN, f.identifier.as_str()] {
+    for secret in [
+        "李秀英",
+        "张伟明",
+        "440305198806143016",
+        SUBMIT_TOKEN,
+        f.identifier.as_str(),
+    ] {
         assert!(!log.contains(secret), "the log holds {secret}: {log}");
     }
     let mut reg = Registry::open(&f.dir.join("registry.db")).unwrap();
-    let found = reg
-        .lookup(&Lookup::ManagementNumber {
-            number: "0802202300051177".into(),
-            name: "张伟明".into(),
-        })
-        .unwrap();
-    let _ = found;
     let entries = reg.audit_entries().unwrap();
-    assert!(entries.iter().any(|e| e.actor == "考试中心" && e.subject.contains("late")), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.actor == "考试中心" && e.operation.starts_with("submit")),
+        "{entries:?}"
+    );
+    let again = reg
+        .submit(NEXT.as_bytes(), &meta("x", "late"), now())
+        .unwrap();
+    assert_eq!(
+        (again.accepted, again.unchanged),
+        (0, 1),
+        "the submission accepted before SIGTERM is stored"
+    );
 }
 
 #[test]
@@ -673,7 +780,13 @@ fn print_config_shows_the_effective_configuration() {
     let cfg = config(&f);
     std::fs::write(f.dir.join("server.toml"), cfg.to_toml()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_certseal"))
-        .args(["serve", "--print-config", "--listen", "127.0.0.1:9999", "--config"])
+        .args([
+            "serve",
+            "--print-config",
+            "--listen",
+            "127.0.0.1:9999",
+            "--config",
+        ])
         .arg(f.dir.join("server.toml"))
         .env("CERTSEAL_DB", "/tmp/elsewhere.db")
         .output()

@@ -47,13 +47,13 @@ mod render;
 mod revoke;
 #[cfg(feature = "qr")]
 mod scan;
+#[cfg(feature = "server")]
+mod serve;
 mod speed;
 #[cfg(feature = "sqlite")]
 mod submit;
 mod trust;
 mod verify;
-#[cfg(feature = "server")]
-mod serve;
 
 /// Default key directory of `keys init` and the commands that read it.
 pub(crate) const DEFAULT_KEYS: &str = "certseal-keys";

@@ -34,9 +34,8 @@ impl TokenDigest {
     pub fn from_hex(text: &str) -> Result<TokenDigest, CryptoError> {
         let hex = text.trim();
         let hex = hex.strip_prefix("sha256:").unwrap_or(hex);
-        let bytes = crate::codec::hex::decode(hex).map_err(|e| {
-            CryptoError::TokenDigest(format!("got {:?}: {e}", short(text)))
-        })?;
+        let bytes = crate::codec::hex::decode(hex)
+            .map_err(|e| CryptoError::TokenDigest(format!("got {:?}: {e}", short(text))))?;
         let digest: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
             CryptoError::TokenDigest(format!(
                 "got {} bytes, expected 32 (64 hex digits of SHA-256)",

@@ -124,7 +124,10 @@ impl ServerConfig {
         if text.len() > MAX_CONFIG_BYTES {
             return Err(bad(
                 "config",
-                format!("got {} bytes, expected at most {MAX_CONFIG_BYTES}", text.len()),
+                format!(
+                    "got {} bytes, expected at most {MAX_CONFIG_BYTES}",
+                    text.len()
+                ),
             ));
         }
         let cfg: ServerConfig = toml::from_str(text).map_err(|e| bad("config", e.message()))?;
@@ -139,10 +142,7 @@ impl ServerConfig {
 
     /// Applies `CERTSEAL_LISTEN`, `CERTSEAL_DB`, `CERTSEAL_KEYS`, `CERTSEAL_TRUST_LIST`,
     /// `CERTSEAL_ROOT` when set in `env`.
-    pub fn apply_env(
-        &mut self,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<(), ServerError> {
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ServerError> {
         if let Some(v) = env("CERTSEAL_LISTEN") {
             self.listen = v.parse().map_err(|_| {
                 bad(
@@ -177,7 +177,12 @@ impl ServerConfig {
         };
         within("max_body_bytes", self.max_body_bytes as u64, 1024, 64 << 20)?;
         within("max_batch", self.max_batch as u64, 1, 100_000)?;
-        within("max_image_bytes", self.max_image_bytes as u64, 1024, 64 << 20)?;
+        within(
+            "max_image_bytes",
+            self.max_image_bytes as u64,
+            1024,
+            64 << 20,
+        )?;
         within("max_image_pixels", self.max_image_pixels, 1, 200_000_000)?;
         within("rate_burst", u64::from(self.rate_burst), 0, 1_000_000)?;
         if self.tokens.len() > MAX_TOKENS {

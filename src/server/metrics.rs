@@ -88,7 +88,10 @@ impl Metrics {
             let _ = writeln!(out, "certseal_verdicts_total{{reason=\"{reason}\"}} {n}");
         }
         for (name, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         }
         out
     }

@@ -148,8 +148,8 @@ impl Service {
                         })
                     }
                 };
-                let list =
-                    TrustList::verify(&bytes, &root).map_err(open_err(path.display().to_string()))?;
+                let list = TrustList::verify(&bytes, &root)
+                    .map_err(open_err(path.display().to_string()))?;
                 (list.store, Some(SignedDoc::new(bytes, list.next_update)))
             }
             None => match &keys {

@@ -175,7 +175,10 @@ fn invalid_html(lang: Lang, code: &str) -> String {
 }
 
 /// `POST /` (multipart: `lang`, `qr`, `photo`).
-pub(crate) async fn submit(State(svc): State<Shared>, mut mp: Multipart) -> Result<Response, Problem> {
+pub(crate) async fn submit(
+    State(svc): State<Shared>,
+    mut mp: Multipart,
+) -> Result<Response, Problem> {
     let mut lang = Lang::Zh;
     let mut qr = String::new();
     let mut photo: Vec<u8> = Vec::new();
@@ -194,7 +197,10 @@ pub(crate) async fn submit(State(svc): State<Shared>, mut mp: Multipart) -> Resu
             "lang" => lang = Lang::of(std::str::from_utf8(&bytes).ok()),
             "qr" => {
                 if bytes.len() > MAX_QR_FIELD {
-                    return Err(Problem::field("qr", format!("got {} bytes, expected at most {MAX_QR_FIELD}", bytes.len())));
+                    return Err(Problem::field(
+                        "qr",
+                        format!("got {} bytes, expected at most {MAX_QR_FIELD}", bytes.len()),
+                    ));
                 }
                 qr = String::from_utf8_lossy(&bytes).trim().to_owned();
             }
@@ -205,7 +211,8 @@ pub(crate) async fn submit(State(svc): State<Shared>, mut mp: Multipart) -> Resu
     let mut out = String::new();
     if !qr.is_empty() {
         let v = svc.verifier.verify(&qr);
-        svc.metrics.verdict(v.result.as_ref().err().map(|r| r.code()));
+        svc.metrics
+            .verdict(v.result.as_ref().err().map(|r| r.code()));
         verdict_html(lang, &v, &qr, &mut out);
     } else if !photo.is_empty() {
         let svc2 = svc.clone();
@@ -220,7 +227,8 @@ pub(crate) async fn submit(State(svc): State<Shared>, mut mp: Multipart) -> Resu
         for c in &record.codes {
             match &c.verdict {
                 CodeVerdict::Checked(v) => {
-                    svc.metrics.verdict(v.result.as_ref().err().map(|r| r.code()));
+                    svc.metrics
+                        .verdict(v.result.as_ref().err().map(|r| r.code()));
                     verdict_html(lang, v, &c.text, &mut out);
                 }
                 _ => out.push_str(&invalid_html(lang, "not_certseal")),
@@ -229,7 +237,10 @@ pub(crate) async fn submit(State(svc): State<Shared>, mut mp: Multipart) -> Resu
     } else {
         out.push_str(&format!(
             "<p id=\"verdict\" data-status=\"empty\">{}</p>",
-            lang.t("请粘贴二维码内容或上传照片。", "Paste a QR text or upload a photo.")
+            lang.t(
+                "请粘贴二维码内容或上传照片。",
+                "Paste a QR text or upload a photo."
+            )
         ));
     }
     Ok(page(lang, &out))

@@ -179,9 +179,8 @@ impl From<crate::Error> for Problem {
         let detail = e.to_string();
         let reason = match &e {
             crate::Error::Registry(r) => match r {
-                RegistryError::UnknownCertificate { .. } | RegistryError::UnknownObjection { .. } => {
-                    ProblemReason::NotFound
-                }
+                RegistryError::UnknownCertificate { .. }
+                | RegistryError::UnknownObjection { .. } => ProblemReason::NotFound,
                 RegistryError::Request { field, rule } => {
                     return Problem::field(*field, rule.clone())
                 }

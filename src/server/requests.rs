@@ -332,10 +332,9 @@ mod tests {
     fn rejects_revoke_without_decision_date() {
         let e = parse_revoke(br#"{"decision_body":"a","decision":"b"}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("decision_date"));
-        let e = parse_revoke(
-            br#"{"decision_body":"a","decision":"b","decision_date":"2024-13-01"}"#,
-        )
-        .unwrap_err();
+        let e =
+            parse_revoke(br#"{"decision_body":"a","decision":"b","decision_date":"2024-13-01"}"#)
+                .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("decision_date"));
     }
 

@@ -35,7 +35,9 @@ pub fn router(service: Arc<Service>) -> Router {
     Router::new()
         .route(
             "/",
-            get(page::index).post(page::submit).layer(DefaultBodyLimit::max(page_limit)),
+            get(page::index)
+                .post(page::submit)
+                .layer(DefaultBodyLimit::max(page_limit)),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -79,12 +81,19 @@ async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Respons
         if let Err(wait) = svc.limiter.check(client, start) {
             let mut p = Problem::new(
                 ProblemReason::RateLimited,
-                format!("over {} requests a second; retry in {wait} s", svc.config.rate_per_second),
+                format!(
+                    "over {} requests a second; retry in {wait} s",
+                    svc.config.rate_per_second
+                ),
             );
             p.retry_after = Some(wait);
             let res = p.into_response();
-            svc.metrics
-                .request(&route, method.as_str(), res.status().as_u16(), start.elapsed().as_secs_f64());
+            svc.metrics.request(
+                &route,
+                method.as_str(),
+                res.status().as_u16(),
+                start.elapsed().as_secs_f64(),
+            );
             return res;
         }
     }
@@ -134,18 +143,17 @@ async fn metrics(State(svc): State<Shared>) -> Response {
         ));
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         svc.metrics.render(&gauges),
     )
         .into_response()
 }
 
 async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/yaml")],
-        super::OPENAPI,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/yaml")], super::OPENAPI).into_response()
 }
 
 /// Runs `f` on the blocking pool.
@@ -174,11 +182,7 @@ fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
 }
 
 fn json(v: serde_json::Value) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
 async fn verify(
@@ -189,7 +193,8 @@ async fn verify(
     match requests::parse_verify(&b, svc.config.max_batch)? {
         VerifyRequest::One(qr) => {
             let v = svc.verifier.verify(&qr);
-            svc.metrics.verdict(v.result.as_ref().err().map(|r| r.code()));
+            svc.metrics
+                .verdict(v.result.as_ref().err().map(|r| r.code()));
             Ok(json(v.to_json()))
         }
         VerifyRequest::Batch(qrs) => {
@@ -197,7 +202,8 @@ async fn verify(
             let verdicts = blocking(move || Ok(svc2.verifier.verify_batch(&qrs))).await?;
             let valid = verdicts.iter().filter(|v| v.is_valid()).count();
             for v in &verdicts {
-                svc.metrics.verdict(v.result.as_ref().err().map(|r| r.code()));
+                svc.metrics
+                    .verdict(v.result.as_ref().err().map(|r| r.code()));
             }
             let list: Vec<serde_json::Value> = verdicts.iter().map(|v| v.to_json()).collect();
             Ok(json(serde_json::json!({
@@ -215,7 +221,8 @@ async fn verify_image(
 ) -> Result<Response, Problem> {
     let b = body(b)?;
     let svc2 = svc.clone();
-    let record = blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &svc2.verifier))).await?;
+    let record =
+        blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &svc2.verifier))).await?;
     if let Some(e) = &record.error {
         if record.codes.is_empty() && !matches!(e, crate::qr::verified::ScanError::NoCode) {
             return Err(Problem {
@@ -226,7 +233,8 @@ async fn verify_image(
     }
     for c in &record.codes {
         if let Some(v) = c.verdict.verdict() {
-            svc.metrics.verdict(v.result.as_ref().err().map(|r| r.code()));
+            svc.metrics
+                .verdict(v.result.as_ref().err().map(|r| r.code()));
         }
     }
     Ok(json(record.to_json()))
@@ -235,7 +243,10 @@ async fn verify_image(
 async fn lookup_one(svc: Shared, q: Lookup) -> Result<Response, Problem> {
     let found = blocking(move || lock(&svc)?.lookup(&q).map_err(Problem::from)).await?;
     match found.as_slice() {
-        [] => Err(Problem::new(ProblemReason::NotFound, "no certificate matches")),
+        [] => Err(Problem::new(
+            ProblemReason::NotFound,
+            "no certificate matches",
+        )),
         [one] => Ok(json(one.public_json())),
         many => Ok(json(serde_json::Value::Array(
             many.iter().map(|r| r.public_json()).collect(),
@@ -248,7 +259,10 @@ async fn certificate(
     Path(identifier): Path<String>,
 ) -> Result<Response, Problem> {
     if identifier.len() > 64 {
-        return Err(Problem::field("identifier", format!("got {} bytes, expected at most 64", identifier.len())));
+        return Err(Problem::field(
+            "identifier",
+            format!("got {} bytes, expected at most 64", identifier.len()),
+        ));
     }
     lookup_one(svc, Lookup::Identifier(identifier)).await
 }
@@ -297,7 +311,10 @@ fn signed(doc: &super::SignedDoc, headers: &HeaderMap, content_type: &'static st
 
 async fn trust_list(State(svc): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
     let doc = svc.trust_list.as_ref().ok_or_else(|| {
-        Problem::new(ProblemReason::NotConfigured, "no trust_list in the configuration")
+        Problem::new(
+            ProblemReason::NotConfigured,
+            "no trust_list in the configuration",
+        )
     })?;
     Ok(signed(doc, &headers, "application/cose"))
 }
@@ -311,7 +328,10 @@ fn authorize(svc: &Service, headers: &HeaderMap, role: Role) -> Result<String, P
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            Problem::new(ProblemReason::Unauthenticated, "missing Authorization: Bearer token")
+            Problem::new(
+                ProblemReason::Unauthenticated,
+                "missing Authorization: Bearer token",
+            )
         })?;
     let i = crate::crypto::find_token(&svc.digests, presented.as_bytes())
         .ok_or_else(|| Problem::new(ProblemReason::Unauthenticated, "unknown token"))?;
@@ -335,7 +355,10 @@ fn authorize(svc: &Service, headers: &HeaderMap, role: Role) -> Result<String, P
 async fn with_registry<T: Send + 'static>(
     svc: Shared,
     actor: String,
-    f: impl FnOnce(&mut crate::registry::Registry, Option<&crate::trust::KeyDir>) -> Result<T, crate::Error>
+    f: impl FnOnce(
+            &mut crate::registry::Registry,
+            Option<&crate::trust::KeyDir>,
+        ) -> Result<T, crate::Error>
         + Send
         + 'static,
 ) -> Result<T, Problem> {
@@ -349,7 +372,10 @@ async fn with_registry<T: Send + 'static>(
 
 fn need_keys(keys: Option<&crate::trust::KeyDir>) -> Result<&crate::trust::KeyDir, crate::Error> {
     keys.ok_or_else(|| {
-        crate::registry::RegistryError::request("keys", "this server has no key directory to sign with")
+        crate::registry::RegistryError::request(
+            "keys",
+            "this server has no key directory to sign with",
+        )
     })
 }
 
@@ -364,8 +390,7 @@ async fn submit(
     let meta = requests::parse_submission(q)?;
     let b = body(b)?;
     let now = crate::time::SystemClock.now();
-    let report =
-        with_registry(svc, actor, move |reg, _| reg.submit(&b[..], &meta, now)).await?;
+    let report = with_registry(svc, actor, move |reg, _| reg.submit(&b[..], &meta, now)).await?;
     Ok(json(report.to_json()))
 }
 
@@ -421,9 +446,10 @@ async fn revoke(
     let inv = requests::parse_revoke(&body(b)?)?;
     let now = crate::time::SystemClock.now();
     let id = identifier.clone();
-    let seqs =
-        with_registry(svc, actor, move |reg, _| reg.invalidate(&id, &inv, now)).await?;
-    Ok(json(serde_json::json!({"identifier": identifier, "status_seqs": seqs})))
+    let seqs = with_registry(svc, actor, move |reg, _| reg.invalidate(&id, &inv, now)).await?;
+    Ok(json(
+        serde_json::json!({"identifier": identifier, "status_seqs": seqs}),
+    ))
 }
 
 async fn objection(
@@ -446,4 +472,3 @@ async fn objection(
     )
         .into_response())
 }
-
