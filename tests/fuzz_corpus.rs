@@ -75,6 +75,7 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "status_snapshot" => fuzzing::status_snapshot,
         "status_delta" => fuzzing::status_delta,
         "status_set" => fuzzing::status_set,
+        "status_inspect" => fuzzing::status_inspect,
         #[cfg(feature = "sqlite")]
         "submission" => fuzzing::submission,
         #[cfg(feature = "sm2")]
@@ -193,6 +194,7 @@ replay_tests!(
     status_snapshot,
     status_delta,
     status_set,
+    status_inspect,
 );
 
 #[cfg(feature = "sqlite")]

@@ -377,6 +377,61 @@ fn trust_list_has_strong_etag_and_304() {
 }
 
 #[test]
+fn status_documents_have_etags_and_move_with_the_log() {
+    let f = fixture();
+    let app = app(&f, config(&f));
+    block(async {
+        let r = call(&app, get("/v1/status/snapshot")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(!r.body.is_empty());
+        let etag = r.header(header::ETAG);
+        let cache = r.header(header::CACHE_CONTROL);
+        let age: i64 = cache.rsplit('=').next().unwrap().parse().unwrap();
+        assert!(age > 3000 && age <= 3600, "{cache}");
+        let mut req = get("/v1/status/snapshot");
+        req.headers_mut()
+            .insert(header::IF_NONE_MATCH, etag.parse().unwrap());
+        let r = call(&app, req).await;
+        assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+        assert!(r.body.is_empty());
+
+        let r = call(&app, get("/v1/status/token-status-list")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = call(&app, get("/v1/status/delta?since=0")).await;
+        let p = problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+        assert_eq!(p["field"], "since", "no change after sequence 0 yet");
+        let r = call(&app, get("/v1/status/delta?since=999")).await;
+        let p = problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+        assert_eq!(p["field"], "since");
+        let r = call(&app, get("/v1/status/delta?since=x")).await;
+        problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+
+        let revoke = serde_json::json!({
+            "reason": "withdrawn", "decision_body": "人社部", "decision": "人社函〔2026〕2号", "decision_date": "2026-11-02"
+        });
+        let r = call(
+            &app,
+            with_token(
+                post_json(&format!("/v1/certificates/{}/revoke", f.identifier), revoke),
+                REVOKE_TOKEN,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let mut req = get("/v1/status/snapshot");
+        req.headers_mut()
+            .insert(header::IF_NONE_MATCH, etag.parse().unwrap());
+        let r = call(&app, req).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "a revocation makes a new snapshot"
+        );
+        assert_ne!(r.header(header::ETAG), etag);
+    });
+}
+
+#[test]
 fn health_readiness_and_metrics() {
     let f = fixture();
     let app = app(&f, config(&f));

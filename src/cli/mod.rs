@@ -50,6 +50,7 @@ mod scan;
 #[cfg(feature = "server")]
 mod serve;
 mod speed;
+mod status;
 #[cfg(feature = "sqlite")]
 mod submit;
 mod trust;
@@ -123,6 +124,9 @@ enum Command {
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
+    /// Export the registry's revocation status (snapshot, delta, Token Status List) or
+    /// inspect a status document.
+    Status(status::Args),
     /// Serve the HTTP API and the verification page (`specs/http.md`).
     #[cfg(feature = "server")]
     Serve(serve::Args),
@@ -271,6 +275,7 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
+        Command::Status(a) => status::exec(a, out),
         #[cfg(feature = "server")]
         Command::Serve(a) => serve::exec(a, out),
     }

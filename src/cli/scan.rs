@@ -18,7 +18,7 @@ use certseal::qr::verified::{scan_and_verify_file, CodeVerdict, ScanRecord, Scan
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::verify::{load_trust, TrustFlags, TrustSource};
+use super::verify::{load_trust, with_status, StatusSource, TrustFlags, TrustSource};
 use super::{usage, CliError, CliResult, Outcome};
 
 /// Image file extensions picked up when walking a folder.
@@ -49,6 +49,7 @@ struct Plan {
     jobs: Option<usize>,
     report: Option<PathBuf>,
     trust: TrustSource,
+    status: StatusSource,
     at: Option<i64>,
 }
 
@@ -73,6 +74,7 @@ impl Args {
             jobs: self.jobs,
             report: self.report,
             trust: self.trust.source(),
+            status: self.trust.status_source(),
             at,
         })
     }
@@ -132,7 +134,12 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     let now = super::now();
     let plan = args.resolve()?;
     let store = load_trust(&plan.trust, now)?;
-    let verifier = Verifier::new(store).with_clock(FixedClock(plan.at.unwrap_or(now)));
+    let at = plan.at.unwrap_or(now);
+    let verifier = with_status(
+        Verifier::new(store).with_clock(FixedClock(at)),
+        &plan.status,
+        at,
+    )?;
     let limits = ScanLimits::default();
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = plan.jobs {

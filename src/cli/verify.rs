@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use certseal::crypto::Algorithm;
+use certseal::status::{Limits as StatusLimits, StalePolicy, StatusList};
 use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
 use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
 use certseal::verify::{Verdict, Verifier};
@@ -112,6 +113,65 @@ pub(crate) struct TrustFlags {
     /// Verify as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
+    /// Check revocation against this signed status snapshot; give --status again for each
+    /// delta to apply on top of it, in order (`certseal status export`).
+    #[arg(long = "status", value_name = "FILE")]
+    status: Vec<PathBuf>,
+    /// A status list past its next update (plus --stale-grace): warn (verify, mark stale) or
+    /// fail (refuse with reason `stale`).
+    #[arg(long, value_enum, default_value_t = StaleArg::Warn, requires = "status")]
+    stale: StaleArg,
+    /// Seconds past the status list's next update before it counts as stale.
+    #[arg(long, value_name = "SECS", default_value_t = 0, requires = "status")]
+    stale_grace: u32,
+}
+
+/// What a stale status list does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StaleArg {
+    /// Verify as usual; the verdict's freshness says stale.
+    Warn,
+    /// Refuse with reason `stale`.
+    Fail,
+}
+
+/// The status files and policy of the shared flags.
+#[derive(Debug, Clone)]
+pub(crate) struct StatusSource {
+    files: Vec<PathBuf>,
+    policy: StalePolicy,
+    grace: i64,
+}
+
+/// `verifier` with the status list of `src` loaded (snapshot, then deltas), checked against
+/// its trust store; a list already stale at `at` is said on stderr.
+pub(crate) fn with_status(
+    verifier: Verifier,
+    src: &StatusSource,
+    at: i64,
+) -> Result<Verifier, CliError> {
+    let Some((first, rest)) = src.files.split_first() else {
+        return Ok(verifier);
+    };
+    let max = StatusLimits::DEFAULT.max_snapshot_bytes;
+    let snapshot = super::read_file_capped(first, max)?;
+    let deltas = rest
+        .iter()
+        .map(|p| super::read_file_capped(p, StatusLimits::DEFAULT.max_delta_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let list = StatusList::load_chain(&snapshot, &deltas, verifier.trust()).map_err(|(i, e)| {
+        let path = src.files.get(i).unwrap_or(first);
+        CliError::Failed(format!("{}: {e}", path.display()))
+    })?;
+    let list = list.with_policy(src.policy).with_grace(src.grace);
+    if list.is_stale_at(at) {
+        super::warn(format_args!(
+            "warning: the status list (sequence {}) is stale: its next update was due {}",
+            list.sequence(),
+            certseal::time::rfc3339(list.next_update())
+        ));
+    }
+    Ok(verifier.with_status(list))
 }
 
 impl TrustFlags {
@@ -122,6 +182,18 @@ impl TrustFlags {
             self.trust_list.clone(),
             self.root.clone(),
         )
+    }
+
+    /// `--status`, `--stale`, `--stale-grace`.
+    pub(crate) fn status_source(&self) -> StatusSource {
+        StatusSource {
+            files: self.status.clone(),
+            policy: match self.stale {
+                StaleArg::Warn => StalePolicy::Warn,
+                StaleArg::Fail => StalePolicy::Fail,
+            },
+            grace: i64::from(self.stale_grace),
+        }
     }
 
     /// `--at` as Unix seconds, if given.
@@ -149,6 +221,7 @@ enum Inputs {
 enum Plan {
     Own {
         trust: TrustSource,
+        status: StatusSource,
         inputs: Inputs,
         at: Option<i64>,
         json: bool,
@@ -156,6 +229,7 @@ enum Plan {
     },
     Document {
         trust: TrustSource,
+        status: StatusSource,
         path: PathBuf,
         at: Option<i64>,
         policy: Vec<Algorithm>,
@@ -194,6 +268,7 @@ impl Args {
                 )));
             }
             let trust = self.trust.source();
+            let status = self.trust.status_source();
             let policy = if self.alg_policy.is_empty() {
                 Algorithm::PAYLOAD.to_vec()
             } else {
@@ -202,6 +277,7 @@ impl Args {
             if let Some(path) = self.document {
                 return Ok(Plan::Document {
                     trust,
+                    status,
                     path,
                     at,
                     policy,
@@ -210,6 +286,7 @@ impl Args {
             let inputs = own_inputs(self.inputs, self.file)?;
             return Ok(Plan::Own {
                 trust,
+                status,
                 inputs,
                 at,
                 json: self.json,
@@ -220,6 +297,7 @@ impl Args {
             (self.trust.keys.is_some(), "--keys"),
             (self.trust.trust_list.is_some(), "--trust-list"),
             (self.trust.root.is_some(), "--root"),
+            (!self.trust.status.is_empty(), "--status"),
             (self.file.is_some(), "--file"),
             (!self.alg_policy.is_empty(), "--alg-policy"),
         ]
@@ -361,6 +439,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     match args.resolve(now)? {
         Plan::Own {
             trust,
+            status,
             inputs,
             at,
             json,
@@ -371,24 +450,28 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             if lines.is_empty() {
                 return Err(usage("no payloads to verify"));
             }
+            let at = at.unwrap_or(now);
             let verifier = Verifier::new(store)
-                .with_clock(FixedClock(at.unwrap_or(now)))
+                .with_clock(FixedClock(at))
                 .allow_only(&policy);
+            let verifier = with_status(verifier, &status, at)?;
             let results = verify_lines(&verifier, lines);
             print_own(&results, json, out)
         }
         Plan::Document {
             trust,
+            status,
             path,
             at,
             policy,
         } => {
             let store = load_trust(&trust, now)?;
             let bytes = super::read(&path)?;
-            let verdict = Verifier::new(store)
-                .with_clock(FixedClock(at.unwrap_or(now)))
-                .allow_only(&policy)
-                .verify_document(&bytes);
+            let at = at.unwrap_or(now);
+            let verifier = Verifier::new(store)
+                .with_clock(FixedClock(at))
+                .allow_only(&policy);
+            let verdict = with_status(verifier, &status, at)?.verify_document(&bytes);
             let mut view = verdict.to_json();
             if let Some(map) = view.as_object_mut() {
                 map.insert("file".into(), path.display().to_string().into());

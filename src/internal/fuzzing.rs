@@ -603,6 +603,12 @@ pub fn status_seeds() -> Vec<(&'static str, Vec<u8>)> {
         seed.extend_from_slice(&s.codes);
         out.push(("status_set", seed));
     }
+    let inspect: Vec<(&'static str, Vec<u8>)> = out
+        .iter()
+        .filter(|(t, _)| *t == "status_snapshot" || *t == "status_delta")
+        .map(|(_, d)| ("status_inspect", d.clone()))
+        .collect();
+    out.extend(inspect);
     out
 }
 
@@ -695,4 +701,29 @@ pub fn status_set(data: &[u8]) {
 #[cfg(feature = "sqlite")]
 pub fn submission(data: &[u8]) {
     crate::registry::fuzz_submission(data);
+}
+
+/// `status inspect`: a status document of either kind (snapshot or delta, told apart by the
+/// payload's map size), as a whole document and as payloads signed by the status fixture with
+/// the snapshot and the delta AAD. An inspected snapshot agrees with the list it loads to.
+pub fn status_inspect(data: &[u8]) {
+    use crate::cose::Sign1;
+    use crate::status::{inspect, StatusList, DELTA_TYPE, SNAPSHOT_TYPE};
+    let Some(f) = status_fixture() else { return };
+    let signed = [SNAPSHOT_TYPE, DELTA_TYPE]
+        .map(|aad| Sign1::sign(true, &f.cert.kid(), data, aad, &f.key).ok());
+    for doc in [Some(data)]
+        .into_iter()
+        .chain(signed.iter().map(Option::as_deref))
+        .flatten()
+    {
+        if let Ok(s) = inspect(doc, &f.store) {
+            let _ = s.to_json();
+            let _ = s.to_string();
+            if s.kind == "snapshot" {
+                let list = StatusList::load(doc, &f.store).expect("inspected snapshot loads");
+                assert_eq!(list.sequence(), s.sequence, "inspect and load disagree");
+            }
+        }
+    }
 }

@@ -12,13 +12,15 @@
 //! Status contract with `status/` (revocation): every issued version has a dense, never
 //! reused `status_index`; [`Registry::status_head`], [`Registry::status_changes`] and
 //! [`Registry::states_at`] read the append-only status log from which snapshots and deltas
-//! are built.
+//! are built; [`Registry::status_snapshot`], [`Registry::status_delta`] and
+//! [`Registry::status_token_list`] build and sign them (`publish.rs`).
 
 mod audit;
 mod calendar;
 mod issuance;
 mod lifecycle;
 mod lookup;
+mod publish;
 mod sqlite;
 mod store;
 mod submission;
@@ -36,6 +38,7 @@ pub use lifecycle::{
     Decision, HolderChange, Invalidation, ReissueKind, ReissueRequest, Reissued, RekeyReport,
 };
 pub use lookup::{Lookup, LookupResult, Progress, ProgressRow, VersionView};
+pub use publish::{published_state, StatusDocument, StatusPublisher};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use store::{
     Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,

@@ -80,6 +80,11 @@ pub struct ServerConfig {
     pub rate_per_second: u32,
     /// Public requests a client may make in a burst.
     pub rate_burst: u32,
+    /// Seconds from signing a status document to its `next_update` (and the
+    /// `Cache-Control: max-age` it is served with at most).
+    pub status_valid_for: u32,
+    /// The `uri` a Token Status List names itself by (its `sub`).
+    pub status_uri: String,
     /// The bearer tokens.
     pub tokens: Vec<TokenConfig>,
 }
@@ -98,6 +103,8 @@ impl Default for ServerConfig {
             max_image_pixels: 40_000_000,
             rate_per_second: 100,
             rate_burst: 200,
+            status_valid_for: 3600,
+            status_uri: "https://certseal.invalid/v1/status/token-status-list".into(),
             tokens: Vec::new(),
         }
     }
@@ -185,6 +192,18 @@ impl ServerConfig {
         )?;
         within("max_image_pixels", self.max_image_pixels, 1, 200_000_000)?;
         within("rate_burst", u64::from(self.rate_burst), 0, 1_000_000)?;
+        within(
+            "status_valid_for",
+            u64::from(self.status_valid_for),
+            60,
+            31 * 86_400,
+        )?;
+        if self.status_uri.is_empty() || self.status_uri.len() > 2048 {
+            return Err(bad(
+                "status_uri",
+                format!("got {} bytes, expected 1..=2048", self.status_uri.len()),
+            ));
+        }
         if self.tokens.len() > MAX_TOKENS {
             return Err(bad(
                 "tokens",

@@ -15,6 +15,7 @@ mod page;
 mod problem;
 mod requests;
 mod routes;
+mod status;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -78,7 +79,7 @@ pub(crate) struct SignedDoc {
 }
 
 impl SignedDoc {
-    fn new(bytes: Vec<u8>, next_update: i64) -> SignedDoc {
+    pub(crate) fn new(bytes: Vec<u8>, next_update: i64) -> SignedDoc {
         let digest = crate::crypto::sha256(&bytes);
         SignedDoc {
             etag: format!(
@@ -89,6 +90,18 @@ impl SignedDoc {
             next_update,
         }
     }
+}
+
+/// The signed status documents last made, by the log sequence they cover: made again when
+/// the log has moved on (looked at no more than once a second) or past half their validity,
+/// so a poll that matches costs neither a signature nor a copy.
+#[derive(Default)]
+pub(crate) struct StatusCache {
+    pub(crate) checked: Option<std::time::Instant>,
+    pub(crate) seq: u64,
+    pub(crate) snapshot: Option<Arc<SignedDoc>>,
+    pub(crate) token_list: Option<Arc<SignedDoc>>,
+    pub(crate) deltas: std::collections::BTreeMap<u64, Arc<SignedDoc>>,
 }
 
 /// Everything a request may need: built once by [`Service::open`], shared by the router.
@@ -102,6 +115,7 @@ pub struct Service {
     pub(crate) keys: Option<KeyDir>,
     pub(crate) trust_list: Option<SignedDoc>,
     pub(crate) metrics: Metrics,
+    pub(crate) status: Mutex<StatusCache>,
     pub(crate) limiter: RateLimiter,
     pub(crate) started: std::time::Instant,
 }
@@ -182,6 +196,7 @@ impl Service {
             keys,
             trust_list,
             metrics: Metrics::default(),
+            status: Mutex::new(StatusCache::default()),
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
             started: std::time::Instant::now(),
             tokens,

@@ -54,6 +54,12 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/v1/certificates/{identifier}/revoke", post(revoke))
         .route("/v1/certificates/{identifier}/objections", post(objection))
         .route("/v1/trust-list", get(trust_list))
+        .route("/v1/status/snapshot", get(super::status::snapshot))
+        .route("/v1/status/delta", get(super::status::delta))
+        .route(
+            "/v1/status/token-status-list",
+            get(super::status::token_list),
+        )
         .route("/v1/submissions", post(submit))
         .route("/v1/issue", post(issue))
         .fallback(not_found)
@@ -157,7 +163,7 @@ async fn openapi() -> Response {
 }
 
 /// Runs `f` on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(f)
@@ -165,7 +171,9 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|e| Err(Problem::new(ProblemReason::Internal, e.to_string())))
 }
 
-fn lock(svc: &Service) -> Result<std::sync::MutexGuard<'_, crate::registry::Registry>, Problem> {
+pub(crate) fn lock(
+    svc: &Service,
+) -> Result<std::sync::MutexGuard<'_, crate::registry::Registry>, Problem> {
     svc.registry
         .lock()
         .map_err(|_| Problem::new(ProblemReason::Unavailable, "the registry lock is poisoned"))
@@ -278,7 +286,11 @@ async fn lookup(
 
 /// A signed document with a strong ETag: 304 when `If-None-Match` matches, else the bytes;
 /// `Cache-Control: max-age` until the next update.
-fn signed(doc: &super::SignedDoc, headers: &HeaderMap, content_type: &'static str) -> Response {
+pub(crate) fn signed(
+    doc: &super::SignedDoc,
+    headers: &HeaderMap,
+    content_type: &'static str,
+) -> Response {
     let now = crate::time::SystemClock.now();
     let max_age = doc.next_update.saturating_sub(now).max(0);
     let cache = format!("public, max-age={max_age}");
@@ -363,9 +375,13 @@ async fn with_registry<T: Send + 'static>(
         + 'static,
 ) -> Result<T, Problem> {
     blocking(move || {
-        let mut reg = lock(&svc)?;
-        reg.set_actor(actor);
-        f(&mut reg, svc.keys.as_ref()).map_err(Problem::from)
+        let out = {
+            let mut reg = lock(&svc)?;
+            reg.set_actor(actor);
+            f(&mut reg, svc.keys.as_ref()).map_err(Problem::from)
+        };
+        super::status::invalidate(&svc);
+        out
     })
     .await
 }

@@ -113,6 +113,15 @@ pub enum Reason {
         /// End of the certificate's validity.
         not_after: i64,
     },
+    /// The key under this kid may not sign certificates: its certificate lacks the document
+    /// purpose (a status signer; `specs/trust-list.md`, "Signer usages").
+    NotDocumentSigner {
+        /// The kid.
+        kid: [u8; 8],
+    },
+    /// The status step refused the certificate: revoked, superseded, its signer key revoked,
+    /// or the status list stale under a failing policy (`specs/status.md`).
+    Status(crate::status::StatusReason),
     /// The signed document is of another certificate than the QR payload it came with.
     DocumentMismatch {
         /// The document's identifier.
@@ -160,7 +169,7 @@ impl fmt::Display for HcertError {
 impl Reason {
     /// The pipeline step that failed, as used in JSON output: `prefix`, `base45`,
     /// `decompress`, `cbor`, `cose_tag`, `cose_structure`, `alg`, `key`, `kid`, `signature`,
-    /// `cwt`, `hcert`, `time`, `document`.
+    /// `cwt`, `hcert`, `time`, `status`, `document`.
     pub fn stage(&self) -> &'static str {
         match self {
             Reason::TooLong { .. } | Reason::Prefix(_) => "prefix",
@@ -183,11 +192,14 @@ impl Reason {
             | Reason::NotBefore { .. }
             | Reason::Expired { .. }
             | Reason::OutsideCertificateValidity { .. } => "time",
+            Reason::NotDocumentSigner { .. } => "key",
+            Reason::Status(_) => "status",
             Reason::DocumentMismatch { .. } => "document",
         }
     }
 
-    /// A stable machine name for the reason (`bad_prefix`, `signature`, `expired`, …).
+    /// A stable machine name for the reason (`bad_prefix`, `signature`, `expired`, `revoked`,
+    /// `superseded`, `signer_revoked`, `stale`, …).
     pub fn code(&self) -> &'static str {
         match self {
             Reason::TooLong { .. } => "too_long",
@@ -210,6 +222,8 @@ impl Reason {
             Reason::NotYetValid { .. } | Reason::NotBefore { .. } => "not_yet_valid",
             Reason::Expired { .. } => "expired",
             Reason::OutsideCertificateValidity { .. } => "outside_certificate_validity",
+            Reason::NotDocumentSigner { .. } => "not_document_signer",
+            Reason::Status(r) => r.code(),
             Reason::DocumentMismatch { .. } => "document_mismatch",
         }
     }
@@ -321,6 +335,12 @@ impl fmt::Display for Reason {
                 rfc3339(*not_before),
                 rfc3339(*not_after)
             ),
+            Reason::NotDocumentSigner { kid } => write!(
+                f,
+                "kid {}: the signer's certificate lacks the document-signing purpose",
+                hex::encode(kid)
+            ),
+            Reason::Status(r) => write!(f, "{r}"),
             Reason::DocumentMismatch { document, payload } => write!(
                 f,
                 "the document is certificate {document}, the QR payload is {}",
