@@ -29,7 +29,15 @@ fn rate(secs: f64, mut f: impl FnMut() -> usize) -> f64 {
 
 fn wrk(url: &str, script: &str, secs: u64) -> (f64, String) {
     let out = Command::new("wrk")
-        .args(["-t1", "-c2", &format!("-d{secs}s"), "--latency", "-s", script, url])
+        .args([
+            "-t1",
+            "-c2",
+            &format!("-d{secs}s"),
+            "--latency",
+            "-s",
+            script,
+            url,
+        ])
         .output()
         .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -57,9 +65,15 @@ fn main() {
     let verifier = Verifier::new(keys.trust_store().unwrap());
     assert!(verifier.verify(&qrs[0]).is_valid());
 
-    let single = rate(secs as f64, || usize::from(verifier.verify(&qrs[0]).is_valid()));
+    let single = rate(secs as f64, || {
+        usize::from(verifier.verify(&qrs[0]).is_valid())
+    });
     let bulk = rate(secs as f64, || {
-        verifier.verify_batch(&qrs).iter().filter(|v| v.is_valid()).count()
+        verifier
+            .verify_batch(&qrs)
+            .iter()
+            .filter(|v| v.is_valid())
+            .count()
     });
 
     let cfg = ServerConfig {
@@ -79,7 +93,11 @@ fn main() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    rt.spawn(certseal::server::run(listener, service, std::future::pending()));
+    rt.spawn(certseal::server::run(
+        listener,
+        service,
+        std::future::pending(),
+    ));
     std::thread::sleep(Duration::from_millis(200));
 
     let one = serde_json::json!({ "qr": qrs[0] }).to_string();
@@ -98,19 +116,37 @@ fn main() {
     };
     let base = format!("http://{addr}");
     let (http_one, p99_one) = wrk(&format!("{base}/v1/verify"), &lua(&one, "one.lua"), secs);
-    let (http_batch, p99_batch) = wrk(&format!("{base}/v1/verify"), &lua(&batch, "batch.lua"), secs);
+    let (http_batch, p99_batch) = wrk(
+        &format!("{base}/v1/verify"),
+        &lua(&batch, "batch.lua"),
+        secs,
+    );
 
     let etag = Command::new("sh")
-        .args(["-c", &format!("wrk -t1 -c1 -d1s {base}/v1/status/snapshot >/dev/null; true")])
+        .args([
+            "-c",
+            &format!("wrk -t1 -c1 -d1s {base}/v1/status/snapshot >/dev/null; true"),
+        ])
         .status();
     let _ = etag;
-    let mut get = ureq::get(&format!("{base}/v1/status/snapshot")).call().unwrap();
-    let tag = get.headers().get("etag").unwrap().to_str().unwrap().to_owned();
+    let mut get = ureq::get(&format!("{base}/v1/status/snapshot"))
+        .call()
+        .unwrap();
+    let tag = get
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let _ = get.body_mut().read_to_vec();
     let cond = dir.path().join("cond.lua");
     std::fs::write(
         &cond,
-        format!("wrk.headers[\"If-None-Match\"] = {}\n", serde_json::Value::String(tag)),
+        format!(
+            "wrk.headers[\"If-None-Match\"] = {}\n",
+            serde_json::Value::String(tag)
+        ),
     )
     .unwrap();
     let (http_304, p99_304) = wrk(
@@ -119,7 +155,10 @@ fn main() {
         secs,
     );
 
-    println!("machine: {} cores, shared; {secs} s a measurement; wrk -t1 -c2", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "machine: {} cores, shared; {secs} s a measurement; wrk -t1 -c2",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!("in-process single verify      {single:>10.0} /s");
     println!("in-process bulk verify (100)  {bulk:>10.0} strings/s");
     println!("HTTP POST /v1/verify one      {http_one:>10.0} req/s  ({:.2} of in-process single; p99 {p99_one})", http_one / single);
