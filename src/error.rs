@@ -58,6 +58,10 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The HTTP server could not start (feature `server`).
+    #[cfg(feature = "server")]
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
 }
 
 impl Error {

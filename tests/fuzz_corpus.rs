@@ -19,8 +19,13 @@ const KINDS: [&str; 2] = ["corpus", "regressions"];
 
 /// Targets whose code needs a cargo feature: their folders are checked in every build, their
 /// inputs replayed only when the feature is on.
-const NEEDS_FEATURE: [(&str, &str); 3] =
-    [("sm2", "sm2"), ("qr_image", "qr"), ("submission", "sqlite")];
+const NEEDS_FEATURE: [(&str, &str); 5] = [
+    ("sm2", "sm2"),
+    ("qr_image", "qr"),
+    ("submission", "sqlite"),
+    ("server_requests", "server"),
+    ("server_config", "server"),
+];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -84,6 +89,10 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "sm2" => fuzzing::sm2,
         #[cfg(feature = "qr")]
         "qr_image" => fuzzing::qr_image,
+        #[cfg(feature = "server")]
+        "server_requests" => fuzzing::server_requests,
+        #[cfg(feature = "server")]
+        "server_config" => fuzzing::server_config,
         _ => return None,
     })
 }
@@ -217,4 +226,16 @@ fn sm2() {
 #[test]
 fn qr_image() {
     assert!(replay("qr_image") > 0);
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn server_requests() {
+    assert!(replay("server_requests") > 0);
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn server_config() {
+    assert!(replay("server_config") > 0);
 }

@@ -47,6 +47,8 @@ mod render;
 mod revoke;
 #[cfg(feature = "qr")]
 mod scan;
+#[cfg(feature = "server")]
+mod serve;
 mod speed;
 mod status;
 #[cfg(feature = "sqlite")]
@@ -125,6 +127,9 @@ enum Command {
     /// Export the registry's revocation status (snapshot, delta, Token Status List) or
     /// inspect a status document.
     Status(status::Args),
+    /// Serve the HTTP API and the verification page (`specs/http.md`).
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// How a command ended, worst wins.
@@ -271,6 +276,8 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
         Command::Status(a) => status::exec(a, out),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::exec(a, out),
     }
 }
 

@@ -999,6 +999,28 @@ pub fn status_inspect(data: &[u8]) {
     }
 }
 
+/// The server's request bodies (`POST /v1/verify`, revoke, reissue, objection, the
+/// submission query): parsed into typed requests or problems naming the field.
+#[cfg(feature = "server")]
+pub fn server_requests(data: &[u8]) {
+    crate::server::fuzz_requests(data);
+}
+
+/// The server's TOML configuration: parsed and checked, and what parses prints back to the
+/// same configuration.
+#[cfg(feature = "server")]
+pub fn server_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(cfg) = crate::server::ServerConfig::from_toml(text) {
+        let Ok(again) = crate::server::ServerConfig::from_toml(&cfg.to_toml()) else {
+            panic!("a printed configuration does not parse");
+        };
+        assert_eq!(again, cfg, "print and parse disagree");
+    }
+}
+
 #[cfg(test)]
 mod interop_fixture_tests {
     #[test]

@@ -386,6 +386,12 @@ impl Registry {
         self
     }
 
+    /// Records `actor` for the operations that follow, on a registry kept open (a server's
+    /// pooled connection acts for whoever made each request).
+    pub fn set_actor(&mut self, actor: impl Into<String>) {
+        self.actor = actor.into();
+    }
+
     /// The actor recorded for operations.
     pub fn actor(&self) -> &str {
         &self.actor
