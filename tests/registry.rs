@@ -1199,4 +1199,74 @@ mod postgres_only {
         assert!(e.contains(&format!("127.0.0.1:{port}")), "{e}");
         assert!(!e.contains("secret"), "the password is not shown: {e}");
     }
+
+    #[test]
+    fn migrate_copies_an_sqlite_registry_and_checks_the_copy() {
+        let Some(pg) = Fixture::postgres() else {
+            return;
+        };
+        // The source: a SQLite registry with first issues, a re-issue, a revocation and an
+        // objection, signed with the keys of `pg` (one trust store for both).
+        let mut src = Registry::open(&pg.db()).unwrap().with_actor("test");
+        src.submit(&synthetic(0, 40)[..], &meta("m1"), NOW).unwrap();
+        src.submit(MIXED.as_bytes(), &meta("m2"), NOW).unwrap();
+        src.issue_pending(&pg.keys, &IssueOptions::at(NOW), &mut |_, _| {})
+            .unwrap();
+        let id = first_identifier(&mut src);
+        let v2 = src
+            .reissue(
+                &pg.keys,
+                &ReissueRequest {
+                    identifier: id.clone(),
+                    kind: ReissueKind::Replacement { paper: false },
+                },
+                NOW + 5,
+            )
+            .unwrap();
+        src.invalidate(&v2.identifier, &invalidation(), NOW + 10)
+            .unwrap();
+        let head = src.status_head().unwrap();
+        let audit = src.audit_head().unwrap();
+        drop(src);
+
+        let report = certseal::registry::migrate_sqlite_to_postgres(
+            &pg.db(),
+            &pg.location(),
+            pg.keys.trust_store().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report.status_head, head);
+        assert_eq!(report.certificates_verified, 43);
+        let count = |t: &str| report.tables.iter().find(|(n, _)| *n == t).unwrap().1;
+        assert_eq!(
+            (
+                count("certificates"),
+                count("records"),
+                count("submissions")
+            ),
+            (43, 44, 2)
+        );
+
+        // The copy works as a registry: same audit head, lookups, and new numbers continue
+        // after the copied ones.
+        let mut copy = pg.open();
+        assert_eq!(copy.audit_head().unwrap(), audit);
+        assert_eq!(state(&mut copy, &v2.identifier), State::Revoked);
+        copy.submit(&synthetic(1000, 3)[..], &meta("m3"), NOW + 20)
+            .unwrap();
+        let rep = copy
+            .issue_pending(&pg.keys, &IssueOptions::at(NOW + 20), &mut |_, _| {})
+            .unwrap();
+        assert_eq!(rep.indices, Some((head.size, head.size + 2)));
+        assert!(copy.verify_audit(None).unwrap().is_intact());
+
+        // Into a registry that is not empty: refused, nothing changed.
+        let e = certseal::registry::migrate_sqlite_to_postgres(
+            &pg.db(),
+            &pg.location(),
+            pg.keys.trust_store().unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not empty"), "{e}");
+    }
 }

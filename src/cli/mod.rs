@@ -39,6 +39,8 @@ mod objection;
 mod progress;
 #[cfg(feature = "sqlite")]
 mod registry;
+#[cfg(feature = "postgres")]
+mod registry_migrate;
 #[cfg(feature = "sqlite")]
 mod reissue;
 #[cfg(feature = "qr")]
@@ -121,6 +123,9 @@ enum Command {
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
+    /// Registry administration: copy an SQLite registry into PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Registry(registry_migrate::Args),
 }
 
 /// How a command ended, worst wins.
@@ -266,6 +271,8 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
+        #[cfg(feature = "postgres")]
+        Command::Registry(a) => registry_migrate::exec(a, out),
     }
 }
 

@@ -20,6 +20,8 @@ mod issuance;
 mod lifecycle;
 mod lookup;
 #[cfg(feature = "postgres")]
+mod migrate;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 mod store;
@@ -38,6 +40,8 @@ pub use lifecycle::{
     Decision, HolderChange, Invalidation, ReissueKind, ReissueRequest, Reissued, RekeyReport,
 };
 pub use lookup::{Lookup, LookupResult, Progress, ProgressRow, VersionView};
+#[cfg(feature = "postgres")]
+pub use migrate::{migrate_sqlite_to_postgres, MigrationReport};
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore, DEFAULT_LEASE_SECS, MAX_ATTEMPTS};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};

@@ -1653,3 +1653,312 @@ impl Tx for PgTx<'_> {
         }
     }
 }
+
+// ---- copying an SQLite registry (certseal registry migrate) ----
+
+/// How a column is carried from SQLite to PostgreSQL.
+#[derive(Clone, Copy)]
+enum Col {
+    Big,
+    Int,
+    Text,
+    Bytes,
+}
+
+/// The tables in foreign-key order, with their columns (the schema of both backends).
+const COPY_TABLES: [(&str, &[(&str, Col)]); 11] = [
+    (
+        "submissions",
+        &[
+            ("id", Col::Big),
+            ("body", Col::Text),
+            ("batch", Col::Text),
+            ("exam", Col::Text),
+            ("results_published", Col::Int),
+            ("received_at", Col::Big),
+        ],
+    ),
+    (
+        "records",
+        &[
+            ("id", Col::Big),
+            ("submission_id", Col::Big),
+            ("row_key", Col::Text),
+            ("row_no", Col::Big),
+            ("digest", Col::Bytes),
+            ("accepted", Col::Int),
+            ("management_number", Col::Text),
+            ("certificate", Col::Text),
+            ("error_field", Col::Text),
+            ("error_rule", Col::Text),
+            ("received_at", Col::Big),
+        ],
+    ),
+    (
+        "assignments",
+        &[
+            ("status_index", Col::Big),
+            ("serial", Col::Text),
+            ("version", Col::Int),
+            ("kind", Col::Int),
+            ("record_id", Col::Big),
+            ("predecessor", Col::Big),
+            ("certificate", Col::Text),
+            ("owner", Col::Text),
+            ("lease_until", Col::Big),
+            ("reserved_at", Col::Big),
+            ("issued", Col::Int),
+        ],
+    ),
+    (
+        "signers",
+        &[
+            ("kid", Col::Bytes),
+            ("certificate", Col::Bytes),
+            ("subject", Col::Text),
+            ("first_used", Col::Big),
+        ],
+    ),
+    (
+        "certificates",
+        &[
+            ("status_index", Col::Big),
+            ("identifier", Col::Text),
+            ("serial", Col::Text),
+            ("version", Col::Int),
+            ("kind", Col::Int),
+            ("predecessor", Col::Big),
+            ("record_id", Col::Big),
+            ("management_number", Col::Text),
+            ("holder_name", Col::Text),
+            ("id_number", Col::Text),
+            ("qualification", Col::Int),
+            ("legacy", Col::Int),
+            ("kid", Col::Bytes),
+            ("issued_at", Col::Big),
+            ("document", Col::Bytes),
+            ("qr", Col::Text),
+        ],
+    ),
+    (
+        "status_log",
+        &[
+            ("seq", Col::Big),
+            ("status_index", Col::Big),
+            ("kid", Col::Bytes),
+            ("state", Col::Int),
+            ("reason", Col::Int),
+            ("at", Col::Big),
+            ("actor", Col::Text),
+            ("decision_body", Col::Text),
+            ("decision_ref", Col::Text),
+            ("decision_date", Col::Int),
+            ("note", Col::Text),
+        ],
+    ),
+    (
+        "objections",
+        &[
+            ("id", Col::Big),
+            ("status_index", Col::Big),
+            ("filed_at", Col::Big),
+            ("filed_by", Col::Text),
+            ("text", Col::Text),
+            ("actor", Col::Text),
+        ],
+    ),
+    (
+        "objection_outcomes",
+        &[
+            ("objection_id", Col::Big),
+            ("resolved_at", Col::Big),
+            ("outcome", Col::Text),
+            ("actor", Col::Text),
+        ],
+    ),
+    (
+        "destructions",
+        &[
+            ("status_index", Col::Big),
+            ("destroyed_on", Col::Int),
+            ("witness", Col::Text),
+            ("note", Col::Text),
+            ("actor", Col::Text),
+            ("at", Col::Big),
+        ],
+    ),
+    (
+        "audit",
+        &[
+            ("seq", Col::Big),
+            ("at", Col::Big),
+            ("actor", Col::Text),
+            ("operation", Col::Text),
+            ("subject", Col::Text),
+            ("payload", Col::Bytes),
+            ("prev", Col::Bytes),
+            ("hash", Col::Bytes),
+        ],
+    ),
+    ("counters", &[("name", Col::Text), ("next", Col::Big)]),
+];
+
+/// Rows sent in one multi-row INSERT while copying.
+const COPY_BATCH: usize = 500;
+
+fn param(
+    table: &str,
+    col: &str,
+    kind: Col,
+    v: rusqlite::types::Value,
+) -> Result<Box<dyn ToSql + Sync>, crate::Error> {
+    use rusqlite::types::Value as V;
+    let bad = |got: &str| {
+        backend(
+            "copy",
+            format!("{table}.{col}: got {got}, expected a value of the column's type"),
+        )
+    };
+    Ok(match (kind, v) {
+        (Col::Big, V::Null) => Box::new(None::<i64>),
+        (Col::Big, V::Integer(i)) => Box::new(Some(i)),
+        (Col::Int, V::Null) => Box::new(None::<i32>),
+        (Col::Int, V::Integer(i)) => Box::new(Some(
+            i32::try_from(i).map_err(|_| bad(&format!("integer {i}")))?,
+        )),
+        (Col::Text, V::Null) => Box::new(None::<String>),
+        (Col::Text, V::Text(s)) => Box::new(Some(s)),
+        (Col::Bytes, V::Null) => Box::new(None::<Vec<u8>>),
+        (Col::Bytes, V::Blob(b)) => Box::new(Some(b)),
+        (_, V::Real(_)) => return Err(bad("a real number")),
+        (_, V::Integer(_)) => return Err(bad("an integer")),
+        (_, V::Text(_)) => return Err(bad("text")),
+        (_, V::Blob(_)) => return Err(bad("a blob")),
+    })
+}
+
+impl PgStore {
+    /// Copies every row of the SQLite registry at `sqlite` into this database, in one
+    /// transaction, and returns each table's row count in the source (read in one snapshot).
+    /// Refused unless this database is an empty registry. Numbers (ids, status indices,
+    /// serials, sequence numbers) are kept; identity sequences continue after them.
+    pub fn import_sqlite(
+        &mut self,
+        sqlite: &std::path::Path,
+    ) -> Result<Vec<(&'static str, u64)>, crate::Error> {
+        let src = rusqlite::Connection::open_with_flags(
+            sqlite,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .map_err(|e| backend("copy: open source", e))?;
+        let conn = self.connection()?;
+        let mut t = conn
+            .transaction()
+            .map_err(|e| backend("copy: begin", explain(&e)))?;
+        let pg = |e: postgres::Error| backend("copy", explain(&e));
+        let used: i64 = t
+            .query_one(
+                "SELECT (SELECT count(*) FROM submissions) + (SELECT count(*) FROM audit) + \
+                 (SELECT count(*) FROM assignments)",
+                &[],
+            )
+            .map_err(pg)?
+            .try_get(0)
+            .map_err(pg)?;
+        if used != 0 {
+            return Err(backend(
+                "copy",
+                "the target registry is not empty: migrate into a fresh database or schema",
+            ));
+        }
+        // One snapshot of the source for every table.
+        src.execute_batch("BEGIN DEFERRED")
+            .map_err(|e| backend("copy: source", e))?;
+        let mut counts = Vec::with_capacity(COPY_TABLES.len());
+        for (table, cols) in COPY_TABLES {
+            let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+            let mut st = src
+                .prepare(&format!("SELECT {} FROM {table}", names.join(", ")))
+                .map_err(|e| backend("copy: source", e))?;
+            let mut rows = st.query([]).map_err(|e| backend("copy: source", e))?;
+            let mut batch: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+            let mut in_batch = 0usize;
+            let mut n = 0u64;
+            let send = |batch: &mut Vec<Box<dyn ToSql + Sync>>,
+                        rows_in: usize,
+                        t: &mut postgres::Transaction<'_>|
+             -> Result<(), crate::Error> {
+                if rows_in == 0 {
+                    return Ok(());
+                }
+                let sql = if table == "counters" {
+                    "UPDATE counters SET next = $2 WHERE name = $1".to_owned()
+                } else {
+                    let width = cols.len();
+                    let tuples: Vec<String> = (0..rows_in)
+                        .map(|r| {
+                            let ps: Vec<String> =
+                                (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                            format!("({})", ps.join(", "))
+                        })
+                        .collect();
+                    format!(
+                        "INSERT INTO {table} ({}) VALUES {}",
+                        names.join(", "),
+                        tuples.join(", ")
+                    )
+                };
+                let refs: Vec<&(dyn ToSql + Sync)> = batch.iter().map(|b| b.as_ref()).collect();
+                t.execute(sql.as_str(), &refs)
+                    .map_err(|e| backend("copy", format!("{table}: {}", explain(&e))))?;
+                batch.clear();
+                Ok(())
+            };
+            let per_batch = if table == "counters" { 1 } else { COPY_BATCH };
+            while let Some(row) = rows.next().map_err(|e| backend("copy: source", e))? {
+                for (i, (col, kind)) in cols.iter().enumerate() {
+                    let v: rusqlite::types::Value =
+                        row.get(i).map_err(|e| backend("copy: source", e))?;
+                    batch.push(param(table, col, *kind, v)?);
+                }
+                in_batch = in_batch.saturating_add(1);
+                n = n.saturating_add(1);
+                if in_batch == per_batch {
+                    send(&mut batch, in_batch, &mut t)?;
+                    in_batch = 0;
+                }
+            }
+            send(&mut batch, in_batch, &mut t)?;
+            counts.push((table, n));
+        }
+        src.execute_batch("COMMIT")
+            .map_err(|e| backend("copy: source", e))?;
+        t.batch_execute(
+            "UPDATE records r SET assigned = true \
+               WHERE EXISTS (SELECT 1 FROM assignments a WHERE a.record_id = r.id); \
+             SELECT setval(pg_get_serial_sequence('submissions', 'id'), \
+               coalesce((SELECT max(id) FROM submissions), 0) + 1, false); \
+             SELECT setval(pg_get_serial_sequence('records', 'id'), \
+               coalesce((SELECT max(id) FROM records), 0) + 1, false); \
+             SELECT setval(pg_get_serial_sequence('objections', 'id'), \
+               coalesce((SELECT max(id) FROM objections), 0) + 1, false);",
+        )
+        .map_err(pg)?;
+        t.commit().map_err(pg)?;
+        Ok(counts)
+    }
+
+    /// Each copied table's row count in this database (counters: its rows, 2).
+    pub fn table_counts(&mut self) -> Result<Vec<(&'static str, u64)>, crate::Error> {
+        let conn = self.connection()?;
+        let mut out = Vec::with_capacity(COPY_TABLES.len());
+        for (table, _) in COPY_TABLES {
+            let n: i64 = conn
+                .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| backend("count", explain(&e)))?;
+            out.push((table, u64_of(n, "count")?));
+        }
+        Ok(out)
+    }
+}
