@@ -76,7 +76,9 @@ fn main() {
         let mut opts = IssueOptions::at(NOW);
         opts.chunk = 256;
         opts.lease_secs = 3600;
-        let rep = r.issue_pending(&keys, &opts, &mut |_, _| {}).expect("issue");
+        let rep = r
+            .issue_pending(&keys, &opts, &mut |_, _| {})
+            .expect("issue");
         println!("{}", rep.issued);
         return;
     }
@@ -108,11 +110,17 @@ fn main() {
             for round in 0..2 {
                 let db = dir.join(format!("registry-{round}.db"));
                 let s = run(db.to_str().expect("path"), &csv, &keys);
-                println!("round {round} sqlite:     submit {:.2} s, issue {:.2} s", s.0, s.1);
+                println!(
+                    "round {round} sqlite:     submit {:.2} s, issue {:.2} s",
+                    s.0, s.1
+                );
                 let name = format!("goals_bulk_{round}");
                 let url = fresh_schema(&base, &name);
                 let p = run(&url, &csv, &keys);
-                println!("round {round} postgresql: submit {:.2} s, issue {:.2} s", p.0, p.1);
+                println!(
+                    "round {round} postgresql: submit {:.2} s, issue {:.2} s",
+                    p.0, p.1
+                );
                 drop_schema(&base, &name);
                 for (b, x) in best.iter_mut().zip([s, p]) {
                     if x.0 + x.1 < b.0 + b.1 {

@@ -300,7 +300,7 @@ fn issued_registry(f: &Fixture, n: u64) -> Registry {
 }
 
 fn issued_certificates_verify_and_carry_their_status_index(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 300);
+    let mut r = issued_registry(f, 300);
     let verifier = f.verifier(NOW);
     let mut seen = Vec::new();
     r.each_certificate(|c| {
@@ -344,7 +344,7 @@ fn state(r: &mut Registry, identifier: &str) -> State {
 }
 
 fn change_reissue_supersedes_and_records_the_change(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 3);
+    let mut r = issued_registry(f, 3);
     let id = first_identifier(&mut r);
     let new = r
         .reissue(
@@ -436,7 +436,7 @@ fn change_reissue_supersedes_and_records_the_change(f: &mut Fixture) {
 }
 
 fn id_number_change_keeps_the_record_consistent(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 1);
+    let mut r = issued_registry(f, 1);
     let id = first_identifier(&mut r);
     let (other, _, _) = certseal::registry::synthetic_id_number(2);
     // Same birth month as row 0 and the same sex? Row 2 is female like row 0.
@@ -466,7 +466,7 @@ fn id_number_change_keeps_the_record_consistent(f: &mut Fixture) {
 }
 
 fn replacement_is_marked_bufa_and_paper_replacement_is_refused(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 2);
+    let mut r = issued_registry(f, 2);
     let id = first_identifier(&mut r);
     let e = r
         .reissue(
@@ -522,7 +522,7 @@ fn invalidation() -> Invalidation {
 }
 
 fn invalidation_revokes_every_version_and_is_refused_twice(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 2);
+    let mut r = issued_registry(f, 2);
     let id = first_identifier(&mut r);
     let v2 = r
         .reissue(
@@ -594,7 +594,7 @@ fn invalidation_revokes_every_version_and_is_refused_twice(f: &mut Fixture) {
 }
 
 fn objections_and_paper_destruction_are_recorded_once(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 1);
+    let mut r = issued_registry(f, 1);
     let id = first_identifier(&mut r);
     let o = r.file_objection(&id, "持证人", "姓名有误", NOW).unwrap();
     r.resolve_objection(o, "核实无误，维持", NOW + 10).unwrap();
@@ -839,7 +839,7 @@ fn a_newer_schema_is_refused() {
 }
 
 fn signer_compromise_revokes_the_kid_and_reissues_under_the_new_key(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 40);
+    let mut r = issued_registry(f, 40);
     let old_kid = f.keys.active_signer(NOW).unwrap().kid();
     let verifier = f.verifier(NOW);
     let mut before = Vec::new();
@@ -924,7 +924,7 @@ fn signer_compromise_revokes_the_kid_and_reissues_under_the_new_key(f: &mut Fixt
 }
 
 fn a_retired_key_keeps_its_certificates_valid(f: &mut Fixture) {
-    let mut r = issued_registry(&f, 5);
+    let mut r = issued_registry(f, 5);
     f.keys
         .add_signer(Algorithm::EdDsa, NOW + DAY, NOW + 1000 * DAY)
         .unwrap();
