@@ -67,6 +67,16 @@ pub(crate) struct Args {
     #[cfg(feature = "sqlite")]
     #[arg(long, requires = "pending")]
     json: bool,
+    /// Seconds other issuing processes leave this run's reservations alone (with --pending;
+    /// 0: the store's default, none on SQLite, one hour on PostgreSQL).
+    #[cfg(feature = "sqlite")]
+    #[arg(long, default_value_t = 0, requires = "pending")]
+    lease_secs: i64,
+    /// Finish every unfinished reservation of other processes now, whatever their lease (with
+    /// --pending; when you know those issuers stopped, e.g. after a crash on PostgreSQL).
+    #[cfg(feature = "sqlite")]
+    #[arg(long, requires = "pending")]
+    take_over: bool,
     #[cfg(feature = "sqlite")]
     #[command(flatten)]
     db: super::registry::DbFlags,
@@ -138,7 +148,14 @@ fn format_of(path: &Path) -> Option<Format> {
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     #[cfg(feature = "sqlite")]
     if args.pending {
-        return super::issue_pending::exec(&args.db, &args.keys, args.chunk, args.json, out);
+        return super::issue_pending::exec(
+            &args.db,
+            &args.keys,
+            args.chunk,
+            args.json,
+            (args.lease_secs, args.take_over),
+            out,
+        );
     }
     let plan = args.resolve()?;
     let bytes = super::read_file_capped(&plan.file, certseal::model::MAX_INPUT_BYTES)?;

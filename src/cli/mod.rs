@@ -39,6 +39,8 @@ mod objection;
 mod progress;
 #[cfg(feature = "sqlite")]
 mod registry;
+#[cfg(feature = "postgres")]
+mod registry_migrate;
 #[cfg(feature = "sqlite")]
 mod reissue;
 #[cfg(feature = "qr")]
@@ -130,6 +132,9 @@ enum Command {
     /// Serve the HTTP API and the verification page (`specs/http.md`).
     #[cfg(feature = "server")]
     Serve(serve::Args),
+    /// Registry administration: copy an SQLite registry into PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Registry(registry_migrate::Args),
 }
 
 /// How a command ended, worst wins.
@@ -278,6 +283,8 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Status(a) => status::exec(a, out),
         #[cfg(feature = "server")]
         Command::Serve(a) => serve::exec(a, out),
+        #[cfg(feature = "postgres")]
+        Command::Registry(a) => registry_migrate::exec(a, out),
     }
 }
 
