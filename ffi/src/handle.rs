@@ -271,6 +271,7 @@ fn too_long(len: usize) -> Verdict {
         alg: None,
         kid: None,
         certificate: None,
+        freshness: None,
     }
 }
 
