@@ -149,15 +149,23 @@ impl Driver {
 
 #[test]
 fn page_shows_verdicts_for_valid_tampered_and_photo_in_chromium() {
+    // A newcomer's `cargo test --release` runs without a browser: the test says it was
+    // skipped. CI (`CI` set; `.ci/run` installs the browser) never skips it.
     for tool in ["chromium", "chromedriver"] {
-        assert!(
-            Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .status()
-                .unwrap()
-                .success(),
-            "{tool} is missing: apt-get install chromium chromium-driver (.ci/run does)"
-        );
+        let present = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .status()
+            .unwrap()
+            .success();
+        if !present {
+            let hint = "apt-get install chromium chromium-driver (.ci/run does)";
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{tool} is missing in CI: {hint}"
+            );
+            eprintln!("verification-page test skipped: {tool} is missing; {hint}");
+            return;
+        }
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

@@ -20,11 +20,11 @@ mod calendar;
 mod issuance;
 mod lifecycle;
 mod lookup;
-mod publish;
 #[cfg(feature = "postgres")]
 mod migrate;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod publish;
 mod sqlite;
 mod store;
 mod submission;
@@ -42,11 +42,11 @@ pub use lifecycle::{
     Decision, HolderChange, Invalidation, ReissueKind, ReissueRequest, Reissued, RekeyReport,
 };
 pub use lookup::{Lookup, LookupResult, Progress, ProgressRow, VersionView};
-pub use publish::{published_state, StatusDocument, StatusPublisher};
 #[cfg(feature = "postgres")]
 pub use migrate::{migrate_sqlite_to_postgres, MigrationReport};
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore, DEFAULT_LEASE_SECS, MAX_ATTEMPTS};
+pub use publish::{published_state, StatusDocument, StatusPublisher};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use store::{
     Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
