@@ -15,6 +15,7 @@ mod page;
 mod problem;
 mod requests;
 mod routes;
+mod shared;
 mod status;
 
 use std::future::Future;

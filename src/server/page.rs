@@ -16,7 +16,7 @@ use crate::qr::verified::{scan_and_verify, CodeVerdict};
 use crate::verify::Verdict;
 
 use super::problem::Problem;
-use super::routes::Shared;
+use super::shared::Shared;
 
 /// Longest QR string the page accepts, in bytes.
 const MAX_QR_FIELD: usize = 16 * 1024;

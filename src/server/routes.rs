@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,9 +23,8 @@ use super::config::Role;
 use super::page;
 use super::problem::{Problem, ProblemReason};
 use super::requests::{self, LookupQuery, SubmissionQuery, VerifyRequest};
+use super::shared::{blocking, lock, signed, Shared};
 use super::Service;
-
-pub(crate) type Shared = Arc<Service>;
 
 /// The router over `service`: every route of `specs/http.md`.
 pub fn router(service: Arc<Service>) -> Router {
@@ -162,23 +161,6 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], super::OPENAPI).into_response()
 }
 
-/// Runs `f` on the blocking pool.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(Problem::new(ProblemReason::Internal, e.to_string())))
-}
-
-pub(crate) fn lock(
-    svc: &Service,
-) -> Result<std::sync::MutexGuard<'_, crate::registry::Registry>, Problem> {
-    svc.registry
-        .lock()
-        .map_err(|_| Problem::new(ProblemReason::Unavailable, "the registry lock is poisoned"))
-}
-
 fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
     b.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -282,43 +264,6 @@ async fn lookup(
     let Query(q) = q.map_err(|e| Problem::field("query", e.body_text()))?;
     let (number, name) = requests::parse_lookup(q)?;
     lookup_one(svc, Lookup::ManagementNumber { number, name }).await
-}
-
-/// A signed document with a strong ETag: 304 when `If-None-Match` matches, else the bytes;
-/// `Cache-Control: max-age` until the next update.
-pub(crate) fn signed(
-    doc: &super::SignedDoc,
-    headers: &HeaderMap,
-    content_type: &'static str,
-) -> Response {
-    let now = crate::time::SystemClock.now();
-    let max_age = doc.next_update.saturating_sub(now).max(0);
-    let cache = format!("public, max-age={max_age}");
-    let matches = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            let t = t.trim();
-            t == "*" || t == doc.etag
-        });
-    let mut res = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = doc.bytes.clone().into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        r
-    };
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&doc.etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&cache) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
-    res
 }
 
 async fn trust_list(State(svc): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {

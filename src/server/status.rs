@@ -17,7 +17,7 @@ use crate::registry::StatusPublisher;
 use crate::time::Clock;
 
 use super::problem::{Problem, ProblemReason};
-use super::routes::{blocking, lock, signed, Shared};
+use super::shared::{blocking, lock, signed, Shared};
 use super::{SignedDoc, StatusCache};
 
 /// How long the log's head is taken as known without asking the registry again.
