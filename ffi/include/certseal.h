@@ -357,7 +357,7 @@ enum CertsealReason
      */
     CERTSEAL_REASON_SIGNER_REVOKED = 34,
     /**
-     * `status_stale`: the status list is past its next update and the handle refuses stale
+     * `stale`: the status list is past its next update and the handle refuses stale
      * status (`certseal_verifier_fail_when_stale`).
      */
     CERTSEAL_REASON_STATUS_STALE = 35,
@@ -657,7 +657,7 @@ CertsealCode certseal_verifier_apply_delta(const CertsealVerifier *verifier,
                                            size_t delta_len);
 
 /**
- * With `fail` non-zero, refuses (reason `status_stale`) payloads checked against a status
+ * With `fail` non-zero, refuses (reason `stale`) payloads checked against a status
  * list past its `next_update`; with 0 (the default) accepts them with
  * `CERTSEAL_FLAG_STATUS_STALE` set.
  *

@@ -471,7 +471,7 @@ pub unsafe extern "C" fn certseal_verifier_apply_delta(
     })
 }
 
-/// With `fail` non-zero, refuses (reason `status_stale`) payloads checked against a status
+/// With `fail` non-zero, refuses (reason `stale`) payloads checked against a status
 /// list past its `next_update`; with 0 (the default) accepts them with
 /// `CERTSEAL_FLAG_STATUS_STALE` set.
 ///

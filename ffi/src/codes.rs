@@ -46,7 +46,7 @@ pub(crate) const REASONS: &[(CertsealReason, &CStr)] = &[
     (CertsealReason::Revoked, c"revoked"),
     (CertsealReason::Superseded, c"superseded"),
     (CertsealReason::SignerRevoked, c"signer_revoked"),
-    (CertsealReason::StatusStale, c"status_stale"),
+    (CertsealReason::StatusStale, c"stale"),
     (CertsealReason::NotCertseal, c"not_certseal"),
     (CertsealReason::Other, c"other"),
 ];

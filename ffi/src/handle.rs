@@ -11,7 +11,7 @@
 //! Status: after a verdict the engine calls valid, the handle asks the loaded
 //! [`StatusList`] (`StatusList::check`) about the payload's kid and status index, and a refusal
 //! turns the verdict into `invalid` at stage `status` with the engine's own reason name
-//! (`revoked`, `superseded`, `signer_revoked`, `status_stale`).
+//! (`revoked`, `superseded`, `signer_revoked`, `stale`).
 #![forbid(unsafe_code)]
 
 use std::borrow::Cow;
@@ -369,7 +369,7 @@ impl Handle {
         self.time.store(SYSTEM_TIME, Ordering::Relaxed);
     }
 
-    /// Refuse (`status_stale`) or accept with `CERTSEAL_FLAG_STATUS_STALE` payloads checked
+    /// Refuse (`stale`) or accept with `CERTSEAL_FLAG_STATUS_STALE` payloads checked
     /// against a status list past its `next_update`.
     pub fn fail_when_stale(&self, fail: bool) {
         self.fail_when_stale.store(fail, Ordering::Relaxed);

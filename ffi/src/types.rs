@@ -158,7 +158,7 @@ pub enum CertsealReason {
     Superseded = 33,
     /// `signer_revoked`: the key that signed the payload is revoked.
     SignerRevoked = 34,
-    /// `status_stale`: the status list is past its next update and the handle refuses stale
+    /// `stale`: the status list is past its next update and the handle refuses stale
     /// status (`certseal_verifier_fail_when_stale`).
     StatusStale = 35,
     /// `not_certseal`: a scanned QR code that is not a certseal payload.

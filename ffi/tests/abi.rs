@@ -215,7 +215,7 @@ fn stale_status_is_flagged_then_refused_on_request() {
     assert_eq!(r.status, CertsealStatus::Invalid);
     assert_eq!(r.reason, CertsealReason::StatusStale);
     assert_eq!(r.stage, CertsealStage::Status);
-    assert_eq!(json["reason"], "status_stale");
+    assert_eq!(json["reason"], "stale");
     assert_eq!(json["status_list"]["stale"], true);
     // Back in time: fresh again.
     assert_eq!(v.set_time(NOW), CertsealCode::Ok);

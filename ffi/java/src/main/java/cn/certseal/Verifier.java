@@ -161,7 +161,7 @@ public final class Verifier implements AutoCloseable {
     }
 
     /**
-     * With {@code true}, refuses payloads (reason {@code "status_stale"}) while the status list
+     * With {@code true}, refuses payloads (reason {@code "stale"}) while the status list
      * is past its next update; with {@code false} (the default) accepts them with
      * {@link Verdict#statusStale()} set.
      */

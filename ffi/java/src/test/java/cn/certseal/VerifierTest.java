@@ -165,7 +165,7 @@ class VerifierTest {
             assertTrue(stale.statusStale());
             v.failWhenStale(true);
             assertTrue(v.statusInfo().failWhenStale());
-            assertEquals("status_stale@status", name(v.verify(named("valid-0").text())));
+            assertEquals("stale@status", name(v.verify(named("valid-0").text())));
         }
     }
 
