@@ -168,3 +168,187 @@ fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
     let audit = r.verify_audit(None).unwrap();
     assert!(audit.is_intact(), "{:?}", audit.findings);
 }
+
+/// The same on PostgreSQL (issue 13), with two issuers at once: each round starts two
+/// `certseal issue --pending` children on one fresh schema and kills them with SIGKILL at
+/// fixed-seed random moments, one after the other; the reservations a killed issuer leaves
+/// stay leased to it (an hour on PostgreSQL), so the next issuers go on with new records. A
+/// final `--take-over` run (the operator knows the issuers stopped) finishes everything.
+/// Needs `CERTSEAL_TEST_POSTGRES` (a database URL; a schema is made in it and dropped): without
+/// it the test says so and passes locally, and fails where `CI` is set.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_killed_issuers_resume_with_every_record_issued_exactly_once() {
+    const N: u64 = 4_000;
+    let base = match std::env::var("CERTSEAL_TEST_POSTGRES") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CERTSEAL_TEST_POSTGRES is not set: CI runs this test on PostgreSQL")
+        }
+        _ => {
+            eprintln!(
+                "PostgreSQL run skipped: set CERTSEAL_TEST_POSTGRES=postgres://user@host:port/db"
+            );
+            return;
+        }
+    };
+    let schema = format!("certseal_crash_{}", std::process::id());
+    let admin = |sql: &str| {
+        let mut c = postgres::Client::connect(&base, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("CERTSEAL_TEST_POSTGRES={base}: cannot reach it: {e}"));
+        c.batch_execute(sql).unwrap();
+    };
+    admin(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ));
+    struct Cleanup<F: FnMut()>(F);
+    impl<F: FnMut()> Drop for Cleanup<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    let _cleanup = Cleanup(|| {
+        if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    });
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let now = certseal::Clock::now(&certseal::SystemClock);
+    let keys = KeyDir::init(
+        &keys_dir,
+        InitOptions {
+            alg: Algorithm::Es256,
+            authority_name: "人力资源社会保障部人事考试中心".into(),
+            authority_uscc: "12100000400010398P".into(),
+            signers: 1,
+            now,
+            signer_validity_days: 365,
+            force: false,
+        },
+    )
+    .unwrap();
+    let mut csv = Vec::new();
+    write_synthetic_csv(&mut csv, 0, N).unwrap();
+    let mut r = Registry::open_url(&url).unwrap();
+    let meta = SubmissionMeta {
+        body: "crash".into(),
+        batch: "1".into(),
+        exam: None,
+        results_published: None,
+        format: SubmissionFormat::Csv,
+        encoding: Encoding::Utf8,
+    };
+    assert_eq!(r.submit(&csv[..], &meta, now).unwrap().accepted, N);
+    drop(r);
+    let issued = || {
+        let mut r = Registry::open_url(&url).unwrap();
+        let mut n = 0u64;
+        r.each_certificate(|_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        n
+    };
+
+    let bin = env!("CARGO_BIN_EXE_certseal");
+    let issue = |take_over: bool| {
+        let mut c = Command::new(bin);
+        c.args([
+            "issue",
+            "--pending",
+            "--json",
+            "--chunk",
+            "64",
+            "--db",
+            &url,
+        ])
+        .arg("--keys")
+        .arg(&keys_dir)
+        .env("RAYON_NUM_THREADS", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+        if take_over {
+            c.arg("--take-over");
+        }
+        c
+    };
+    let mut rng = Rng(0x0dd_ba11_5eed_cafe);
+    let mut rounds = Vec::new();
+    for round in 0..5u64 {
+        let mut children: Vec<_> = (0..2)
+            .map(|_| issue(false).stdout(Stdio::null()).spawn().unwrap())
+            .collect();
+        // Which one dies first alternates; each dies at its own random moment.
+        if round % 2 == 1 {
+            children.reverse();
+        }
+        let mut codes = Vec::new();
+        for child in &mut children {
+            let wait = Duration::from_millis(100 + rng.next() % 700);
+            let start = Instant::now();
+            while start.elapsed() < wait && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let _ = child.kill(); // SIGKILL
+            codes.push((wait.as_millis(), child.wait().unwrap().code()));
+        }
+        let n = issued();
+        rounds.push((codes, n));
+        if n == N {
+            break;
+        }
+    }
+    println!("rounds ((wait ms, exit code) per issuer, issued after): {rounds:?}");
+    assert!(
+        rounds
+            .iter()
+            .any(|(codes, n)| codes.iter().any(|c| c.1.is_none()) && *n > 0 && *n < N),
+        "no issuer was killed part-way: {rounds:?}"
+    );
+
+    let out = issue(true).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("final run: {}", String::from_utf8_lossy(&out.stdout));
+
+    let mut r = Registry::open_url(&url).unwrap();
+    let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(now + 3600));
+    let mut indices = Vec::new();
+    let mut numbers = HashSet::new();
+    r.each_certificate(|c| {
+        indices.push(c.status_index);
+        assert!(
+            numbers.insert(c.management_number.clone()),
+            "{} issued twice",
+            c.management_number
+        );
+        if c.status_index % 97 == 0 {
+            let v = verifier.verify_at(&c.qr, now + 3600);
+            assert!(v.is_valid(), "{:?}", v.result);
+            assert_eq!(v.certificate.unwrap().status_index, Some(c.status_index));
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        indices,
+        (0..N).collect::<Vec<_>>(),
+        "every index used once, no gap"
+    );
+    assert_eq!(numbers.len() as u64, N, "every record issued exactly once");
+    assert_eq!(
+        r.status_head().unwrap().size,
+        N,
+        "no index reserved and left"
+    );
+    let audit = r.verify_audit(None).unwrap();
+    assert!(audit.is_intact(), "{:?}", audit.findings);
+}

@@ -31,12 +31,20 @@ use crate::trust::KeyDir;
 /// Largest chunk.
 const MAX_CHUNK: usize = 65_536;
 
+/// Certificates handed to [`Tx::insert_certificates`] at once.
+const RECORD_BATCH: usize = 256;
+
+/// Chunks reserved and handed to the signing thread but not recorded yet. Three keeps the
+/// signers busy while the writer records one chunk and reserves the next in one transaction
+/// (two let them run dry whenever a commit took longer than signing one chunk).
+const IN_FLIGHT: usize = 3;
+
 /// How an issuance run behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssueOptions {
     /// The time the certificates are signed at (Unix seconds).
     pub now: i64,
-    /// Records reserved, signed and recorded together (default 1024).
+    /// Records reserved, signed and recorded together (default 2048).
     pub chunk: usize,
     /// This process's name in reservations (default: `pid-<pid>-<random>`).
     pub owner: String,
@@ -56,7 +64,7 @@ impl IssueOptions {
         let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce);
         IssueOptions {
             now,
-            chunk: 1024,
+            chunk: 2048,
             owner: format!(
                 "pid-{}-{}",
                 std::process::id(),
@@ -162,14 +170,23 @@ pub(crate) fn record(
 ) -> Result<(), crate::Error> {
     ensure_signer(tx, signer)?;
     let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    // Rows go to the store in batches (one multi-row statement where the backend has one);
+    // a re-issue's predecessor is looked up after the batch before it is stored.
+    let mut rows: Vec<CertificateRow> = Vec::with_capacity(signed.len().min(RECORD_BATCH));
     for s in signed {
         let a = &s.assignment;
         let record_id = match (a.record_id, a.predecessor) {
             (Some(r), _) => Some(r),
-            (None, Some(p)) => tx.certificate_at(p)?.and_then(|c| c.record_id),
+            (None, Some(p)) => {
+                if !rows.is_empty() {
+                    tx.insert_certificates(&rows)?;
+                    rows.clear();
+                }
+                tx.certificate_at(p)?.and_then(|c| c.record_id)
+            }
             (None, None) => None,
         };
-        tx.insert_certificate(&CertificateRow {
+        rows.push(CertificateRow {
             status_index: a.status_index,
             identifier: s.issued.identifier.clone(),
             serial: a.serial.clone(),
@@ -187,8 +204,15 @@ pub(crate) fn record(
             certificate: String::new(),
             document: s.issued.document.clone(),
             qr: s.issued.qr.clone(),
-        })?;
+        });
+        if rows.len() >= RECORD_BATCH {
+            tx.insert_certificates(&rows)?;
+            rows.clear();
+        }
         if let Some(p) = a.predecessor {
+            // The successor is stored before its predecessor is marked superseded.
+            tx.insert_certificates(&rows)?;
+            rows.clear();
             tx.append_status(&StatusChange {
                 seq: 0,
                 subject: StatusSubject::Index(p),
@@ -204,6 +228,9 @@ pub(crate) fn record(
         digest.update(s.issued.identifier.as_bytes());
         digest.update(&sha256(&s.issued.document));
         digest.update(s.issued.qr.as_bytes());
+    }
+    if !rows.is_empty() {
+        tx.insert_certificates(&rows)?;
     }
     let (first, last) = match (signed.first(), signed.last()) {
         (Some(f), Some(l)) => (f.assignment.status_index, l.assignment.status_index),
@@ -311,9 +338,9 @@ impl Registry {
         };
         progress(0, total);
         std::thread::scope(|scope| -> Result<(), crate::Error> {
-            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Assignment>)>(1);
+            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Assignment>)>(IN_FLIGHT);
             let (done_tx, done_rx) =
-                mpsc::sync_channel::<(bool, Result<Vec<Signed>, crate::Error>)>(1);
+                mpsc::sync_channel::<(bool, Result<Vec<Signed>, crate::Error>)>(IN_FLIGHT);
             let issuer = &issuer;
             scope.spawn(move || {
                 for (resumed, chunk) in work_rx {
@@ -346,8 +373,9 @@ impl Registry {
                 Ok((batch, false, next))
             };
             loop {
-                // Two chunks in flight: one signing, one queued, while the last is recorded.
-                while in_flight < 2 && !exhausted {
+                // Chunks in flight: one signing, the others queued, while the last is recorded
+                // (the signers never wait for the recording transaction to commit).
+                while in_flight < IN_FLIGHT && !exhausted {
                     let (batch, resumed, next) = self.write(|tx| fetch(tx, resuming, cursor))?;
                     (resuming, cursor) = (resumed, next);
                     if batch.is_empty() {

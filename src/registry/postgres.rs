@@ -1068,6 +1068,101 @@ impl Tx for PgTx<'_> {
         }
     }
 
+    fn insert_records(&mut self, rows: &[RecordRow]) -> Result<(), crate::Error> {
+        const OP: &str = "insert records";
+        let n = rows.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let mut submission = Vec::with_capacity(n);
+        let mut key = Vec::with_capacity(n);
+        let mut row_no = Vec::with_capacity(n);
+        let mut digest = Vec::with_capacity(n);
+        let mut accepted = Vec::with_capacity(n);
+        let mut number = Vec::with_capacity(n);
+        let mut cert = Vec::with_capacity(n);
+        let mut field = Vec::with_capacity(n);
+        let mut rule = Vec::with_capacity(n);
+        let mut at = Vec::with_capacity(n);
+        for row in rows {
+            if row.id != 0 {
+                return Err(backend(OP, format!("record {} is stored already", row.id)));
+            }
+            submission.push(row.submission_id);
+            key.push(row.row_key.as_str());
+            row_no.push(to_i64(row.row_no, "record row")?);
+            digest.push(&row.digest[..]);
+            at.push(row.received_at);
+            match &row.outcome {
+                RecordOutcome::Accepted {
+                    management_number,
+                    certificate,
+                } => {
+                    accepted.push(1i32);
+                    number.push(Some(management_number.as_str()));
+                    cert.push(Some(certificate.as_str()));
+                    field.push(None);
+                    rule.push(None);
+                }
+                RecordOutcome::Rejected { field: f, rule: r } => {
+                    accepted.push(0i32);
+                    number.push(None);
+                    cert.push(None);
+                    field.push(Some(f.as_str()));
+                    rule.push(Some(r.as_str()));
+                }
+            }
+        }
+        // Ids are drawn in row order (ORDER BY the ordinality), the order issuance follows.
+        self.execute(
+            OP,
+            "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
+             management_number, certificate, error_field, error_rule, received_at) \
+             SELECT s, k, r, d, a, m, c, f, e, t FROM unnest($1::bigint[], $2::text[], \
+             $3::bigint[], $4::bytea[], $5::int[], $6::text[], $7::text[], $8::text[], \
+             $9::text[], $10::bigint[]) WITH ORDINALITY AS u(s, k, r, d, a, m, c, f, e, t, o) \
+             ORDER BY o",
+            &[
+                &submission,
+                &key,
+                &row_no,
+                &digest,
+                &accepted,
+                &number,
+                &cert,
+                &field,
+                &rule,
+                &at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn records_with_numbers(
+        &mut self,
+        numbers: &[&str],
+    ) -> Result<Vec<(String, i64, i64)>, crate::Error> {
+        const OP: &str = "records by number";
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.query(
+            OP,
+            "SELECT management_number, id, submission_id FROM records \
+             WHERE accepted = 1 AND management_number = ANY($1)",
+            &[&numbers],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((
+                self.get(r, 0, OP)?,
+                self.get(r, 1, OP)?,
+                self.get(r, 2, OP)?,
+            ));
+        }
+        Ok(out)
+    }
+
     fn record_with_number(&mut self, number: &str) -> Result<Option<(i64, i64)>, crate::Error> {
         match self.query_opt(
             "record by number",

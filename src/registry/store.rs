@@ -264,6 +264,28 @@ pub trait Tx {
     /// The accepted record of any submission with this management number: (record id,
     /// submission id).
     fn record_with_number(&mut self, number: &str) -> Result<Option<(i64, i64)>, crate::Error>;
+    /// Stores new records (every `id` 0), in order, as [`Tx::put_record`] would; a backend
+    /// may send them as one statement (a new batch's chunk of rows).
+    fn insert_records(&mut self, rows: &[RecordRow]) -> Result<(), crate::Error> {
+        for row in rows {
+            self.put_record(row)?;
+        }
+        Ok(())
+    }
+    /// [`Tx::record_with_number`] for several numbers at once: (number, record id, submission
+    /// id) of those that have an accepted record, in no particular order.
+    fn records_with_numbers(
+        &mut self,
+        numbers: &[&str],
+    ) -> Result<Vec<(String, i64, i64)>, crate::Error> {
+        let mut out = Vec::new();
+        for &n in numbers {
+            if let Some((id, submission)) = self.record_with_number(n)? {
+                out.push((n.to_owned(), id, submission));
+            }
+        }
+        Ok(out)
+    }
     /// Whether record `id` has a status index reserved (issued or about to be).
     fn record_assigned(&mut self, id: i64) -> Result<bool, crate::Error>;
 
@@ -293,6 +315,15 @@ pub trait Tx {
     /// Stores an issued certificate (its `certificate` field is not stored: it is the
     /// reservation's); fails unless its status index is reserved and not issued yet.
     fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), crate::Error>;
+    /// Stores issued certificates, each as [`Tx::insert_certificate`] would, in order; a
+    /// backend may send them as one statement. Fails (and the transaction with it) unless
+    /// every status index is reserved and not issued yet.
+    fn insert_certificates(&mut self, rows: &[CertificateRow]) -> Result<(), crate::Error> {
+        for row in rows {
+            self.insert_certificate(row)?;
+        }
+        Ok(())
+    }
     /// Whether the certificate of `status_index` is stored.
     fn is_issued(&mut self, status_index: u64) -> Result<bool, crate::Error>;
     /// The signer with `kid`.

@@ -980,6 +980,106 @@ fn key_hash(key: &str) -> [u8; 16] {
 }
 
 /// Stores one converted chunk.
+/// [`store_chunk`] for a new batch, where no row replaces a stored one: the chunk's numbers
+/// are checked against other submissions in one query and its rows stored in one batch (two
+/// statements a chunk instead of two a row: most of a submission's time on PostgreSQL).
+fn store_new_chunk(
+    tx: &mut dyn Tx,
+    submission: i64,
+    now: i64,
+    chunk: Vec<Converted>,
+    seen: &mut HashMap<[u8; 16], u64>,
+    report: &mut SubmissionReport,
+) -> Result<(), crate::Error> {
+    // Rows repeating a key of this file are refused first, as one at a time would.
+    let mut kept: Vec<Option<Converted>> = Vec::with_capacity(chunk.len());
+    let mut repeated: Vec<Option<RowReport>> = Vec::with_capacity(chunk.len());
+    for c in chunk {
+        let h = key_hash(&c.key);
+        if let Some(&first) = seen.get(&h) {
+            repeated.push(Some(RowReport {
+                row: c.row,
+                key: c.key.clone(),
+                outcome: RowOutcome::Rejected {
+                    field: "management.number".into(),
+                    rule: format!("{} repeats row {first}", c.key),
+                },
+            }));
+            kept.push(None);
+            continue;
+        }
+        seen.insert(h, c.row);
+        repeated.push(None);
+        kept.push(Some(c));
+    }
+    let numbers: Vec<&str> = kept
+        .iter()
+        .flatten()
+        .filter_map(|c| match &c.outcome {
+            RecordOutcome::Accepted {
+                management_number, ..
+            } => Some(management_number.as_str()),
+            RecordOutcome::Rejected { .. } => None,
+        })
+        .collect();
+    let mut taken: HashMap<String, i64> = tx
+        .records_with_numbers(&numbers)?
+        .into_iter()
+        .map(|(number, _, other_submission)| (number, other_submission))
+        .collect();
+    let mut rows = Vec::with_capacity(kept.len());
+    let mut reports = Vec::with_capacity(kept.len());
+    for (c, rep) in kept.into_iter().zip(repeated) {
+        let Some(c) = c else {
+            reports.extend(rep);
+            continue;
+        };
+        let mut outcome = c.outcome;
+        if let RecordOutcome::Accepted {
+            management_number, ..
+        } = &outcome
+        {
+            if let Some(other_submission) = taken.get(management_number) {
+                outcome = RecordOutcome::Rejected {
+                    field: "management.number".into(),
+                    rule: format!(
+                        "{management_number} is registered already (submission {other_submission})"
+                    ),
+                };
+            } else {
+                // Two keys of this chunk naming one number: the later row finds the earlier.
+                taken.insert(management_number.clone(), submission);
+            }
+        }
+        let result = match &outcome {
+            RecordOutcome::Accepted { .. } => RowOutcome::Accepted,
+            RecordOutcome::Rejected { field, rule } => RowOutcome::Rejected {
+                field: field.clone(),
+                rule: rule.clone(),
+            },
+        };
+        reports.push(RowReport {
+            row: c.row,
+            key: c.key.clone(),
+            outcome: result,
+        });
+        rows.push(RecordRow {
+            id: 0,
+            submission_id: submission,
+            row_key: c.key,
+            row_no: c.row,
+            digest: c.digest,
+            outcome,
+            received_at: now,
+        });
+    }
+    tx.insert_records(&rows)?;
+    for r in reports {
+        report.push(r);
+    }
+    Ok(())
+}
+
 fn store_chunk(
     tx: &mut dyn Tx,
     submission: i64,
@@ -989,6 +1089,9 @@ fn store_chunk(
     seen: &mut HashMap<[u8; 16], u64>,
     report: &mut SubmissionReport,
 ) -> Result<(), crate::Error> {
+    if new_batch {
+        return store_new_chunk(tx, submission, now, chunk, seen, report);
+    }
     for c in chunk {
         let mut outcome = c.outcome;
         // Keys seen in this file, by a 128-bit digest (collisions out of reach).
