@@ -61,7 +61,7 @@ pub(crate) struct Args {
     pending: bool,
     /// Records reserved, signed and stored together with --pending.
     #[cfg(feature = "sqlite")]
-    #[arg(long, default_value_t = 1024, requires = "pending")]
+    #[arg(long, default_value_t = certseal::registry::IssueOptions::DEFAULT_CHUNK, requires = "pending")]
     chunk: usize,
     /// Print one JSON object (with --pending).
     #[cfg(feature = "sqlite")]

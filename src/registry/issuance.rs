@@ -58,13 +58,16 @@ pub struct IssueOptions {
 }
 
 impl IssueOptions {
+    /// The default `chunk`: records reserved, signed and recorded together.
+    pub const DEFAULT_CHUNK: usize = 2048;
+
     /// Defaults at time `now`.
     pub fn at(now: i64) -> IssueOptions {
         let mut nonce = [0u8; 4];
         let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce);
         IssueOptions {
             now,
-            chunk: 2048,
+            chunk: IssueOptions::DEFAULT_CHUNK,
             owner: format!(
                 "pid-{}-{}",
                 std::process::id(),
