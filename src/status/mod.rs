@@ -12,6 +12,7 @@
 //! "Choosing the encoding").
 
 pub mod bits;
+mod blocks;
 mod document;
 mod inspect;
 mod list;
