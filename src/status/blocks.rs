@@ -135,31 +135,55 @@ fn bits64(d: &[u64], pos: u64, take: u64) -> u64 {
     }
 }
 
-/// Position of the `r`-th set bit of `x` (from 0); `r < x.count_ones()`. Broadword, after
-/// Vigna, "Broadword implementation of rank/select queries" (2008).
+const L8: u64 = 0x0101_0101_0101_0101;
+const H8: u64 = 0x8080_8080_8080_8080;
+
+/// Byte `i`: the set bits of `x` in bytes `0..=i` (so the top byte is the popcount). The
+/// default x86-64 target has no `popcnt` instruction: this is the same work `count_ones`
+/// does, kept so [`select_in_word`] reuses it.
 #[inline]
-fn select_in_word(x: u64, r: u32) -> u32 {
-    const L8: u64 = 0x0101_0101_0101_0101;
-    const H8: u64 = 0x8080_8080_8080_8080;
+fn byte_sums(x: u64) -> u64 {
     let mut s = x - ((x >> 1) & 0x5555_5555_5555_5555);
     s = (s & 0x3333_3333_3333_3333) + ((s >> 2) & 0x3333_3333_3333_3333);
     s = (s + (s >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-    // Byte i: set bits in bytes 0..=i.
-    let sums = s.wrapping_mul(L8);
-    // High bit of byte i set when sums_i <= r: those bytes come before the one holding it.
-    let le = ((u64::from(r).wrapping_mul(L8) | H8).wrapping_sub(sums)) & H8;
-    let place = le.count_ones() * 8;
-    let before = if place == 0 {
-        0
-    } else {
-        ((sums >> (place - 8)) & 0xff) as u32
-    };
-    let mut b = (x >> (place & 63)) & 0xff;
-    for _ in 0..r.saturating_sub(before) {
-        b &= b.wrapping_sub(1);
-    }
-    place + b.trailing_zeros()
+    s.wrapping_mul(L8)
 }
+
+/// Position of the `r`-th set bit of `x` (from 0), given `sums = byte_sums(x)` and
+/// `r < x.count_ones()`. Broadword, after Vigna, "Broadword implementation of rank/select
+/// queries" (2008).
+#[inline]
+fn select_in_word(x: u64, sums: u64, r: u64) -> u64 {
+    // High bit of byte i set when sums_i <= r: those bytes come before the one holding it.
+    let le = ((r.wrapping_mul(L8) | H8).wrapping_sub(sums)) & H8;
+    let place = ((le >> 7).wrapping_mul(L8) >> 56) * 8;
+    let before = (sums << 8) >> (place & 63) & 0xff;
+    let b = ((x >> (place & 63)) & 0xff) as usize;
+    let in_byte = SELECT_IN_BYTE
+        .get(b)
+        .and_then(|row| row.get(r.wrapping_sub(before) as usize))
+        .copied()
+        .unwrap_or(0);
+    place + u64::from(in_byte)
+}
+
+/// `SELECT_IN_BYTE[b][j]`: position of the `j`-th set bit of byte `b` (0 when absent).
+const SELECT_IN_BYTE: [[u8; 8]; 256] = {
+    let mut t = [[0u8; 8]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (mut j, mut p) = (0, 0);
+        while p < 8 {
+            if (b >> p) & 1 == 1 {
+                t[b][j] = p as u8;
+                j += 1;
+            }
+            p += 1;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// Absolute position of the `r`-th zero bit (from 0) at or after `start`.
 #[inline]
@@ -170,9 +194,10 @@ fn select0(d: &[u64], start: u64, mut r: u64) -> Option<u64> {
     // Bounded by the data: a block's unary part ends within its data.
     let last = u64::try_from(d.len()).unwrap_or(u64::MAX);
     loop {
-        let c = u64::from(z.count_ones());
+        let sums = byte_sums(z);
+        let c = sums >> 56;
         if r < c {
-            return Some(base + u64::from(select_in_word(z, r as u32)));
+            return Some(base + select_in_word(z, sums, r));
         }
         r -= c;
         wi += 1;
@@ -615,7 +640,7 @@ mod tests {
             let mut r = 0;
             for p in 0..64 {
                 if x >> p & 1 == 1 {
-                    assert_eq!(select_in_word(x, r), p, "x {x:#x} r {r}");
+                    assert_eq!(select_in_word(x, byte_sums(x), r), p, "x {x:#x} r {r}");
                     r += 1;
                 }
             }
