@@ -1,6 +1,7 @@
 //! The state in force on a verifier: one verified snapshot, the deltas applied on top of it,
 //! and the per-verification check. Loading and applying verify everything first and change
-//! nothing on failure; [`StatusList::check`] allocates nothing and decodes a few codes.
+//! nothing on failure; [`StatusList::check`] allocates nothing and reads one block of the
+//! lookup index built at load (`status/blocks.rs`).
 
 use std::fmt;
 
