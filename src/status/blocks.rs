@@ -33,6 +33,8 @@ const DATA_BITS: u64 = 480;
 const TARGET_BITS: f64 = 400.0;
 /// The smallest span (a dense snapshot).
 const MIN_SPAN: u64 = 64;
+/// The blocks never take more than this many times the sets' codes (plus 16 lines).
+const MAX_BLOCKS_PER_CODE_BYTE: u64 = 3;
 
 /// Header layout (low 32 bits of word 0).
 const COUNT_MASK: u64 = (1 << 20) - 1;
@@ -235,13 +237,21 @@ fn put(d: &mut Vec<u64>, pos: u64, v: u64, width: u64) {
 }
 
 /// The span for a snapshot of `universe` indices holding `superseded + revoked` elements:
-/// the average block's data near [`TARGET_BITS`], in the smaller of the two forms.
-fn choose_span(universe: u64, superseded: u64, revoked: u64) -> u64 {
+/// the average block's data near [`TARGET_BITS`], in the smaller of the two forms; never so
+/// small that the blocks take more than [`MAX_BLOCKS_PER_CODE_BYTE`] times the sets' codes
+/// (`code_bytes`) plus a few lines, whatever the data (a hostile snapshot clumping its
+/// members to make the span small).
+fn choose_span(universe: u64, superseded: u64, revoked: u64, code_bytes: u64) -> u64 {
     let m = superseded + revoked;
     let ceiling = universe.clamp(MIN_SPAN, u64::from(u32::MAX));
     if m == 0 {
         return ceiling;
     }
+    let budget_blocks = code_bytes
+        .saturating_mul(MAX_BLOCKS_PER_CODE_BYTE)
+        .div_ceil(64)
+        .saturating_add(16);
+    let floor = universe.div_ceil(budget_blocks).clamp(MIN_SPAN, ceiling);
     let d = m as f64 / universe as f64;
     let lab = if superseded > 0 && revoked > 0 {
         1.0
@@ -253,7 +263,7 @@ fn choose_span(universe: u64, superseded: u64, revoked: u64) -> u64 {
         .map(|l| d * (f64::from(l) + 1.0 + lab) + 0.5f64.powi(l))
         .fold(f64::INFINITY, f64::min);
     let per_index = ef.min(1.0 + d * lab);
-    ((TARGET_BITS / per_index) as u64).clamp(MIN_SPAN, ceiling)
+    ((TARGET_BITS / per_index) as u64).clamp(floor, ceiling)
 }
 
 /// Data of one block: its bits (from bit 0) and header flags.
@@ -302,17 +312,18 @@ fn encode_block(span: u64, elems: &[(u32, bool)]) -> (Vec<u64>, u64) {
 
 impl BlockIndex {
     /// Builds the index over two disjoint, strictly increasing sequences below `universe`
-    /// (≤ 2^32 − 1) holding `counts` (superseded, revoked) elements. `ranks`: keep a rank base
-    /// per block so a revoked hit carries its rank.
+    /// (≤ 2^32 − 1) holding `counts` (superseded, revoked) elements, whose Rice codes take
+    /// `code_bytes`. `ranks`: keep a rank base per block so a revoked hit carries its rank.
     pub(crate) fn build(
         universe: u64,
         superseded: impl Iterator<Item = u64>,
         revoked: impl Iterator<Item = u64>,
         counts: (u64, u64),
+        code_bytes: u64,
         ranks: bool,
     ) -> BlockIndex {
         let universe = universe.min(u64::from(u32::MAX));
-        let span = choose_span(universe, counts.0, counts.1);
+        let span = choose_span(universe, counts.0, counts.1, code_bytes);
         let magic = (u64::MAX / span).wrapping_add(1);
         let mut index = BlockIndex {
             universe,
@@ -504,11 +515,15 @@ mod tests {
         let n = states.len() as u64;
         let sup: Vec<u64> = (0..n).filter(|&i| states[i as usize] == 1).collect();
         let rev: Vec<u64> = (0..n).filter(|&i| states[i as usize] == 2).collect();
+        let to32 = |v: &[u64]| v.iter().map(|&x| x as u32).collect::<Vec<_>>();
+        let code_bytes =
+            set::encode(&to32(&sup), n).codes.len() + set::encode(&to32(&rev), n).codes.len();
         let index = BlockIndex::build(
             n,
             sup.iter().copied(),
             rev.iter().copied(),
             (sup.len() as u64, rev.len() as u64),
+            code_bytes as u64,
             ranks,
         );
         let mut rank = 0u32;
@@ -593,6 +608,20 @@ mod tests {
         }
         let index = check_every_index(&states, true);
         assert!(index.spilled() > 0, "{index:?}");
+        // Every member in one run at the start of a large universe: the span grows until
+        // the blocks stay within their share of the codes.
+        let mut clump = vec![0u8; 400_000];
+        for s in &mut clump[..5_000] {
+            *s = 1;
+        }
+        let index = check_every_index(&clump, false);
+        let codes = set::encode(&(0..5_000).collect::<Vec<u32>>(), 400_000)
+            .codes
+            .len();
+        assert!(
+            index.blocks.len() * 64 <= codes * 3 + 17 * 64,
+            "{index:?} codes {codes}"
+        );
         // Members exactly at each block's first and last index.
         let span = index.span() as usize;
         let mut edges = vec![0u8; 20 * span + 7];
@@ -676,6 +705,7 @@ mod tests {
                     sup.iter().map(|&x| u64::from(x)),
                     rev.iter().map(|&x| u64::from(x)),
                     (sup.len() as u64, rev.len() as u64),
+                    codes as u64,
                     false,
                 );
                 let ratio = index.bytes() as f64 / codes as f64;

@@ -195,7 +195,7 @@ fn disjoint(
 impl StatusList {
     /// Verifies a snapshot against the trust store (a signer with the status-signing usage,
     /// valid at `issued_at`) with the default limits, checks every set, and builds the lookup
-    /// directories.
+    /// index.
     pub fn load(snapshot: &[u8], store: &TrustStore) -> Result<StatusList, crate::Error> {
         Self::load_with_limits(snapshot, store, &Limits::DEFAULT)
     }
@@ -247,6 +247,7 @@ impl StatusList {
             superseded.iter(),
             revoked.iter(),
             (superseded.len(), revoked.len()),
+            (superseded.codes().len() + revoked.codes().len()) as u64,
             !reasons.is_empty(),
         );
         Ok(StatusList {
