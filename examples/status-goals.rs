@@ -274,7 +274,26 @@ fn time_lookups(what: &str, n: u64, probes: &[u64], f: impl Fn(u64) -> u64) -> f
     ns
 }
 
+/// The lookup loops measured by instruction count: `valgrind --tool=callgrind
+/// --toggle-collect='*lookup_loop_*'` counts only these (`--callgrind` mode).
+#[inline(never)]
+fn lookup_loop_certseal(list: &StatusList, probes: &[u64]) -> u64 {
+    probes
+        .iter()
+        .map(|&i| u64::from(list.state(black_box(i)) != Some(State::Valid)))
+        .sum()
+}
+
+#[inline(never)]
+fn lookup_loop_elias_fano(es: &EliasFano, er: &EliasFano, probes: &[u64]) -> u64 {
+    probes
+        .iter()
+        .map(|&i| u64::from(es.contains(black_box(i)) || er.contains(black_box(i))))
+        .sum()
+}
+
 fn main() {
+    let callgrind = std::env::args().any(|a| a == "--callgrind");
     let quick = std::env::args().any(|a| a == "--quick");
     let lookups_only = std::env::args().any(|a| a == "--lookups");
     let scale = if quick { 10 } else { 1 };
@@ -308,8 +327,16 @@ fn main() {
         build.as_secs_f64()
     );
 
-    if lookups_only {
+    if lookups_only || callgrind {
+        let t = Instant::now();
         let list = StatusList::load(&snap, &k.store).expect("load");
+        let load_ms = t.elapsed().as_secs_f64() * 1e3;
+        let (span, blocks, spilled) = list.index_shape();
+        println!(
+            "  loaded in {load_ms:.1} ms; lookup index: {blocks} blocks of {span} indices, {spilled} spilled; extra memory {} = {:.2}x the snapshot",
+            mb(list.extra_bytes() as f64),
+            list.extra_bytes() as f64 / snap.len() as f64
+        );
         let mut rng = Rng(7);
         let probes: Vec<u64> = (0..10_000_000 / scale).map(|_| rng.next() % n).collect();
         let plain: Vec<u8> = {
@@ -331,6 +358,17 @@ fn main() {
             .map(|e| e.0)
             .collect();
         let (es, er) = (EliasFano::new(&sup, n), EliasFano::new(&rev, n));
+        if callgrind {
+            // One million probes in each loop: instructions per lookup = Ir / 1e6.
+            let p = &probes[..probes.len().min(1_000_000)];
+            println!(
+                "  callgrind loops over {} probes: certseal {} non-valid, Elias-Fano {}",
+                p.len(),
+                lookup_loop_certseal(&list, p),
+                lookup_loop_elias_fano(&es, &er, p)
+            );
+            return;
+        }
         for _ in 0..3 {
             time_lookups("StatusList::state", n, &probes, |i| {
                 u64::from(list.state(i) != Some(State::Valid))

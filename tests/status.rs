@@ -1277,3 +1277,71 @@ fn delta_envelope_and_per_change_cost_meet_the_goal_on_a_small_universe() {
     );
     let _ = DELTA_TYPE;
 }
+
+/// The block index (`specs/status.md`, "Lookups: the block index") against a plain array:
+/// every index of random snapshots at sparse, anchor and dense densities, with one reason and
+/// with several, plus single members at the first and last index.
+#[test]
+fn lookups_match_a_plain_array_at_every_index_of_random_snapshots() {
+    let f = fixture();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let reasons = [
+        ReasonCode::INVALIDATED,
+        ReasonCode::WITHDRAWN,
+        ReasonCode(200),
+    ];
+    // (size, superseded per mille, revoked per mille, reasons used)
+    let cases: [(u64, u64, u64, usize); 9] = [
+        (50_000, 30, 10, 1),
+        (50_000, 30, 10, 3),
+        (50_000, 0, 10, 2),
+        (30_000, 1, 1, 3),
+        (20_000, 400, 300, 3),
+        (9_000, 1000, 0, 1),
+        (9_000, 0, 1000, 3),
+        (70_001, 2, 0, 1),
+        (1, 0, 1000, 1),
+    ];
+    let mut lists = 0;
+    for (size, sup, rev, n_reasons) in cases {
+        let mut want = vec![State::Valid; size as usize];
+        for (i, w) in want.iter_mut().enumerate() {
+            let r = next() % 1000;
+            if r < rev {
+                *w = State::Revoked(reasons[(next() % n_reasons as u64) as usize]);
+            } else if r < rev + sup {
+                *w = State::Superseded;
+            }
+            if i == 0 && size > 1 {
+                *w = State::Revoked(reasons[0]);
+            }
+        }
+        if let Some(last) = want.last_mut() {
+            *last = State::Superseded;
+        }
+        let entries: Vec<(u64, State)> = want
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s != State::Valid)
+            .map(|(i, s)| (i as u64, *s))
+            .collect();
+        let list = StatusList::load(&snapshot(&f, size, &entries, &[]), &f.store).unwrap();
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(
+                list.state(i as u64),
+                Some(*w),
+                "index {i} of case {size}/{sup}/{rev}"
+            );
+        }
+        assert_eq!(list.state(size), None);
+        assert_eq!(list.entries(), entries);
+        lists += 1;
+    }
+    assert_eq!(lists, cases.len());
+}

@@ -1,11 +1,13 @@
 //! The state in force on a verifier: one verified snapshot, the deltas applied on top of it,
 //! and the per-verification check. Loading and applying verify everything first and change
-//! nothing on failure; [`StatusList::check`] allocates nothing and decodes a few codes.
+//! nothing on failure; [`StatusList::check`] allocates nothing and reads one block of the
+//! lookup index built at load (`status/blocks.rs`).
 
 use std::fmt;
 
 use crate::trust::TrustStore;
 
+use super::blocks::{BlockIndex, Hit};
 use super::document::{read_delta, read_snapshot, WireSet};
 use super::set::{Ranks, RiceSet};
 use super::{Limits, ReasonCode, State, StatusError};
@@ -117,8 +119,11 @@ pub struct StatusList {
     size: u64,
     /// The snapshot's universe.
     base_size: u64,
+    /// The snapshot's sets as received (codes only: iterated for exports).
     superseded: RiceSet,
     revoked: RiceSet,
+    /// The lookup index over both (`blocks`): one cache line per lookup.
+    index: BlockIndex,
     default_reason: ReasonCode,
     reasons: Vec<(ReasonCode, RiceSet)>,
     /// Revoked signer kids, sorted.
@@ -156,6 +161,12 @@ fn load_set(
         .map_err(|fault| StatusError::Set { set: name, fault }.into())
 }
 
+/// A set checked and kept as codes, without a lookup directory.
+fn load_codes(w: &WireSet<'_>, universe: u64, name: String) -> Result<RiceSet, crate::Error> {
+    RiceSet::load_codes(w.codes, w.count, w.k, universe)
+        .map_err(|fault| StatusError::Set { set: name, fault }.into())
+}
+
 /// Fails when two sorted streams share an element.
 fn disjoint(
     a: impl Iterator<Item = u64>,
@@ -184,7 +195,7 @@ fn disjoint(
 impl StatusList {
     /// Verifies a snapshot against the trust store (a signer with the status-signing usage,
     /// valid at `issued_at`) with the default limits, checks every set, and builds the lookup
-    /// directories.
+    /// index.
     pub fn load(snapshot: &[u8], store: &TrustStore) -> Result<StatusList, crate::Error> {
         Self::load_with_limits(snapshot, store, &Limits::DEFAULT)
     }
@@ -202,19 +213,8 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(
-            &body.superseded,
-            body.size,
-            Ranks::Drop,
-            "superseded".into(),
-        )?;
-        // Ranks only when some revoked index has another reason than the default.
-        let revoked_ranks = if body.reasons.is_empty() {
-            Ranks::Drop
-        } else {
-            Ranks::Keep
-        };
-        let revoked = load_set(&body.revoked, body.size, revoked_ranks, "revoked".into())?;
+        let superseded = load_codes(&body.superseded, body.size, "superseded".into())?;
+        let revoked = load_codes(&body.revoked, body.size, "revoked".into())?;
         disjoint(superseded.iter(), revoked.iter(), ("superseded", "revoked"))?;
         let mut reasons = Vec::with_capacity(body.reasons.len());
         for (code, w) in &body.reasons {
@@ -241,6 +241,15 @@ impl StatusList {
                 }
             }
         }
+        // Ranks only when some revoked index has another reason than the default.
+        let index = BlockIndex::build(
+            body.size,
+            superseded.iter(),
+            revoked.iter(),
+            (superseded.len(), revoked.len()),
+            (superseded.codes().len() + revoked.codes().len()) as u64,
+            !reasons.is_empty(),
+        );
         Ok(StatusList {
             issuer: body.issuer.to_owned(),
             sequence: body.sequence,
@@ -250,6 +259,7 @@ impl StatusList {
             base_size: body.size,
             superseded,
             revoked,
+            index,
             default_reason: body.default_reason,
             reasons,
             kids: body.kids,
@@ -375,21 +385,11 @@ impl StatusList {
             }
             .into());
         }
-        let superseded = load_set(
-            &body.superseded,
-            body.size,
-            Ranks::Drop,
-            "superseded".into(),
-        )?;
+        let superseded = load_codes(&body.superseded, body.size, "superseded".into())?;
         let mut changes: Vec<(u64, State)> =
             superseded.iter().map(|i| (i, State::Superseded)).collect();
         for (code, w) in &body.revoked {
-            let set = load_set(
-                w,
-                body.size,
-                Ranks::Drop,
-                format!("revoked reason {}", code.0),
-            )?;
+            let set = load_codes(w, body.size, format!("revoked reason {}", code.0))?;
             changes.extend(set.iter().map(|i| (i, State::Revoked(*code))));
         }
         changes.sort_unstable_by_key(|c| c.0);
@@ -468,21 +468,11 @@ impl StatusList {
         if index >= self.base_size {
             return State::Valid;
         }
-        // Both probes first, so the two sets' memory reads overlap.
-        let s = self.superseded.probe(index);
-        let r = self.revoked.probe(index);
-        if s.found(&self.superseded) {
-            return State::Superseded;
-        }
-        if self.reasons.is_empty() {
-            if r.found(&self.revoked) {
-                return State::Revoked(self.default_reason);
-            }
-            return State::Valid;
-        }
-        match r.rank(&self.revoked) {
-            Some(rank) => State::Revoked(self.reason_of(rank)),
+        match self.index.get(index) {
             None => State::Valid,
+            Some(Hit::Superseded) => State::Superseded,
+            Some(Hit::Revoked(Some(rank))) => State::Revoked(self.reason_of(rank)),
+            Some(Hit::Revoked(None)) => State::Revoked(self.default_reason),
         }
     }
 
@@ -597,9 +587,11 @@ impl StatusList {
         self.policy
     }
 
-    /// Bytes held beyond the snapshot's set codes: lookup directories and delta changes.
+    /// Bytes held beyond the snapshot's set codes: the lookup index, the reason sets'
+    /// directories, delta changes and revoked kids.
     pub fn extra_bytes(&self) -> usize {
-        self.superseded.directory_bytes()
+        self.index.bytes()
+            + self.superseded.directory_bytes()
             + self.revoked.directory_bytes()
             + self
                 .reasons
@@ -608,6 +600,12 @@ impl StatusList {
                 .sum::<usize>()
             + self.overlay.capacity() * std::mem::size_of::<(u64, State)>()
             + self.kids.capacity() * 8
+    }
+
+    /// The lookup index's shape: indices per block, blocks, and blocks whose data spilled
+    /// out of their cache line (`specs/status.md`, "Lookups: the block index").
+    pub fn index_shape(&self) -> (u64, usize, usize) {
+        (self.index.span(), self.index.blocks(), self.index.spilled())
     }
 
     /// Length of the snapshot file this list was loaded from.

@@ -7,11 +7,13 @@
 //! [`StatusList`] a verifier loads once and asks per verification
 //! ([`StatusList::check`]). It knows nothing of SQL (the registry folds its log and calls
 //! [`sign_snapshot`] / [`sign_delta`]) and nothing of QR payloads (the verifier passes the
-//! payload's kid and status index). Sets are Golomb–Rice coded and looked up without being
-//! expanded ([`set`]); the encoding was chosen by measurement (`specs/status.md`,
+//! payload's kid and status index). Sets are Golomb–Rice coded ([`set`]) and looked up,
+//! without being expanded, in a block index built at load (one cache line a lookup,
+//! `blocks.rs`); the encoding was chosen by measurement (`specs/status.md`,
 //! "Choosing the encoding").
 
 pub mod bits;
+mod blocks;
 mod document;
 mod inspect;
 mod list;

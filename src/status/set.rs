@@ -301,6 +301,29 @@ impl RiceSet {
         universe: u64,
         ranks: Ranks,
     ) -> Result<RiceSet, SetFault> {
+        Self::load_inner(codes, count, k, universe, Some(ranks))
+    }
+
+    /// Checks `codes` as [`RiceSet::load`] does but builds no directory: for sets that are
+    /// only iterated, or indexed another way (the snapshot's sets, `super::blocks`). A lookup
+    /// on such a set is still correct but decodes from the first code.
+    pub fn load_codes(
+        codes: &[u8],
+        count: u64,
+        k: u64,
+        universe: u64,
+    ) -> Result<RiceSet, SetFault> {
+        Self::load_inner(codes, count, k, universe, None)
+    }
+
+    fn load_inner(
+        codes: &[u8],
+        count: u64,
+        k: u64,
+        universe: u64,
+        directory: Option<Ranks>,
+    ) -> Result<RiceSet, SetFault> {
+        let ranks = directory.unwrap_or(Ranks::Drop);
         let k = u32::try_from(k)
             .ok()
             .filter(|k| *k <= MAX_RICE_K)
@@ -331,7 +354,7 @@ impl RiceSet {
         let entries = (bits / bits_per_entry(ranks)).clamp(1, universe.max(1));
         let scale = u64::try_from((u128::from(entries) << 64) / u128::from(universe.max(1)))
             .unwrap_or(u64::MAX);
-        let n_dir = if count == 0 {
+        let n_dir = if count == 0 || directory.is_none() {
             0
         } else {
             bucket(universe.saturating_sub(1), scale).saturating_add(1)
@@ -400,10 +423,17 @@ impl RiceSet {
     #[inline]
     pub fn probe(&self, x: u64) -> Probe {
         let b = bucket(x, self.scale);
-        let cursor = if x < self.universe {
-            self.dir.get(b).copied()
-        } else {
+        let cursor = if x >= self.universe {
             None
+        } else if self.dir.is_empty() {
+            // Loaded without a directory: decode from the first code.
+            (self.count > 0).then(|| Cursor {
+                head: BitReader::new(&self.codes).window(0),
+                pos: 0,
+                base: 0,
+            })
+        } else {
+            self.dir.get(b).copied()
         };
         let window = cursor.map_or(0, |c| c.head);
         Probe {
