@@ -78,7 +78,7 @@ fn main() {
 
     let cfg = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("registry.db"),
+        db: dir.path().join("registry.db").display().to_string(),
         keys: dir.path().to_path_buf(),
         rate_per_second: 0,
         ..ServerConfig::default()

@@ -23,7 +23,7 @@ use super::config::Role;
 use super::page;
 use super::problem::{Problem, ProblemReason};
 use super::requests::{self, LookupQuery, SubmissionQuery, VerifyRequest};
-use super::shared::{blocking, lock, signed, Shared};
+use super::shared::{blocking, lock, signed, verifier, Shared};
 use super::Service;
 
 /// The router over `service`: every route of `specs/http.md`.
@@ -182,14 +182,14 @@ async fn verify(
     let b = body(b)?;
     match requests::parse_verify(&b, svc.config.max_batch)? {
         VerifyRequest::One(qr) => {
-            let v = svc.verifier.verify(&qr);
+            let v = verifier(&svc)?.verify(&qr);
             svc.metrics
                 .verdict(v.result.as_ref().err().map(|r| r.code()));
             Ok(json(v.to_json()))
         }
         VerifyRequest::Batch(qrs) => {
             let svc2 = svc.clone();
-            let verdicts = blocking(move || Ok(svc2.verifier.verify_batch(&qrs))).await?;
+            let verdicts = blocking(move || Ok(verifier(&svc2)?.verify_batch(&qrs))).await?;
             let valid = verdicts.iter().filter(|v| v.is_valid()).count();
             for v in &verdicts {
                 svc.metrics
@@ -212,7 +212,7 @@ async fn verify_image(
     let b = body(b)?;
     let svc2 = svc.clone();
     let record =
-        blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &svc2.verifier))).await?;
+        blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &*verifier(&svc2)?))).await?;
     if let Some(e) = &record.error {
         if record.codes.is_empty() && !matches!(e, crate::qr::verified::ScanError::NoCode) {
             return Err(Problem {
@@ -326,6 +326,10 @@ async fn with_registry<T: Send + 'static>(
             f(&mut reg, svc.keys.as_ref()).map_err(Problem::from)
         };
         super::status::invalidate(&svc);
+        if out.is_ok() {
+            // A revocation, reissue or issue shows in the very next verification.
+            super::status::refresh(&svc);
+        }
         out
     })
     .await
