@@ -962,3 +962,27 @@ fn binary_verify_applies_revocation_made_through_the_api() {
     let status = sigterm(&mut server.child);
     assert!(status.success(), "{status:?}");
 }
+
+/// `serve --db` takes what every registry command takes; built without the feature
+/// `postgres`, a PostgreSQL URL is refused naming the feature, and its password is not shown.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn serve_db_postgres_url_without_the_feature_names_it() {
+    let f = fixture();
+    let mut cfg = config(&f);
+    cfg.db = "postgres://certseal:hunter2secret@127.0.0.1:1/certseal".into();
+    std::fs::write(f.dir.join("pg.toml"), cfg.to_toml()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certseal"))
+        .args(["serve", "--config"])
+        .arg(f.dir.join("pg.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("feature postgres"), "{err}");
+    assert!(
+        err.contains("postgres://certseal@127.0.0.1:1/certseal"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2secret"), "{err}");
+}

@@ -289,4 +289,28 @@ mod tests {
             .apply_env(|k| (k == "CERTSEAL_LISTEN").then(|| "nowhere".to_string()))
             .is_err());
     }
+
+    #[test]
+    fn database_url_sets_db_and_certseal_db_wins_over_it() {
+        let url = "postgres://certseal@127.0.0.1:5432/certseal";
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| (k == "DATABASE_URL").then(|| url.to_string()))
+            .unwrap();
+        assert_eq!(cfg.db, url);
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| match k {
+            "DATABASE_URL" => Some(url.to_string()),
+            "CERTSEAL_DB" => Some("sqlite:local.db".to_string()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.db, "sqlite:local.db");
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| (k == "DATABASE_URL").then(String::new))
+            .unwrap();
+        assert_eq!(
+            cfg.db, "certseal-registry.db",
+            "an empty DATABASE_URL is unset"
+        );
+    }
 }
