@@ -54,6 +54,50 @@ fn wrk(url: &str, script: &str, secs: u64) -> (f64, String) {
     (rps, p99)
 }
 
+/// `rate` requests a second of `body` to `url` over 2 keep-alive connections (one thread
+/// each), each request sent at its scheduled time; latency counts from the scheduled time (so
+/// a late send is not hidden). The achieved rate and the 99th percentile in seconds.
+fn paced(url: &str, body: &str, rate: f64, secs: u64) -> (f64, f64) {
+    let per_conn = Duration::from_secs_f64(2.0 / rate.max(1.0));
+    let start = Instant::now();
+    let end = start + Duration::from_secs(secs);
+    let threads: Vec<_> = (0..2u32)
+        .map(|i| {
+            let (url, body) = (url.to_owned(), body.to_owned());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+                let mut lat = Vec::new();
+                let mut due = start + per_conn.mul_f64(f64::from(i) / 2.0);
+                while due < end {
+                    let now = Instant::now();
+                    if now < due {
+                        std::thread::sleep(due - now);
+                    }
+                    let mut r = agent
+                        .post(&url)
+                        .header("Content-Type", "application/json")
+                        .send(body.as_bytes())
+                        .unwrap();
+                    let _ = r.body_mut().read_to_vec().unwrap();
+                    lat.push(due.elapsed().as_secs_f64());
+                    due += per_conn;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all: Vec<f64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    all.sort_by(f64::total_cmp);
+    let p99 = all
+        .get((all.len() * 99 / 100).min(all.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
+    (all.len() as f64 / secs as f64, p99)
+}
+
 fn main() {
     let secs: u64 = std::env::args()
         .nth(1)
@@ -62,23 +106,10 @@ fn main() {
     let (dir, keys) = support::key_dir(Algorithm::EdDsa, 1);
     let issuer = certseal::issue::Issuer::from_key_dir(&keys, support::NOW).unwrap();
     let qrs = support::issue_many(&issuer, 100);
-    let verifier = Verifier::new(keys.trust_store().unwrap());
-    assert!(verifier.verify(&qrs[0]).is_valid());
-
-    let single = rate(secs as f64, || {
-        usize::from(verifier.verify(&qrs[0]).is_valid())
-    });
-    let bulk = rate(secs as f64, || {
-        verifier
-            .verify_batch(&qrs)
-            .iter()
-            .filter(|v| v.is_valid())
-            .count()
-    });
 
     let cfg = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("registry.db"),
+        db: dir.path().join("registry.db").display().to_string(),
         keys: dir.path().to_path_buf(),
         rate_per_second: 0,
         ..ServerConfig::default()
@@ -99,6 +130,26 @@ fn main() {
         std::future::pending(),
     ));
     std::thread::sleep(Duration::from_millis(200));
+    let base = format!("http://{addr}");
+
+    // In process, under the same status snapshot the server verifies with.
+    let mut snap = ureq::get(&format!("{base}/v1/status/snapshot"))
+        .call()
+        .unwrap();
+    let snap = snap.body_mut().read_to_vec().unwrap();
+    let list = certseal::status::StatusList::load(&snap, &keys.trust_store().unwrap()).unwrap();
+    let verifier = Verifier::new(keys.trust_store().unwrap()).with_status(list);
+    assert!(verifier.verify(&qrs[0]).is_valid());
+    let single = rate(secs as f64, || {
+        usize::from(verifier.verify(&qrs[0]).is_valid())
+    });
+    let bulk = rate(secs as f64, || {
+        verifier
+            .verify_batch(&qrs)
+            .iter()
+            .filter(|v| v.is_valid())
+            .count()
+    });
 
     let one = serde_json::json!({ "qr": qrs[0] }).to_string();
     let batch = serde_json::json!({ "qrs": qrs }).to_string();
@@ -114,13 +165,14 @@ fn main() {
         .unwrap();
         path.display().to_string()
     };
-    let base = format!("http://{addr}");
     let (http_one, p99_one) = wrk(&format!("{base}/v1/verify"), &lua(&one, "one.lua"), secs);
     let (http_batch, p99_batch) = wrk(
         &format!("{base}/v1/verify"),
         &lua(&batch, "batch.lua"),
         secs,
     );
+
+    let (half_rate, p99_half) = paced(&format!("{base}/v1/verify"), &one, http_one / 2.0, secs);
 
     let etag = Command::new("sh")
         .args([
@@ -163,5 +215,6 @@ fn main() {
     println!("in-process bulk verify (100)  {bulk:>10.0} strings/s");
     println!("HTTP POST /v1/verify one      {http_one:>10.0} req/s  ({:.2} of in-process single; p99 {p99_one})", http_one / single);
     println!("HTTP POST /v1/verify 100      {:>10.0} strings/s ({:.2} of in-process bulk; {http_batch:.0} req/s, p99 {p99_batch})", http_batch * 100.0, http_batch * 100.0 / bulk);
+    println!("HTTP POST /v1/verify one at half that rate: {half_rate:.0} req/s achieved, p99 {:.3} ms (goal < 2 ms)", p99_half * 1e3);
     println!("HTTP GET snapshot, 304        {http_304:>10.0} req/s  ({:.1}x single verify requests; p99 {p99_304})", http_304 / http_one);
 }

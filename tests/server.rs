@@ -124,7 +124,7 @@ fn token(name: &str, roles: &[Role], secret: &str) -> TokenConfig {
 fn config(f: &Fixture) -> ServerConfig {
     ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: f.dir.join("registry.db"),
+        db: f.dir.join("registry.db").display().to_string(),
         keys: f.dir.join("keys"),
         trust_list: Some(f.dir.join("trust-list.cbor")),
         max_body_bytes: 256 * 1024,
@@ -227,10 +227,17 @@ fn problem(r: &Reply, status: StatusCode, reason: &str) -> serde_json::Value {
 fn verify_answers_as_verify_json_does() {
     let f = fixture();
     let app = app(&f, config(&f));
-    let expected = Verifier::new(f.keys.trust_store().unwrap())
-        .verify(&f.qr)
-        .to_json();
     block(async {
+        // The server verifies under the status snapshot it publishes.
+        let snap = call(&app, get("/v1/status/snapshot")).await;
+        assert_eq!(snap.status, StatusCode::OK);
+        let trust = f.keys.trust_store().unwrap();
+        let list = certseal::status::StatusList::load(&snap.body, &trust).unwrap();
+        let expected = Verifier::new(trust)
+            .with_status(list)
+            .verify(&f.qr)
+            .to_json();
+        assert_eq!(expected["freshness"]["covered"], true, "{expected}");
         let r = call(
             &app,
             post_json("/v1/verify", serde_json::json!({"qr": f.qr})),
@@ -849,7 +856,133 @@ fn print_config_shows_the_effective_configuration() {
     assert!(out.status.success());
     let printed = ServerConfig::from_toml(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
     assert_eq!(printed.listen.port(), 9999);
-    assert_eq!(printed.db, PathBuf::from("/tmp/elsewhere.db"));
+    assert_eq!(printed.db, "/tmp/elsewhere.db");
     assert_eq!(printed.tokens, cfg.tokens);
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SUBMIT_TOKEN));
+}
+
+/// Issue 11: the verifier behind `POST /v1/verify` carries the status the server publishes,
+/// and a revocation through the API shows in the very next verification (single and batch),
+/// with the same JSON as `certseal verify --json`.
+#[test]
+fn binary_verify_applies_revocation_made_through_the_api() {
+    let f = fixture();
+    let cfg = config(&f);
+    let mut server = spawn(&f.dir, &cfg);
+    let agent = agent();
+    let base = &server.base;
+    let verify_one = |agent: &ureq::Agent| -> serde_json::Value {
+        let mut r = agent
+            .post(&format!("{base}/v1/verify"))
+            .send_json(serde_json::json!({"qr": f.qr}))
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.body_mut().read_json().unwrap()
+    };
+
+    let v = verify_one(&agent);
+    assert_eq!(v["status"], "valid", "{v}");
+    assert_eq!(
+        v["freshness"]["covered"], true,
+        "the server's snapshot covers the issued certificate: {v}"
+    );
+    let seq_before = v["freshness"]["sequence"].as_u64().unwrap();
+
+    let mut r = agent
+        .post(&format!("{base}/v1/certificates/{}/revoke", f.identifier))
+        .header("Authorization", &format!("Bearer {REVOKE_TOKEN}"))
+        .send_json(serde_json::json!({
+            "reason": "withdrawn", "decision_body": "人社部", "decision": "人社函〔2026〕2号", "decision_date": "2026-11-02"
+        }))
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
+
+    let v = verify_one(&agent);
+    assert_eq!(v["status"], "invalid", "{v}");
+    assert_eq!(v["stage"], "status", "{v}");
+    assert_eq!(v["reason"], "revoked", "{v}");
+
+    let mut r = agent
+        .post(&format!("{base}/v1/verify"))
+        .send_json(serde_json::json!({"qrs": [f.qr, f.qr]}))
+        .unwrap();
+    let b: serde_json::Value = r.body_mut().read_json().unwrap();
+    assert_eq!(
+        (b["valid"].as_u64(), b["invalid"].as_u64()),
+        (Some(0), Some(2)),
+        "{b}"
+    );
+    assert_eq!(b["verdicts"][1]["reason"], "revoked", "{b}");
+    assert!(
+        b["verdicts"][0]["freshness"].is_null()
+            || b["verdicts"][0]["freshness"]["sequence"].as_u64() > Some(seq_before)
+    );
+
+    // The same verdict as `certseal verify --json` over the server's published snapshot.
+    let mut r = agent
+        .get(&format!("{base}/v1/status/snapshot"))
+        .call()
+        .unwrap();
+    std::fs::write(
+        f.dir.join("snapshot.cbor"),
+        r.body_mut().read_to_vec().unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certseal"))
+        .args(["verify", "--json", "--keys"])
+        .arg(f.keys.dir())
+        .arg("--status")
+        .arg(f.dir.join("snapshot.cbor"))
+        .arg(&f.qr)
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .as_bytes(),
+    )
+    .unwrap_or(serde_json::Value::Null);
+    let http = verify_one(&agent);
+    for key in ["status", "stage", "reason", "detail", "alg", "kid"] {
+        assert_eq!(
+            cli[key],
+            http[key],
+            "{key}: cli {cli} http {http} stderr {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let status = sigterm(&mut server.child);
+    assert!(status.success(), "{status:?}");
+}
+
+/// `serve --db` takes what every registry command takes; built without the feature
+/// `postgres`, a PostgreSQL URL is refused naming the feature, and its password is not shown.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn serve_db_postgres_url_without_the_feature_names_it() {
+    let f = fixture();
+    let mut cfg = config(&f);
+    cfg.db = "postgres://certseal:hunter2secret@127.0.0.1:1/certseal".into();
+    std::fs::write(f.dir.join("pg.toml"), cfg.to_toml()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certseal"))
+        .args(["serve", "--config"])
+        .arg(f.dir.join("pg.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("feature postgres"), "{err}");
+    assert!(
+        err.contains("postgres://certseal@127.0.0.1:1/certseal"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2secret"), "{err}");
 }

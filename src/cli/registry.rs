@@ -49,18 +49,7 @@ impl DbFlags {
 }
 
 /// `location` without a password, for messages.
-pub(crate) fn redacted(location: &str) -> String {
-    match location.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((auth, host)) => {
-                let user = auth.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}@{host}")
-            }
-            None => location.to_owned(),
-        },
-        None => location.to_owned(),
-    }
-}
+pub(crate) use certseal::registry::redacted;
 
 /// A `YYYY-MM-DD` date given to `flag`.
 pub(crate) fn parse_date(s: &str) -> Result<Date, String> {

@@ -12,7 +12,7 @@ use certseal::server::{ServerConfig, MAX_CONFIG_BYTES};
 
 use super::{CliError, CliResult, Outcome};
 
-/// `certseal serve [--config FILE] [--listen ADDR] [--db FILE] [--keys DIR] [--print-config]`
+/// `certseal serve [--config FILE] [--listen ADDR] [--db LOCATION] [--keys DIR] [--print-config]`
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The TOML configuration (specs/http.md, "Configuration").
@@ -21,9 +21,11 @@ pub(crate) struct Args {
     /// Listen on this address (port 0: any free port, printed at start).
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
-    /// The registry file.
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
+    /// The registry: a SQLite file (created when missing), `sqlite:FILE`, or
+    /// `postgres://user@host:port/db?sslmode=require&sslrootcert=FILE` (feature postgres)
+    /// [default: the configuration's `db`, overridden by $DATABASE_URL, then $CERTSEAL_DB].
+    #[arg(long, value_name = "LOCATION")]
+    db: Option<String>,
     /// The key directory.
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,

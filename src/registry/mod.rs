@@ -553,6 +553,21 @@ pub fn open(location: &str) -> Result<Box<dyn Store>, crate::Error> {
     Ok(Box::new(SqliteStore::open(Path::new(path))?))
 }
 
+/// `location` without a password (`postgres://user:secret@host/db` →
+/// `postgres://user@host/db`), for messages and logs.
+pub fn redacted(location: &str) -> String {
+    match location.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((auth, host)) => {
+                let user = auth.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => location.to_owned(),
+        },
+        None => location.to_owned(),
+    }
+}
+
 /// SHA-256 of `bytes`.
 pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, bytes);

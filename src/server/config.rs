@@ -59,8 +59,10 @@ pub struct TokenConfig {
 pub struct ServerConfig {
     /// Address to listen on; port 0 picks a free one (printed at start).
     pub listen: SocketAddr,
-    /// The registry file (SQLite).
-    pub db: PathBuf,
+    /// The registry: a SQLite file (created when missing), `sqlite:FILE`, or
+    /// `postgres://…` / `postgresql://…` (feature `postgres`); `DATABASE_URL` or
+    /// `CERTSEAL_DB` in the environment override it.
+    pub db: String,
     /// The key directory: the verifier's trust (unless `trust_list` is set) and the active
     /// signer for issuance.
     pub keys: PathBuf,
@@ -93,7 +95,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            db: PathBuf::from("certseal-registry.db"),
+            db: "certseal-registry.db".into(),
             keys: PathBuf::from("certseal-keys"),
             trust_list: None,
             root: None,
@@ -147,8 +149,8 @@ impl ServerConfig {
         toml::to_string(self).unwrap_or_default()
     }
 
-    /// Applies `CERTSEAL_LISTEN`, `CERTSEAL_DB`, `CERTSEAL_KEYS`, `CERTSEAL_TRUST_LIST`,
-    /// `CERTSEAL_ROOT` when set in `env`.
+    /// Applies `CERTSEAL_LISTEN`, `DATABASE_URL` then `CERTSEAL_DB` (the more specific wins),
+    /// `CERTSEAL_KEYS`, `CERTSEAL_TRUST_LIST`, `CERTSEAL_ROOT` when set in `env`.
     pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ServerError> {
         if let Some(v) = env("CERTSEAL_LISTEN") {
             self.listen = v.parse().map_err(|_| {
@@ -158,8 +160,11 @@ impl ServerConfig {
                 )
             })?;
         }
-        if let Some(v) = env("CERTSEAL_DB") {
-            self.db = v.into();
+        if let Some(v) = env("DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.db = v;
+        }
+        if let Some(v) = env("CERTSEAL_DB").filter(|v| !v.is_empty()) {
+            self.db = v;
         }
         if let Some(v) = env("CERTSEAL_KEYS") {
             self.keys = v.into();
@@ -279,9 +284,33 @@ mod tests {
         let mut cfg = ServerConfig::default();
         cfg.apply_env(|k| (k == "CERTSEAL_DB").then(|| "other.db".to_string()))
             .unwrap();
-        assert_eq!(cfg.db, PathBuf::from("other.db"));
+        assert_eq!(cfg.db, "other.db");
         assert!(cfg
             .apply_env(|k| (k == "CERTSEAL_LISTEN").then(|| "nowhere".to_string()))
             .is_err());
+    }
+
+    #[test]
+    fn database_url_sets_db_and_certseal_db_wins_over_it() {
+        let url = "postgres://certseal@127.0.0.1:5432/certseal";
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| (k == "DATABASE_URL").then(|| url.to_string()))
+            .unwrap();
+        assert_eq!(cfg.db, url);
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| match k {
+            "DATABASE_URL" => Some(url.to_string()),
+            "CERTSEAL_DB" => Some("sqlite:local.db".to_string()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.db, "sqlite:local.db");
+        let mut cfg = ServerConfig::default();
+        cfg.apply_env(|k| (k == "DATABASE_URL").then(String::new))
+            .unwrap();
+        assert_eq!(
+            cfg.db, "certseal-registry.db",
+            "an empty DATABASE_URL is unset"
+        );
     }
 }

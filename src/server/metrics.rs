@@ -21,7 +21,8 @@ struct Histogram {
 
 #[derive(Default)]
 struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
+    /// By route template, then (method, status).
+    requests: BTreeMap<String, BTreeMap<(&'static str, u16), u64>>,
     latency: BTreeMap<String, Histogram>,
     verdicts: BTreeMap<&'static str, u64>,
 }
@@ -38,10 +39,20 @@ impl Metrics {
         let Ok(mut m) = self.inner.lock() else {
             return;
         };
-        *m.requests
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_insert(0) += 1;
-        let h = m.latency.entry(route.to_owned()).or_default();
+        // No allocation once a route has been seen (the 304 and verify hot paths).
+        let method = static_method(method);
+        if !m.requests.contains_key(route) {
+            m.requests.insert(route.to_owned(), BTreeMap::new());
+        }
+        if let Some(by) = m.requests.get_mut(route) {
+            *by.entry((method, status)).or_insert(0) += 1;
+        }
+        if !m.latency.contains_key(route) {
+            m.latency.insert(route.to_owned(), Histogram::default());
+        }
+        let Some(h) = m.latency.get_mut(route) else {
+            return;
+        };
         for (c, le) in h.counts.iter_mut().zip(BUCKETS) {
             if secs <= le {
                 *c += 1;
@@ -65,12 +76,14 @@ impl Metrics {
             return out;
         };
         let _ = writeln!(out, "# HELP certseal_http_requests_total HTTP requests by route template, method and status.\n# TYPE certseal_http_requests_total counter");
-        for ((route, method, status), n) in &m.requests {
-            let _ = writeln!(
-                out,
-                "certseal_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
-                label(route)
-            );
+        for (route, by) in &m.requests {
+            for ((method, status), n) in by {
+                let _ = writeln!(
+                    out,
+                    "certseal_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
+                    label(route)
+                );
+            }
         }
         let _ = writeln!(out, "# HELP certseal_http_request_duration_seconds Request latency by route template.\n# TYPE certseal_http_request_duration_seconds histogram");
         for (route, h) in &m.latency {
@@ -102,4 +115,18 @@ fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// The method's name as a static string (the standard methods; anything else is `other`).
+fn static_method(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
 }

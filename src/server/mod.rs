@@ -21,7 +21,7 @@ mod status;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub use self::config::{Role, ServerConfig, TokenConfig, MAX_CONFIG_BYTES};
 pub use self::problem::{Problem, ProblemReason};
@@ -35,8 +35,8 @@ use self::limit::RateLimiter;
 use self::metrics::Metrics;
 use crate::crypto::TokenDigest;
 use crate::qr::scan::ScanLimits;
-use crate::registry::Registry;
-use crate::trust::{KeyDir, RootCert, TrustList};
+use crate::registry::{redacted, Registry};
+use crate::trust::{KeyDir, RootCert, TrustList, TrustStore};
 use crate::verify::Verifier;
 
 /// The OpenAPI description the server serves at `/openapi.yaml`.
@@ -110,7 +110,12 @@ pub struct Service {
     pub(crate) config: ServerConfig,
     pub(crate) tokens: Vec<Token>,
     pub(crate) digests: Vec<TokenDigest>,
-    pub(crate) verifier: Verifier,
+    /// The verifier; its status list is replaced when the server signs a new snapshot
+    /// (`status::refresh`), so the lock is written about once a second at most.
+    pub(crate) verifier: RwLock<Verifier>,
+    /// The key directory's trust (its status signer included): what the server's own
+    /// snapshots are checked against before they are put in force.
+    pub(crate) status_trust: Option<TrustStore>,
     pub(crate) scan_limits: ScanLimits,
     pub(crate) registry: Mutex<Registry>,
     pub(crate) keys: Option<KeyDir>,
@@ -184,10 +189,17 @@ impl Service {
                 }
             },
         };
-        let registry =
-            Registry::open(&config.db).map_err(open_err(config.db.display().to_string()))?;
-        Ok(Service {
-            verifier: Verifier::new(store),
+        let registry = Registry::open_url(&config.db).map_err(open_err(redacted(&config.db)))?;
+        let status_trust = match &keys {
+            Some(k) if k.status_signer().is_some() => Some(
+                k.trust_store()
+                    .map_err(|e| open_err(config.keys.display().to_string())(e.into()))?,
+            ),
+            _ => None,
+        };
+        let service = Service {
+            verifier: RwLock::new(Verifier::new(store)),
+            status_trust,
             scan_limits: ScanLimits {
                 max_bytes: config.max_image_bytes,
                 max_pixels: config.max_image_pixels,
@@ -203,7 +215,10 @@ impl Service {
             tokens,
             digests,
             config,
-        })
+        };
+        // The state in force from the first request on (a snapshot signed now).
+        status::refresh(&service);
+        Ok(service)
     }
 
     /// The configuration in force.
@@ -219,13 +234,16 @@ pub async fn run(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let current = tokio::spawn(status::keep_current(service.clone()));
     let app = router(service);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    current.abort();
+    served
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

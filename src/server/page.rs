@@ -210,17 +210,20 @@ pub(crate) async fn submit(
     }
     let mut out = String::new();
     if !qr.is_empty() {
-        let v = svc.verifier.verify(&qr);
+        let v = super::shared::verifier(&svc)?.verify(&qr);
         svc.metrics
             .verdict(v.result.as_ref().err().map(|r| r.code()));
         verdict_html(lang, &v, &qr, &mut out);
     } else if !photo.is_empty() {
         let svc2 = svc.clone();
-        let record = tokio::task::spawn_blocking(move || {
-            scan_and_verify(&photo, &svc2.scan_limits, &svc2.verifier)
+        let record = super::shared::blocking(move || {
+            Ok(scan_and_verify(
+                &photo,
+                &svc2.scan_limits,
+                &*super::shared::verifier(&svc2)?,
+            ))
         })
-        .await
-        .map_err(|e| Problem::new(super::ProblemReason::Internal, e.to_string()))?;
+        .await?;
         if record.codes.is_empty() {
             out.push_str(&invalid_html(lang, "no_code"));
         }

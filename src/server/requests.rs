@@ -273,7 +273,8 @@ pub fn parse_lookup(q: LookupQuery) -> Result<(String, String), Problem> {
     Ok((number, name))
 }
 
-/// Every parser on `data` (fuzzing): none may panic.
+/// Every parser of a request the server reads on `data` (fuzzing): the verify, revoke,
+/// reissue and objection bodies, the submission and lookup queries; none may panic.
 pub fn fuzz_requests(data: &[u8]) {
     let _ = parse_verify(data, 1000);
     let _ = parse_revoke(data);
@@ -283,7 +284,26 @@ pub fn fuzz_requests(data: &[u8]) {
         if let Ok(q) = serde_urlencoded_like(s) {
             let _ = parse_submission(q);
         }
+        let _ = parse_lookup(lookup_query_like(s));
     }
+}
+
+/// `management_number=…&name=…` split as the query extractor would (no percent-decoding:
+/// the parser sees decoded text either way).
+fn lookup_query_like(s: &str) -> LookupQuery {
+    let mut q = LookupQuery {
+        management_number: None,
+        name: None,
+    };
+    for pair in s.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "management_number" => q.management_number = Some(v.to_owned()),
+            "name" => q.name = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    q
 }
 
 fn serde_urlencoded_like(s: &str) -> Result<SubmissionQuery, ()> {

@@ -23,7 +23,7 @@ use super::config::Role;
 use super::page;
 use super::problem::{Problem, ProblemReason};
 use super::requests::{self, LookupQuery, SubmissionQuery, VerifyRequest};
-use super::shared::{blocking, lock, signed, Shared};
+use super::shared::{blocking, lock, signed, verifier, Shared};
 use super::Service;
 
 /// The router over `service`: every route of `specs/http.md`.
@@ -70,14 +70,12 @@ pub fn router(service: Arc<Service>) -> Router {
 /// Counts, logs and rate-limits one request.
 async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    // The template (an `Arc<str>` inside: a clone is no allocation).
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = req.method().clone();
     let public = !req.headers().contains_key(header::AUTHORIZATION)
-        && !matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+        && !matches!(route, "/healthz" | "/readyz" | "/metrics");
     if public {
         let client = req
             .extensions()
@@ -94,7 +92,7 @@ async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Respons
             p.retry_after = Some(wait);
             let res = p.into_response();
             svc.metrics.request(
-                &route,
+                route,
                 method.as_str(),
                 res.status().as_u16(),
                 start.elapsed().as_secs_f64(),
@@ -105,7 +103,7 @@ async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Respons
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
-    svc.metrics.request(&route, method.as_str(), status, secs);
+    svc.metrics.request(route, method.as_str(), status, secs);
     tracing::info!(
         method = %method,
         route = %route,
@@ -175,6 +173,23 @@ fn json(v: serde_json::Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
+/// `T` as a JSON response, serialized straight into the body (no `serde_json::Value` tree
+/// in between: the verify routes' hot path).
+fn json_of<T: serde::Serialize>(v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => Problem::new(ProblemReason::Internal, e.to_string()).into_response(),
+    }
+}
+
+/// A batch's answer; members in the order `serde_json::json!` would sort them.
+#[derive(serde::Serialize)]
+struct BatchVerdicts<'a> {
+    invalid: usize,
+    valid: usize,
+    verdicts: &'a [crate::verify::Verdict],
+}
+
 async fn verify(
     State(svc): State<Shared>,
     b: Result<Bytes, BytesRejection>,
@@ -182,25 +197,24 @@ async fn verify(
     let b = body(b)?;
     match requests::parse_verify(&b, svc.config.max_batch)? {
         VerifyRequest::One(qr) => {
-            let v = svc.verifier.verify(&qr);
+            let v = verifier(&svc)?.verify(&qr);
             svc.metrics
                 .verdict(v.result.as_ref().err().map(|r| r.code()));
-            Ok(json(v.to_json()))
+            Ok(json_of(&v))
         }
         VerifyRequest::Batch(qrs) => {
             let svc2 = svc.clone();
-            let verdicts = blocking(move || Ok(svc2.verifier.verify_batch(&qrs))).await?;
+            let verdicts = blocking(move || Ok(verifier(&svc2)?.verify_batch(&qrs))).await?;
             let valid = verdicts.iter().filter(|v| v.is_valid()).count();
             for v in &verdicts {
                 svc.metrics
                     .verdict(v.result.as_ref().err().map(|r| r.code()));
             }
-            let list: Vec<serde_json::Value> = verdicts.iter().map(|v| v.to_json()).collect();
-            Ok(json(serde_json::json!({
-                "valid": valid,
-                "invalid": list.len().saturating_sub(valid),
-                "verdicts": list,
-            })))
+            Ok(json_of(&BatchVerdicts {
+                invalid: verdicts.len().saturating_sub(valid),
+                valid,
+                verdicts: &verdicts,
+            }))
         }
     }
 }
@@ -212,7 +226,7 @@ async fn verify_image(
     let b = body(b)?;
     let svc2 = svc.clone();
     let record =
-        blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &svc2.verifier))).await?;
+        blocking(move || Ok(scan_and_verify(&b, &svc2.scan_limits, &*verifier(&svc2)?))).await?;
     if let Some(e) = &record.error {
         if record.codes.is_empty() && !matches!(e, crate::qr::verified::ScanError::NoCode) {
             return Err(Problem {
@@ -326,6 +340,10 @@ async fn with_registry<T: Send + 'static>(
             f(&mut reg, svc.keys.as_ref()).map_err(Problem::from)
         };
         super::status::invalidate(&svc);
+        if out.is_ok() {
+            // A revocation, reissue or issue shows in the very next verification.
+            super::status::refresh(&svc);
+        }
         out
     })
     .await

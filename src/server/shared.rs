@@ -33,6 +33,15 @@ pub(crate) fn lock(
         .map_err(|_| Problem::new(ProblemReason::Unavailable, "the registry lock is poisoned"))
 }
 
+/// The verifier, read-locked; a poisoned lock is `internal`.
+pub(crate) fn verifier(
+    svc: &Service,
+) -> Result<std::sync::RwLockReadGuard<'_, crate::verify::Verifier>, Problem> {
+    svc.verifier
+        .read()
+        .map_err(|_| Problem::new(ProblemReason::Internal, "the verifier lock is poisoned"))
+}
+
 /// A signed document with a strong ETag: 304 when `If-None-Match` matches, else the bytes;
 /// `Cache-Control: max-age` until the next update.
 pub(crate) fn signed(doc: &SignedDoc, headers: &HeaderMap, content_type: &'static str) -> Response {

@@ -287,6 +287,14 @@ impl Verifier {
         self
     }
 
+    /// Puts `list` in force in place of the one held (or none), for a verifier kept open
+    /// while its publisher signs new snapshots (`certseal serve`). Unlike
+    /// [`StatusList::replace`] it does not compare sequences: the caller vouches that `list`
+    /// is the newer state.
+    pub fn set_status(&mut self, list: Option<StatusList>) {
+        self.status = list;
+    }
+
     /// The status list, when one is loaded.
     pub fn status(&self) -> Option<&StatusList> {
         self.status.as_ref()
