@@ -14,6 +14,7 @@ use std::fmt;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
+pub(crate) mod ec;
 #[cfg(feature = "sm2")]
 pub mod sm2;
 
