@@ -17,11 +17,14 @@
 //! Every verdict equals the single verifiers' (`ring` for ES256, `crypto::sm2` for SM2);
 //! tests and the `ec_differential` fuzz target check that.
 
+pub(crate) mod batch;
 pub(crate) mod comb;
 pub(crate) mod mont;
 pub(crate) mod point;
 
 use std::sync::OnceLock;
+
+pub(crate) use self::batch::{FastBatch, FastKey};
 
 use self::comb::{CombTable, Digits};
 use self::mont::{
