@@ -80,10 +80,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bulk_again(&verifier, &texts, now);
             let bulk = t.elapsed().as_secs_f64();
             ratios.push(ring / bulk);
-            println!("ring {:.0}/s bulk {:.0}/s", n as f64 / ring, n as f64 / bulk);
+            println!(
+                "ring {:.0}/s bulk {:.0}/s",
+                n as f64 / ring,
+                n as f64 / bulk
+            );
         }
         ratios.sort_by(f64::total_cmp);
-        println!("median bulk ÷ ring P-256 rate: {:.2}", ratios[ratios.len() / 2]);
+        println!(
+            "median bulk ÷ ring P-256 rate: {:.2}",
+            ratios[ratios.len() / 2]
+        );
         return Ok(());
     }
     let run = |name: &str| only.is_none_or(|o| o == name);
@@ -93,12 +100,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("single") {
         let verifier = Verifier::new(store.clone()).with_clock(FixedClock(now));
-        println!("single {alg}: {} of {n}", single_loop(&verifier, &texts, now));
+        println!(
+            "single {alg}: {} of {n}",
+            single_loop(&verifier, &texts, now)
+        );
     }
     if run("bulk") {
         let verifier = Verifier::new(store.clone()).with_clock(FixedClock(now));
-        println!("bulk {alg} first: {} of {n}", bulk_first(&verifier, &texts, now));
-        println!("bulk {alg} again: {} of {n}", bulk_again(&verifier, &texts, now));
+        println!(
+            "bulk {alg} first: {} of {n}",
+            bulk_first(&verifier, &texts, now)
+        );
+        println!(
+            "bulk {alg} again: {} of {n}",
+            bulk_again(&verifier, &texts, now)
+        );
     }
     Ok(())
 }

@@ -166,8 +166,8 @@ impl Verifier {
                 let fast_key = match (checked.alg, checked.candidates.under_kid) {
                     (Algorithm::EdDsa, _) => None,
                     (alg, [signer]) => {
-                        let low_s_ok = alg != Algorithm::Es256
-                            || crypto::p256_is_low_s(checked.msg.signature);
+                        let low_s_ok =
+                            alg != Algorithm::Es256 || crypto::p256_is_low_s(checked.msg.signature);
                         self.ec
                             .key_for(&self.trust, signer)
                             .map(|key| (key, signer, low_s_ok))

@@ -35,15 +35,6 @@ impl FastKey {
             _ => None,
         }
     }
-
-    /// Bytes held by the table.
-    pub(crate) fn memory(&self) -> usize {
-        match self {
-            FastKey::P256(t) => t.memory(),
-            #[cfg(feature = "sm2")]
-            FastKey::Sm2(t, _) => t.memory(),
-        }
-    }
 }
 
 /// Signatures waiting to be checked together, in the order they were pushed.
@@ -81,16 +72,6 @@ impl<'a> FastBatch<'a> {
                 });
             }
         }
-    }
-
-    /// How many triples were pushed.
-    pub(crate) fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    /// Whether nothing was pushed.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.order.is_empty()
     }
 
     /// One verdict per pushed triple, in push order.

@@ -67,6 +67,7 @@ impl<C: Curve> CombTable<C> {
     }
 
     /// Bytes held by the table.
+    #[cfg(test)]
     pub(crate) fn memory(&self) -> usize {
         std::mem::size_of_val(&*self.points)
     }
@@ -103,7 +104,7 @@ impl<C: Curve> CombTable<C> {
     }
 
     /// `acc += k·B` for the scalar k (little-endian limbs).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn accumulate(&self, acc: &mut Jacobian<C>, k: &[u64; 4]) {
         let mut digits = Digits::default();
         self.recode(k, &mut digits);
@@ -126,7 +127,10 @@ pub(crate) struct Digits {
 
 impl Default for Digits {
     fn default() -> Self {
-        Self { d: [0; 129], len: 0 }
+        Self {
+            d: [0; 129],
+            len: 0,
+        }
     }
 }
 

@@ -27,9 +27,7 @@ use std::sync::OnceLock;
 pub(crate) use self::batch::{FastBatch, FastKey};
 
 use self::comb::{CombTable, Digits};
-use self::mont::{
-    add_mod, batch_invert, limbs_from_be, lt, reduce_once, sub_mod, Modulus, Mont,
-};
+use self::mont::{add_mod, batch_invert, limbs_from_be, lt, reduce_once, sub_mod, Modulus, Mont};
 use self::point::{Affine, Jacobian};
 
 /// A short Weierstrass curve y² = x³ − 3x + b over a prime field with p ≡ −1 (mod 2⁶⁴),
@@ -177,7 +175,9 @@ pub(crate) struct KeyTable<C: Curve> {
 
 impl<C: Curve> std::fmt::Debug for KeyTable<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyTable").field("table", &self.table).finish()
+        f.debug_struct("KeyTable")
+            .field("table", &self.table)
+            .finish()
     }
 }
 
@@ -197,6 +197,7 @@ impl<C: Curve> KeyTable<C> {
     }
 
     /// Bytes held by the table.
+    #[cfg(test)]
     pub(crate) fn memory(&self) -> usize {
         self.table.memory()
     }

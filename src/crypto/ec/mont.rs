@@ -285,6 +285,7 @@ impl<M: Modulus> Mont<M> {
     }
 
     /// A small integer.
+    #[cfg(test)]
     pub(crate) fn from_u64(v: u64) -> Self {
         Self::from_canonical(&[v, 0, 0, 0])
     }

@@ -37,10 +37,7 @@ impl<C: Curve> Affine<C> {
     pub(crate) fn is_on_curve(&self) -> bool {
         let b = Fe::<C>::from_be_bytes_reduced(&C::B);
         let x2 = self.x.square();
-        let rhs = x2
-            .mul(&self.x)
-            .sub(&self.x.double().add(&self.x))
-            .add(&b);
+        let rhs = x2.mul(&self.x).sub(&self.x.double().add(&self.x)).add(&b);
         self.y.square() == rhs
     }
 
@@ -146,6 +143,7 @@ impl<C: Curve> Jacobian<C> {
     }
 
     /// self + q for a Jacobian q: 12M + 4S in the general case.
+    #[cfg(test)]
     pub(crate) fn add(&self, q: &Self) -> Self {
         if self.is_identity() {
             return *q;
@@ -182,6 +180,7 @@ impl<C: Curve> Jacobian<C> {
     }
 
     /// The affine form, `None` for the point at infinity.
+    #[cfg(test)]
     pub(crate) fn to_affine(&self) -> Option<Affine<C>> {
         let mut out = Vec::with_capacity(1);
         normalize_batch(std::slice::from_ref(self), &mut out);

@@ -33,7 +33,14 @@ fn sec1<C: Curve>(p: &Jacobian<C>) -> Option<[u8; 65]> {
 fn edge_scalars<C: Curve>() -> Vec<[u64; 4]> {
     let n = <C::N as Modulus>::M;
     let minus = |k: u64| mont::sub_mod::<C::N>(&[0; 4], &[k, 0, 0, 0]);
-    let mut out = vec![[0; 4], [1, 0, 0, 0], [2, 0, 0, 0], minus(1), minus(2), minus(3)];
+    let mut out = vec![
+        [0; 4],
+        [1, 0, 0, 0],
+        [2, 0, 0, 0],
+        minus(1),
+        minus(2),
+        minus(3),
+    ];
     for bit in 1..256usize {
         let mut k = [0u64; 4];
         k[bit / 64] = 1 << (bit % 64);
@@ -77,7 +84,12 @@ fn montgomery_constants_and_field_laws() {
         let minus_one = one.neg();
         assert_eq!(minus_one.square(), one);
         assert_eq!(minus_one.mul(&minus_one), one);
-        let mut v = [Mont::<M>::from_u64(3), Mont::ZERO, minus_one, Mont::from_u64(7)];
+        let mut v = [
+            Mont::<M>::from_u64(3),
+            Mont::ZERO,
+            minus_one,
+            Mont::from_u64(7),
+        ];
         let want: Vec<_> = v
             .iter()
             .map(|x| if x.is_zero() { *x } else { x.invert_vartime() })
@@ -111,7 +123,11 @@ fn p256_comb_tables_multiply_like_rustcrypto() {
     for k in edge_scalars::<P256>() {
         let mut acc = Jacobian::IDENTITY;
         P256::generator_table().accumulate(&mut acc, &k);
-        assert_eq!(sec1(&acc), reference(&k, &p256::ProjectivePoint::GENERATOR), "k·G, {k:x?}");
+        assert_eq!(
+            sec1(&acc),
+            reference(&k, &p256::ProjectivePoint::GENERATOR),
+            "k·G, {k:x?}"
+        );
         for table in [&key, &narrow] {
             let mut acc = Jacobian::IDENTITY;
             table.table.accumulate(&mut acc, &k);
@@ -137,11 +153,29 @@ fn sm2_comb_tables_multiply_like_rustcrypto() {
     for k in edge_scalars::<Sm2>() {
         let mut acc = Jacobian::IDENTITY;
         Sm2::generator_table().accumulate(&mut acc, &k);
-        assert_eq!(sec1(&acc), reference(&k, &rc::ProjectivePoint::GENERATOR), "k·G");
+        assert_eq!(
+            sec1(&acc),
+            reference(&k, &rc::ProjectivePoint::GENERATOR),
+            "k·G"
+        );
         let mut acc = Jacobian::IDENTITY;
         key.table.accumulate(&mut acc, &k);
         assert_eq!(sec1(&acc), reference(&k, &q), "k·P");
     }
+}
+
+#[test]
+fn table_sizes_are_as_documented() {
+    let g = P256::generator_table();
+    // 33 rows × 128 affine points of 64 bytes.
+    assert_eq!(g.memory(), 33 * 128 * 64);
+    let mut raw = [4u8; 65];
+    let a = Affine::<P256>::generator();
+    raw[1..33].copy_from_slice(&a.x.to_be_bytes());
+    raw[33..].copy_from_slice(&a.y.to_be_bytes());
+    let key = KeyTable::<P256>::from_sec1(&raw).unwrap();
+    // 37 rows × 64 points.
+    assert_eq!(key.memory(), 37 * 64 * 64);
 }
 
 #[test]
@@ -160,7 +194,11 @@ fn doubling_and_addition_agree() {
     assert_eq!(sec1(&acc), sec1(&j));
     acc.add_affine(&g);
     assert_eq!(sec1(&acc), sec1(&j.double()));
-    assert!(j.add(&Jacobian::IDENTITY).add(&j.double().add(&j)).to_affine().is_some());
+    assert!(j
+        .add(&Jacobian::IDENTITY)
+        .add(&j.double().add(&j))
+        .to_affine()
+        .is_some());
 }
 
 #[test]
@@ -253,11 +291,9 @@ mod ecdsa {
         let rng = SystemRandom::new();
         let keys: Vec<EcdsaKeyPair> = (0..2)
             .map(|_| {
-                let pkcs8 = EcdsaKeyPair::generate_pkcs8(
-                    &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                    &rng,
-                )
-                .unwrap();
+                let pkcs8 =
+                    EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                        .unwrap();
                 EcdsaKeyPair::from_pkcs8(
                     &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
                     pkcs8.as_ref(),
@@ -333,7 +369,10 @@ mod ecdsa {
             .map(|(k, m, s)| ring_verify(keys[*k].public_key().as_ref(), m, s))
             .collect();
         assert_eq!(got, want);
-        assert!(want.iter().filter(|v| **v).count() >= 80, "valid cases present");
+        assert!(
+            want.iter().filter(|v| **v).count() >= 80,
+            "valid cases present"
+        );
         // Each item alone gives the same verdict as in the batch (the shared inversion
         // does not leak between items).
         for (item, want) in items.iter().zip(&want) {
@@ -437,7 +476,9 @@ mod sm2 {
     #[test]
     fn verdicts_equal_the_single_verifier() {
         let signers: Vec<Sm2Signer> = (1u8..=2)
-            .map(|i| Sm2Signer::from_secret_bytes(&[i; 32], crate::crypto::sm2::DEFAULT_ID).unwrap())
+            .map(|i| {
+                Sm2Signer::from_secret_bytes(&[i; 32], crate::crypto::sm2::DEFAULT_ID).unwrap()
+            })
             .collect();
         let keys: Vec<Sm2VerifyingKey> =
             signers.iter().map(|s| s.verifying_key().unwrap()).collect();
@@ -519,7 +560,14 @@ mod sm2 {
         sig.extend_from_slice(&s.to_be_bytes());
         for e in [[0u8; 32], r.to_be_bytes(), [1; 32]] {
             let mut out = Vec::new();
-            verify_sm2(&[Sm2Item { key: &table, e, sig: &sig }], &mut out);
+            verify_sm2(
+                &[Sm2Item {
+                    key: &table,
+                    e,
+                    sig: &sig,
+                }],
+                &mut out,
+            );
             assert_eq!(out, vec![false]);
         }
     }
@@ -560,10 +608,9 @@ mod sm2 {
             raw[1..33].copy_from_slice(&a.x.to_be_bytes());
             raw[33..].copy_from_slice(&a.y.to_be_bytes());
             let ep = rc::Sec1Point::from_bytes(raw).unwrap();
-            rc::ProjectivePoint::from(Option::<rc::AffinePoint>::from(
-                rc::AffinePoint::from_sec1_point(&ep),
+            rc::ProjectivePoint::from(
+                Option::<rc::AffinePoint>::from(rc::AffinePoint::from_sec1_point(&ep)).unwrap(),
             )
-            .unwrap())
         };
         let t_inv = rc::Scalar::from_repr(t.invert_vartime().to_be_bytes().into()).unwrap();
         let p = (to_rc(&big_r) - rc::ProjectivePoint::GENERATOR) * t_inv;
