@@ -9,6 +9,8 @@ pub use crate::crypto::CryptoError;
 pub use crate::model::ModelError;
 #[cfg(feature = "qr")]
 pub use crate::qr::QrError;
+#[cfg(feature = "sqlite")]
+pub use crate::registry::RegistryError;
 pub use crate::status::StatusError;
 pub use crate::trust::TrustError;
 
@@ -39,6 +41,10 @@ pub enum Error {
     /// A status snapshot or delta was refused.
     #[error(transparent)]
     Status(#[from] StatusError),
+    /// The registry refused an operation or its store failed (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

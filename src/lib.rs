@@ -11,6 +11,8 @@ pub mod issue;
 pub mod model;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "sqlite")]
+pub mod registry;
 pub mod status;
 pub mod time;
 pub mod trust;

@@ -19,7 +19,8 @@ const KINDS: [&str; 2] = ["corpus", "regressions"];
 
 /// Targets whose code needs a cargo feature: their folders are checked in every build, their
 /// inputs replayed only when the feature is on.
-const NEEDS_FEATURE: [(&str, &str); 2] = [("sm2", "sm2"), ("qr_image", "qr")];
+const NEEDS_FEATURE: [(&str, &str); 3] =
+    [("sm2", "sm2"), ("qr_image", "qr"), ("submission", "sqlite")];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -74,6 +75,8 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "status_snapshot" => fuzzing::status_snapshot,
         "status_delta" => fuzzing::status_delta,
         "status_set" => fuzzing::status_set,
+        #[cfg(feature = "sqlite")]
+        "submission" => fuzzing::submission,
         #[cfg(feature = "sm2")]
         "sm2" => fuzzing::sm2,
         #[cfg(feature = "qr")]
@@ -191,6 +194,12 @@ replay_tests!(
     status_delta,
     status_set,
 );
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn submission() {
+    assert!(replay("submission") > 0);
+}
 
 #[cfg(feature = "sm2")]
 #[test]

@@ -1001,3 +1001,29 @@ fn documents_go_through_the_payload_rules() {
     );
     assert!(early.document.is_some(), "decoded before the time step");
 }
+
+/// A trusted signer's payload whose holder name or management number breaks the model's text
+/// rules never becomes a certificate view (it would reach a face, a CSV or a web page).
+#[test]
+fn rejects_signed_name_or_management_number_outside_the_text_rules() {
+    let (keys, verifier) = setup();
+    for (name, number, claim) in [
+        ("=cmd|calc", "0101202400001538", "holder.name"),
+        ("王<b>建国", "0101202400001538", "holder.name"),
+        ("王建国", "=HYPERLINK(1)", "management.number"),
+    ] {
+        let mut c = sample_claims(IAT, None);
+        c.name = name;
+        c.management_number = number;
+        let m = message(&keys.ed25519, &encode_claims(&c));
+        let v = verifier.verify(&text(&m));
+        match reason(&v) {
+            Reason::ClaimsMalformed(certseal::cose::CwtError::Model { claim: got, .. }) => {
+                assert_eq!(*got, claim, "{name} / {number}")
+            }
+            other => panic!("{name} / {number}: {other:?}"),
+        }
+    }
+    let m = message(&keys.ed25519, &claims());
+    assert!(verifier.verify(&text(&m)).result.is_ok());
+}

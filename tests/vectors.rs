@@ -456,6 +456,73 @@ fn interop_vectors() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// interop-algs.txt: ES384, ES512, PS256/PS384/PS512.
+
+#[test]
+fn interop_algs_vectors() {
+    let mut algs = BTreeSet::new();
+    let mut rejected_keys = 0;
+    run("interop-algs.txt", |t| {
+        let anchor = match (
+            t.consume_optional_bytes("TrustKey"),
+            t.consume_optional_bytes("TrustCertificate"),
+        ) {
+            (Some(spki), None) => TrustAnchor::from_public_key(&spki),
+            (None, Some(der)) => TrustAnchor::from_certificate(&der),
+            _ => panic!("{t}: one of TrustKey and TrustCertificate"),
+        };
+        if let Some(expected) = t.consume_optional_string("KeyRejected") {
+            let err = anchor.expect_err("the profile refuses this key");
+            assert_eq!(err.to_string(), expected, "{t}");
+            rejected_keys += 1;
+            return;
+        }
+        let mut anchor = anchor.unwrap_or_else(|e| panic!("{t}: {e}"));
+        if let Some(alg) = t.consume_optional_string("Restrict") {
+            let alg = Algorithm::from_name(&alg).unwrap_or_else(|| panic!("{t}: {alg}"));
+            anchor = anchor
+                .restrict_to(alg)
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+        }
+        let profile = match t.consume_string("Profile").as_str() {
+            "generic" => Profile::Generic,
+            "dcc" => Profile::Dcc,
+            other => panic!("{t}: profile {other}"),
+        };
+        let mut opts = Options::new(profile, Some(support::NOW));
+        let input = match t.consume_optional_bytes("CoseHex") {
+            Some(cose) => {
+                opts.hex = true;
+                opts.cose_only = true;
+                hex::encode(&cose)
+            }
+            None => t.consume_string("Input"),
+        };
+        let report = interop::verify(&input, &anchor, &opts);
+        let code = report
+            .result
+            .as_ref()
+            .map_or_else(|r| r.code(), |()| "valid");
+        assert_eq!(
+            code,
+            t.consume_string("Result"),
+            "{t}: {:?}",
+            report.detail()
+        );
+        assert_eq!(report.alg_name(), t.consume_optional_string("Alg"), "{t}");
+        if report.is_valid() {
+            algs.insert(report.alg_name().unwrap_or_default());
+        }
+    });
+    assert_eq!(
+        algs.into_iter().collect::<Vec<_>>(),
+        ["ES384", "ES512", "PS256", "PS384", "PS512"],
+        "every interop-only algorithm has a valid vector"
+    );
+    assert!(rejected_keys >= 3, "{rejected_keys} rejected keys");
+}
+
+// ---------------------------------------------------------------------------------------------
 // SM2 (feature `sm2`): sm2.txt.
 
 #[cfg(feature = "sm2")]

@@ -1,6 +1,7 @@
 //! `certseal demo`: the whole flow on the shipped sample records, in one directory that each
 //! run overwrites — keys, trust list, issue, verify every QR string, a tampered payload failing
-//! on its signature, a replacement (补发) certificate marked as such, a document checked.
+//! on its signature, a replacement (补发) certificate marked as such, a document checked; then
+//! (feature `sqlite`) the lifecycle on an embedded registry (`demo_registry.rs`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,7 +38,8 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     let mut ok = true;
 
     writeln!(out, "== 1. keys ({})", args.alg)?;
-    let keys = KeyDir::init(
+    #[allow(unused_mut)]
+    let mut keys = KeyDir::init(
         &keys_dir,
         InitOptions {
             alg: args.alg,
@@ -164,6 +166,12 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         if !faces(&args.dir.join("faces"), &run, &verifier, out)? {
             ok = false;
         }
+    }
+
+    // The whole lifecycle on an embedded store (src/cli/demo_registry.rs).
+    #[cfg(feature = "sqlite")]
+    if !super::demo_registry::run(&args.dir, &mut keys, args.alg, now, out)? {
+        ok = false;
     }
 
     writeln!(out, "\n== files")?;

@@ -21,7 +21,8 @@ pub(crate) enum Format {
     Csv,
 }
 
-/// `certseal issue [--keys DIR] [--format json|csv] [--out DIR] FILE`
+/// `certseal issue [--keys DIR] [--format json|csv] [--out DIR] FILE`, or
+/// `certseal issue --pending [--db F]`: the registry's accepted records.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Key directory.
@@ -36,8 +37,24 @@ pub(crate) struct Args {
     /// Assign status indices from this number on (in record order).
     #[arg(long)]
     status_index_from: Option<u64>,
+    /// Issue the registry's accepted, not yet issued records (see `submit`) instead of a file.
+    #[cfg(feature = "sqlite")]
+    #[arg(long, conflicts_with_all = ["file", "out", "format", "status_index_from"])]
+    pending: bool,
+    /// Records reserved, signed and stored together with --pending.
+    #[cfg(feature = "sqlite")]
+    #[arg(long, default_value_t = 1024, requires = "pending")]
+    chunk: usize,
+    /// Print one JSON object (with --pending).
+    #[cfg(feature = "sqlite")]
+    #[arg(long, requires = "pending")]
+    json: bool,
+    #[cfg(feature = "sqlite")]
+    #[command(flatten)]
+    db: super::registry::DbFlags,
     /// The records file.
-    file: PathBuf,
+    #[cfg_attr(feature = "sqlite", arg(required_unless_present = "pending"))]
+    file: Option<PathBuf>,
 }
 
 /// The resolved plan.
@@ -51,12 +68,15 @@ struct Plan {
 
 impl Args {
     fn resolve(self) -> Result<Plan, CliError> {
+        let file = self
+            .file
+            .ok_or_else(|| usage("give a records FILE (or --pending)"))?;
         let format = match self.format {
             Some(f) => f,
-            None => format_of(&self.file).ok_or_else(|| {
+            None => format_of(&file).ok_or_else(|| {
                 usage(format!(
                     "{}: cannot tell the format from the extension; give --format json|csv",
-                    self.file.display()
+                    file.display()
                 ))
             })?,
         };
@@ -65,7 +85,7 @@ impl Args {
             format,
             out: self.out,
             first_status_index: self.status_index_from,
-            file: self.file,
+            file,
         })
     }
 }
@@ -79,6 +99,10 @@ fn format_of(path: &Path) -> Option<Format> {
 }
 
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
+    #[cfg(feature = "sqlite")]
+    if args.pending {
+        return super::issue_pending::exec(&args.db, &args.keys, args.chunk, args.json, out);
+    }
     let plan = args.resolve()?;
     let bytes = super::read_file_capped(&plan.file, certseal::model::MAX_INPUT_BYTES)?;
     let batch = parse(plan.format, &bytes)

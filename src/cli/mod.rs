@@ -15,15 +15,41 @@ use clap::{Parser, Subcommand};
 use certseal::crypto::Algorithm;
 use certseal::{Clock, SystemClock};
 
+#[cfg(feature = "sqlite")]
+mod audit;
+#[cfg(feature = "sqlite")]
+mod deadlines;
 mod demo;
+#[cfg(feature = "sqlite")]
+mod demo_registry;
+#[cfg(feature = "sqlite")]
+mod destroy;
+#[cfg(feature = "sqlite")]
+mod export;
 mod identifier;
 mod issue;
+#[cfg(feature = "sqlite")]
+mod issue_pending;
 mod keys;
+#[cfg(feature = "sqlite")]
+mod lookup;
+#[cfg(feature = "sqlite")]
+mod objection;
+#[cfg(feature = "sqlite")]
+mod progress;
+#[cfg(feature = "sqlite")]
+mod registry;
+#[cfg(feature = "sqlite")]
+mod reissue;
 #[cfg(feature = "qr")]
 mod render;
+#[cfg(feature = "sqlite")]
+mod revoke;
 #[cfg(feature = "qr")]
 mod scan;
 mod speed;
+#[cfg(feature = "sqlite")]
+mod submit;
 mod trust;
 mod verify;
 
@@ -61,6 +87,36 @@ enum Command {
     Render(render::Args),
     /// Check or mint e-licence identifiers, resident ID numbers, credit codes.
     Identifier(identifier::Args),
+    /// Submit an examination body's batch (CSV/JSON) into the registry.
+    #[cfg(feature = "sqlite")]
+    Submit(submit::Args),
+    /// Re-issue a certificate: change (换发) or replacement (补发).
+    #[cfg(feature = "sqlite")]
+    Reissue(reissue::Args),
+    /// Invalidate a certificate (revoked at once), or revoke a compromised signer key.
+    #[cfg(feature = "sqlite")]
+    Revoke(revoke::Args),
+    /// Look a certificate up: by identifier, management number + name, ID number + name.
+    #[cfg(feature = "sqlite")]
+    Lookup(lookup::Args),
+    /// Record and resolve objections (异议).
+    #[cfg(feature = "sqlite")]
+    Objection(objection::Args),
+    /// Record the destruction of a recovered paper certificate.
+    #[cfg(feature = "sqlite")]
+    Destroy(destroy::Args),
+    /// Working-day deadlines of the rules, and what is overdue.
+    #[cfg(feature = "sqlite")]
+    Deadlines(deadlines::Args),
+    /// Progress figures per examination and batch.
+    #[cfg(feature = "sqlite")]
+    Progress(progress::Args),
+    /// Verify the registry's hash-chained audit log.
+    #[cfg(feature = "sqlite")]
+    Audit(audit::Args),
+    /// Write the registry's documents and QR strings to files.
+    #[cfg(feature = "sqlite")]
+    Export(export::Args),
     /// Measure bare signatures beside the issue and verify pipelines.
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
@@ -188,6 +244,26 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         #[cfg(feature = "qr")]
         Command::Render(a) => render::exec(a, out),
         Command::Identifier(a) => identifier::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Submit(a) => submit::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Reissue(a) => reissue::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Revoke(a) => revoke::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Lookup(a) => lookup::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Objection(a) => objection::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Destroy(a) => destroy::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Deadlines(a) => deadlines::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Progress(a) => progress::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Audit(a) => audit::exec(a, out),
+        #[cfg(feature = "sqlite")]
+        Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
     }
@@ -205,16 +281,18 @@ pub(crate) fn now() -> i64 {
 
 /// `es256` / `ed25519` (also `eddsa`) / `sm2` (feature `sm2`) for clap.
 pub(crate) fn parse_alg(s: &str) -> Result<Algorithm, String> {
-    Algorithm::from_name(s).ok_or_else(|| {
-        let names: Vec<String> = Algorithm::ALL
-            .iter()
-            .map(|a| match a {
-                Algorithm::EdDsa => "ed25519".to_owned(),
-                other => other.name().to_ascii_lowercase(),
-            })
-            .collect();
-        format!("got {s:?}, expected {}", names.join(" or "))
-    })
+    Algorithm::from_name(s)
+        .filter(|a| Algorithm::ALL.contains(a))
+        .ok_or_else(|| {
+            let names: Vec<String> = Algorithm::ALL
+                .iter()
+                .map(|a| match a {
+                    Algorithm::EdDsa => "ed25519".to_owned(),
+                    other => other.name().to_ascii_lowercase(),
+                })
+                .collect();
+            format!("got {s:?}, expected {}", names.join(" or "))
+        })
 }
 
 /// An RFC 3339 time given to `flag`.

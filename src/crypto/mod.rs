@@ -5,6 +5,8 @@
 //! - [`Signer`]: anything that signs (a `ring` key in memory today, a hardware key later).
 //! - [`VerifyingKey`]: a public key parsed once, when the trust list loads.
 //! - `sm2` (feature `sm2`): SM2 with SM3, [`sm2::Sm2Signer`] and [`sm2::Sm2VerifyingKey`].
+//! - [`KeyType`] and the verify-only keys of the interop profiles (`interop.rs`): RSA-PSS,
+//!   P-384 and P-521, with the load-time checks of `specs/interop.md`.
 //!
 //! Files and certificates are not its business: key files are read and written by `trust`
 //! ([`crate::trust::read_private_key`]), SM2 certificates written by `trust::sm2_cert`.
@@ -15,8 +17,13 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
 pub(crate) mod ec;
+mod interop;
 #[cfg(feature = "sm2")]
 pub mod sm2;
+
+pub use interop::{
+    KeyType, ES512_SIGNATURE_LEN, RSA_MAX_BITS, RSA_MAX_EXPONENT, RSA_MIN_BITS, RSA_MIN_EXPONENT,
+};
 
 /// A signature algorithm, identified on the wire by its COSE value (RFC 9053).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,6 +37,17 @@ pub enum Algorithm {
     /// COSE value [`sm2::COSE_ALG_SM2_SM3`] (-65538).
     #[cfg(feature = "sm2")]
     Sm2,
+    /// ECDSA on P-384 with SHA-384, raw r‖s of 96 bytes (COSE -35). Interop only.
+    Es384,
+    /// ECDSA on P-521 with SHA-512, raw r‖s of 132 bytes (COSE -36). Interop only.
+    Es512,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256, 32-byte salt (COSE -37, RFC 8230).
+    /// Interop only.
+    Ps256,
+    /// RSASSA-PSS with SHA-384, MGF1 with SHA-384, 48-byte salt (COSE -38). Interop only.
+    Ps384,
+    /// RSASSA-PSS with SHA-512, MGF1 with SHA-512, 64-byte salt (COSE -39). Interop only.
+    Ps512,
 }
 
 impl Algorithm {
@@ -40,6 +58,11 @@ impl Algorithm {
             Algorithm::EdDsa => -8,
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => sm2::COSE_ALG_SM2_SM3,
+            Algorithm::Es384 => -35,
+            Algorithm::Es512 => -36,
+            Algorithm::Ps256 => -37,
+            Algorithm::Ps384 => -38,
+            Algorithm::Ps512 => -39,
         }
     }
 
@@ -50,6 +73,11 @@ impl Algorithm {
             -8 => Some(Algorithm::EdDsa),
             #[cfg(feature = "sm2")]
             sm2::COSE_ALG_SM2_SM3 => Some(Algorithm::Sm2),
+            -35 => Some(Algorithm::Es384),
+            -36 => Some(Algorithm::Es512),
+            -37 => Some(Algorithm::Ps256),
+            -38 => Some(Algorithm::Ps384),
+            -39 => Some(Algorithm::Ps512),
             _ => None,
         }
     }
@@ -61,6 +89,11 @@ impl Algorithm {
             Algorithm::EdDsa => "EdDSA",
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => "SM2",
+            Algorithm::Es384 => "ES384",
+            Algorithm::Es512 => "ES512",
+            Algorithm::Ps256 => "PS256",
+            Algorithm::Ps384 => "PS384",
+            Algorithm::Ps512 => "PS512",
         }
     }
 
@@ -72,18 +105,53 @@ impl Algorithm {
             "eddsa" | "ed25519" => Some(Algorithm::EdDsa),
             #[cfg(feature = "sm2")]
             "sm2" | "sm2-sm3" | "sm2sm3" => Some(Algorithm::Sm2),
+            "es384" => Some(Algorithm::Es384),
+            "es512" => Some(Algorithm::Es512),
+            "ps256" => Some(Algorithm::Ps256),
+            "ps384" => Some(Algorithm::Ps384),
+            "ps512" => Some(Algorithm::Ps512),
             _ => None,
         }
     }
 
-    /// Every algorithm this build verifies: the interop profiles accept these (an algorithm
-    /// added for interop joins this list only).
+    /// Every algorithm this build both signs and verifies (key generation, `certseal speed`):
+    /// the same set as [`Algorithm::PAYLOAD`]. The verify-only algorithms of the interop
+    /// profiles are in [`Algorithm::INTEROP`], not here.
     #[cfg(not(feature = "sm2"))]
     pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa];
-    /// Every algorithm this build verifies: the interop profiles accept these (an algorithm
-    /// added for interop joins this list only).
+    /// Every algorithm this build both signs and verifies (key generation, `certseal speed`):
+    /// the same set as [`Algorithm::PAYLOAD`]. The verify-only algorithms of the interop
+    /// profiles are in [`Algorithm::INTEROP`], not here.
     #[cfg(feature = "sm2")]
     pub const ALL: &'static [Algorithm] = &[Algorithm::Es256, Algorithm::EdDsa, Algorithm::Sm2];
+
+    /// Every algorithm this build verifies: the `generic` interop profile accepts these
+    /// ([`Algorithm::ALL`] and the verify-only ES384, ES512, PS256, PS384, PS512). An
+    /// algorithm added for interop joins this list only, never [`Algorithm::PAYLOAD`].
+    #[cfg(not(feature = "sm2"))]
+    pub const INTEROP: &'static [Algorithm] = &[
+        Algorithm::Es256,
+        Algorithm::EdDsa,
+        Algorithm::Es384,
+        Algorithm::Es512,
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+    ];
+    /// Every algorithm this build verifies: the `generic` interop profile accepts these
+    /// ([`Algorithm::ALL`] and the verify-only ES384, ES512, PS256, PS384, PS512). An
+    /// algorithm added for interop joins this list only, never [`Algorithm::PAYLOAD`].
+    #[cfg(feature = "sm2")]
+    pub const INTEROP: &'static [Algorithm] = &[
+        Algorithm::Es256,
+        Algorithm::EdDsa,
+        Algorithm::Sm2,
+        Algorithm::Es384,
+        Algorithm::Es512,
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+    ];
 
     /// The algorithms certseal signs its own payloads, documents and certificates with, and
     /// the default policy of [`crate::verify::Verifier`]: the narrow set of
@@ -130,6 +198,35 @@ pub enum CryptoError {
     /// A PEM file did not hold the expected block.
     #[error("PEM: {0}")]
     Pem(String),
+    /// An RSA modulus outside the profile's bounds (`specs/interop.md`).
+    #[error("RSA modulus: got {bits} bits, expected {min}..={max}")]
+    RsaModulusSize {
+        /// The modulus length received.
+        bits: u32,
+        /// The smallest length accepted ([`RSA_MIN_BITS`]).
+        min: u32,
+        /// The largest length accepted ([`RSA_MAX_BITS`]).
+        max: u32,
+    },
+    /// An RSA public exponent outside the profile's bounds: it must be odd and in
+    /// [`RSA_MIN_EXPONENT`]..=[`RSA_MAX_EXPONENT`].
+    #[error("RSA public exponent: got 0x{exponent}, expected an odd value from 65537 to 2^33-1")]
+    RsaExponent {
+        /// The exponent received, in hex.
+        exponent: String,
+    },
+    /// A key of this type cannot verify that algorithm (a P-256 key asked for ES512, an RSA
+    /// key asked for ES256, …).
+    #[error("{key} does not verify {alg}")]
+    KeyTypeMismatch {
+        /// The key's type.
+        key: KeyType,
+        /// The algorithm asked for.
+        alg: Algorithm,
+    },
+    /// The algorithm is verify-only in certseal (the interop algorithms): no signer holds it.
+    #[error("{0} is verified in interop mode only; certseal does not sign with it")]
+    VerifyOnly(Algorithm),
 }
 
 /// Something that signs. Implemented by [`RingSigner`]; a hardware key plugs in here.
@@ -174,6 +271,7 @@ impl RingSigner {
             Algorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng),
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => return Err(ring_has_no_sm2()),
+            verify_only => return Err(CryptoError::VerifyOnly(verify_only)),
         }
         .map_err(|_| CryptoError::SigningFailed)?;
         let der = pkcs8.as_ref().to_vec();
@@ -194,6 +292,7 @@ impl RingSigner {
             ),
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => return Err(ring_has_no_sm2()),
+            verify_only => return Err(CryptoError::VerifyOnly(verify_only)),
         };
         Ok(Self { key, rng })
     }
@@ -267,6 +366,10 @@ pub struct VerifyingKey {
     /// For SM2: the checked point with its Z, computed here once.
     #[cfg(feature = "sm2")]
     sm2: Option<Box<sm2::Sm2VerifyingKey>>,
+    /// The key's type (for RSA, with the modulus length).
+    kind: KeyType,
+    /// For ES512: the point, checked on the curve once (ring 0.17 has no P-521).
+    p521: Option<Box<interop::P521Key>>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -286,13 +389,17 @@ const ED25519_SPKI_PREFIX: &[u8] = &[
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 
-/// The DER SubjectPublicKeyInfo for a raw public key.
+/// The DER SubjectPublicKeyInfo for a raw public key (for RSA, `raw` is the DER
+/// `RSAPublicKey`).
 pub fn spki_from_raw(alg: Algorithm, raw: &[u8]) -> Vec<u8> {
     let prefix = match alg {
         Algorithm::Es256 => P256_SPKI_PREFIX,
         Algorithm::EdDsa => ED25519_SPKI_PREFIX,
         #[cfg(feature = "sm2")]
         Algorithm::Sm2 => sm2::SM2_SPKI_PREFIX,
+        Algorithm::Es384 => interop::P384_SPKI_PREFIX,
+        Algorithm::Es512 => interop::P521_SPKI_PREFIX,
+        Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 => return interop::rsa_spki(raw),
     };
     let mut out = Vec::with_capacity(prefix.len() + raw.len());
     out.extend_from_slice(prefix);
@@ -302,8 +409,21 @@ pub fn spki_from_raw(alg: Algorithm, raw: &[u8]) -> Vec<u8> {
 
 impl VerifyingKey {
     /// A key from its raw form: a 65-byte uncompressed P-256 or SM2 point, or 32 Ed25519
-    /// bytes. An SM2 key gets the default distinguishing identifier.
+    /// bytes; for the interop algorithms a 97-byte P-384 or 133-byte P-521 uncompressed point,
+    /// or a DER `RSAPublicKey` (PKCS #1) for PS256/PS384/PS512. An SM2 key gets the default
+    /// distinguishing identifier. Interop keys pass the checks of `specs/interop.md` here,
+    /// once: RSA modulus size and exponent, P-521 point on the curve.
     pub fn from_raw(alg: Algorithm, raw: &[u8]) -> Result<Self, CryptoError> {
+        let mut kind = match alg {
+            Algorithm::Es256 => KeyType::P256,
+            Algorithm::EdDsa => KeyType::Ed25519,
+            #[cfg(feature = "sm2")]
+            Algorithm::Sm2 => KeyType::Sm2,
+            Algorithm::Es384 => KeyType::P384,
+            Algorithm::Es512 => KeyType::P521,
+            Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 => KeyType::Rsa { bits: 0 },
+        };
+        let mut p521 = None;
         match alg {
             Algorithm::Es256 => {
                 if raw.len() != 65 || raw.first() != Some(&0x04) {
@@ -319,13 +439,58 @@ impl VerifyingKey {
             }
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => return Self::sm2_with_id(raw, sm2::DEFAULT_ID),
+            Algorithm::Es384 => interop::check_uncompressed(
+                raw,
+                interop::P384_POINT_LEN,
+                "P-384 key must be a 97-byte uncompressed point",
+            )?,
+            Algorithm::Es512 => p521 = Some(Box::new(interop::P521Key::from_sec1(raw)?)),
+            Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512 => {
+                kind = KeyType::Rsa {
+                    bits: interop::RsaKey::check(raw)?.bits,
+                };
+            }
         }
         Ok(Self {
             alg,
             raw: raw.into(),
             #[cfg(feature = "sm2")]
             sm2: None,
+            kind,
+            p521,
         })
+    }
+
+    /// An RSA key from its modulus `n` and public exponent `e` (unsigned big-endian, leading
+    /// zero bytes allowed), as JWK and COSE_Key (RFC 8230 §4) carry them, bound to `alg`
+    /// (PS256, PS384 or PS512). The same checks as [`VerifyingKey::from_raw`].
+    pub fn from_rsa_components(alg: Algorithm, n: &[u8], e: &[u8]) -> Result<Self, CryptoError> {
+        if !(KeyType::Rsa { bits: 0 }).algorithms().contains(&alg) {
+            return Err(CryptoError::KeyTypeMismatch {
+                key: KeyType::Rsa { bits: 0 },
+                alg,
+            });
+        }
+        Self::from_raw(alg, &interop::rsa_public_key_der(n, e))
+    }
+
+    /// The key's type: which curve, or RSA with its modulus length.
+    pub fn key_type(&self) -> KeyType {
+        self.kind
+    }
+
+    /// The same key bound to another algorithm its type verifies ([`KeyType::algorithms`]):
+    /// an RSA key read as PS256 rebound to PS384, say. A curve keeps its one algorithm.
+    pub fn with_algorithm(&self, alg: Algorithm) -> Result<Self, CryptoError> {
+        if !self.kind.algorithms().contains(&alg) {
+            return Err(CryptoError::KeyTypeMismatch {
+                key: self.kind,
+                alg,
+            });
+        }
+        let mut key = self.clone();
+        key.alg = alg;
+        Ok(key)
     }
 
     /// An SM2 key from a 65-byte uncompressed point, with distinguishing identifier `id`.
@@ -336,6 +501,8 @@ impl VerifyingKey {
             alg: Algorithm::Sm2,
             raw: raw.into(),
             sm2: Some(Box::new(key)),
+            kind: KeyType::Sm2,
+            p521: None,
         })
     }
 
@@ -345,7 +512,9 @@ impl VerifyingKey {
         self.sm2.as_deref()
     }
 
-    /// A key from a DER SubjectPublicKeyInfo (P-256, Ed25519, or SM2 with feature `sm2`).
+    /// A key from a DER SubjectPublicKeyInfo (P-256, Ed25519, or SM2 with feature `sm2`; for
+    /// the interop profiles P-384, P-521 and RSA (rsaEncryption), an RSA key bound to PS256:
+    /// [`VerifyingKey::with_algorithm`] rebinds it).
     pub fn from_spki(der: &[u8]) -> Result<Self, CryptoError> {
         use x509_parser::prelude::FromDer;
         let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
@@ -381,7 +550,21 @@ impl VerifyingKey {
             if curve.as_ref().map(|c| c.as_bytes()) == Some(sm2::OID_SM2P256V1) {
                 return Self::from_raw(Algorithm::Sm2, raw);
             }
+            if curve.as_ref() == Some(&oids::OID_NIST_EC_P384) {
+                return Self::from_raw(Algorithm::Es384, raw);
+            }
+            if curve.as_ref() == Some(&oids::OID_NIST_EC_P521) {
+                return Self::from_raw(Algorithm::Es512, raw);
+            }
             return Err(CryptoError::BadPublicKey("unsupported elliptic curve"));
+        }
+        if *alg_oid == oids::OID_PKCS1_RSAENCRYPTION {
+            return Self::from_raw(Algorithm::Ps256, raw);
+        }
+        if *alg_oid == oids::OID_PKCS1_RSASSAPSS {
+            return Err(CryptoError::BadPublicKey(
+                "id-RSASSA-PSS public keys are not supported: use rsaEncryption (specs/interop.md)",
+            ));
         }
         Err(CryptoError::BadPublicKey(
             "unsupported public key algorithm",
@@ -411,6 +594,16 @@ impl VerifyingKey {
                     None => Err(CryptoError::BadSignature),
                 }
             }
+            Algorithm::Es384 => &signature::ECDSA_P384_SHA384_FIXED,
+            Algorithm::Es512 => {
+                return match &self.p521 {
+                    Some(key) => key.verify(message, sig),
+                    None => Err(CryptoError::BadSignature),
+                }
+            }
+            Algorithm::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
+            Algorithm::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
+            Algorithm::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
         };
         signature::UnparsedPublicKey::new(alg, &self.raw)
             .verify(message, sig)
@@ -451,6 +644,9 @@ pub fn from_pem_or_der(label: &str, bytes: &[u8]) -> Result<Vec<u8>, CryptoError
 /// Generates a key of algorithm `alg` with whichever signer holds that algorithm; returns the
 /// signer and its PKCS#8 DER encoding.
 pub fn generate_signer(alg: Algorithm) -> Result<(Box<dyn Signer>, Vec<u8>), CryptoError> {
+    if !Algorithm::ALL.contains(&alg) {
+        return Err(CryptoError::VerifyOnly(alg));
+    }
     #[cfg(feature = "sm2")]
     if alg == Algorithm::Sm2 {
         let (signer, der) = sm2::Sm2Signer::generate()?;

@@ -71,6 +71,113 @@ fn interop_key() -> Option<RingSigner> {
     RingSigner::ed25519_from_seed(&[9; 32]).ok()
 }
 
+/// The verify-only interop key types of the fuzz fixture: fixed RSA-2048 and P-384 keys
+/// (`fuzz-keys/`, made once with openssl, see its README) and a P-521 key from a fixed
+/// scalar, with signers for the seeds. certseal never signs with these algorithms; the
+/// signers here exist only so seeds reach the RSA-PSS, P-384 and P-521 verification paths.
+struct InteropSigner {
+    alg: crate::crypto::Algorithm,
+    key: InteropKey,
+}
+
+enum InteropKey {
+    Rsa(ring::signature::RsaKeyPair),
+    P384(ring::signature::EcdsaKeyPair),
+    P521(Box<p521::ecdsa::SigningKey>),
+}
+
+const FUZZ_RSA_PKCS8: &[u8] = include_bytes!("fuzz-keys/rsa2048.pk8");
+const FUZZ_P384_PKCS8: &[u8] = include_bytes!("fuzz-keys/p384.pk8");
+
+/// The fixture's interop signers: PS256, PS384 and PS512 over one RSA key, ES384, ES512.
+fn interop_signers() -> Vec<InteropSigner> {
+    use crate::crypto::Algorithm;
+    use ring::signature::{self as rs, EcdsaKeyPair, RsaKeyPair};
+    let mut out = Vec::new();
+    for alg in [Algorithm::Ps256, Algorithm::Ps384, Algorithm::Ps512] {
+        if let Ok(k) = RsaKeyPair::from_pkcs8(FUZZ_RSA_PKCS8) {
+            out.push(InteropSigner {
+                alg,
+                key: InteropKey::Rsa(k),
+            });
+        }
+    }
+    let rng = ring::rand::SystemRandom::new();
+    if let Ok(k) =
+        EcdsaKeyPair::from_pkcs8(&rs::ECDSA_P384_SHA384_FIXED_SIGNING, FUZZ_P384_PKCS8, &rng)
+    {
+        out.push(InteropSigner {
+            alg: Algorithm::Es384,
+            key: InteropKey::P384(k),
+        });
+    }
+    let mut scalar = [0x5au8; 66];
+    scalar[0] = 0;
+    scalar[1] = 1;
+    if let Ok(k) = p521::ecdsa::SigningKey::from_slice(&scalar) {
+        out.push(InteropSigner {
+            alg: Algorithm::Es512,
+            key: InteropKey::P521(Box::new(k)),
+        });
+    }
+    out
+}
+
+impl InteropSigner {
+    fn public_key(&self) -> Option<crate::crypto::VerifyingKey> {
+        use crate::crypto::VerifyingKey;
+        use ring::signature::KeyPair as _;
+        match &self.key {
+            InteropKey::Rsa(k) => VerifyingKey::from_raw(self.alg, k.public_key().as_ref()).ok(),
+            InteropKey::P384(k) => VerifyingKey::from_raw(self.alg, k.public_key().as_ref()).ok(),
+            InteropKey::P521(k) => {
+                let point = k.verifying_key().to_sec1_point(false);
+                VerifyingKey::from_raw(self.alg, point.as_bytes()).ok()
+            }
+        }
+    }
+}
+
+impl Signer for InteropSigner {
+    fn algorithm(&self) -> crate::crypto::Algorithm {
+        self.alg
+    }
+
+    fn public_key_spki(&self) -> Vec<u8> {
+        self.public_key()
+            .map(|k| crate::crypto::spki_from_raw(self.alg, k.raw()))
+            .unwrap_or_default()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        use crate::crypto::{Algorithm, CryptoError};
+        use ring::signature as rs;
+        let rng = ring::rand::SystemRandom::new();
+        match &self.key {
+            InteropKey::Rsa(k) => {
+                let padding: &dyn rs::RsaEncoding = match self.alg {
+                    Algorithm::Ps384 => &rs::RSA_PSS_SHA384,
+                    Algorithm::Ps512 => &rs::RSA_PSS_SHA512,
+                    _ => &rs::RSA_PSS_SHA256,
+                };
+                let mut sig = vec![0u8; k.public().modulus_len()];
+                k.sign(padding, &rng, message, &mut sig)
+                    .map_err(|_| CryptoError::SigningFailed)?;
+                Ok(sig)
+            }
+            InteropKey::P384(k) => k
+                .sign(&rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| CryptoError::SigningFailed),
+            InteropKey::P521(k) => {
+                use p521::ecdsa::signature::Signer as _;
+                let sig: p521::ecdsa::Signature = k.sign(message);
+                Ok(sig.to_bytes().to_vec())
+            }
+        }
+    }
+}
+
 /// Valid inputs for every target, signed with the fixture keys, as `(target, bytes)`:
 /// the seed corpus (`cargo run --example fuzz-seeds`).
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
@@ -176,6 +283,16 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             ));
             out.push(("interop", crate::codec::hex::encode(&cose).into_bytes()));
             out.push(("cose_sign1", cose));
+        }
+        for signer in interop_signers() {
+            if let Ok(cose) = Sign1::sign(true, b"interop", claims.as_slice(), &[], &signer) {
+                let z = crate::codec::zlib::deflate(&cose);
+                out.push((
+                    "interop",
+                    format!("HC1:{}", base45::encode(&z)).into_bytes(),
+                ));
+                out.push(("interop", crate::codec::hex::encode(&cose).into_bytes()));
+            }
         }
     }
     #[cfg(feature = "qr")]
@@ -340,22 +457,38 @@ pub fn identifiers(data: &[u8]) {
 pub fn interop(data: &[u8]) {
     use crate::verify::interop::{self, Options, Profile, TrustAnchor};
     let Some(t) = text(data) else { return };
-    static ANCHOR: OnceLock<Option<TrustAnchor>> = OnceLock::new();
-    let anchor = ANCHOR.get_or_init(|| {
-        let key = interop_key()?;
-        crate::crypto::VerifyingKey::from_spki(&key.public_key_spki())
-            .ok()
+    // One anchor per key type, so every verification path is reachable: Ed25519, RSA (PS256,
+    // PS384, PS512), P-384 and P-521.
+    static ANCHORS: OnceLock<Vec<TrustAnchor>> = OnceLock::new();
+    let anchors = ANCHORS.get_or_init(|| {
+        let mut out: Vec<TrustAnchor> = interop_key()
+            .and_then(|key| crate::crypto::VerifyingKey::from_spki(&key.public_key_spki()).ok())
             .map(TrustAnchor::from_key)
-    });
-    let Some(anchor) = anchor else { return };
-    for profile in [Profile::Generic, Profile::Dcc] {
-        let mut opts = Options::new(profile, Some(NOW));
-        if profile == Profile::Generic {
-            opts.prefix = Some("HC1:".into());
+            .into_iter()
+            .collect();
+        for signer in interop_signers() {
+            let fresh = matches!(
+                signer.alg,
+                crate::crypto::Algorithm::Ps256
+                    | crate::crypto::Algorithm::Es384
+                    | crate::crypto::Algorithm::Es512
+            );
+            if let Some(key) = signer.public_key().filter(|_| fresh) {
+                out.push(TrustAnchor::from_key(key));
+            }
         }
-        let _ = interop::verify(t, anchor, &opts);
-        opts.hex = true;
-        let _ = interop::verify(t, anchor, &opts);
+        out
+    });
+    for anchor in anchors {
+        for profile in [Profile::Generic, Profile::Dcc] {
+            let mut opts = Options::new(profile, Some(NOW));
+            if profile == Profile::Generic {
+                opts.prefix = Some("HC1:".into());
+            }
+            let _ = interop::verify(t, anchor, &opts);
+            opts.hex = true;
+            let _ = interop::verify(t, anchor, &opts);
+        }
     }
 }
 
@@ -687,5 +820,27 @@ pub fn status_set(data: &[u8]) {
             codes,
             "set does not re-encode to its codes"
         );
+    }
+}
+
+/// Registry submissions: the streaming CSV / JSON / JSON-lines readers in UTF-8 and
+/// GB18030, and the row conversion.
+#[cfg(feature = "sqlite")]
+pub fn submission(data: &[u8]) {
+    crate::registry::fuzz_submission(data);
+}
+
+#[cfg(test)]
+mod interop_fixture_tests {
+    #[test]
+    fn interop_fixture_has_every_verify_only_algorithm() {
+        let algs: Vec<_> = super::interop_signers().iter().map(|s| s.alg).collect();
+        assert_eq!(algs.len(), 5, "{algs:?}");
+        for s in super::interop_signers() {
+            let key = s.public_key().expect("public key");
+            let sig = crate::crypto::Signer::sign(&s, b"m").expect("sign");
+            key.verify(b"m", &sig).expect("verifies");
+            assert!(key.verify(b"n", &sig).is_err());
+        }
     }
 }

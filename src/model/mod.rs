@@ -40,6 +40,9 @@ pub use record::{
 pub use text::TextField;
 pub use uscc::Uscc;
 
+#[cfg(feature = "sqlite")]
+pub(crate) use record::{certificate_from_csv, from_element, Element};
+
 /// Errors of the model layer. Each names the rule that was broken and carries the values
 /// involved; [`ModelError::rule`] gives the rule text alone.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

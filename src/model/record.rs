@@ -438,8 +438,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Elements<T> {
 }
 
 /// One element of a batch as read on the slow path: an object's entries in input order (so
-/// that a repeated key is seen), or the kind of any other JSON value.
-enum Element {
+/// that a repeated key is seen), or the kind of any other JSON value. Also the registry's
+/// streaming reader's unit (`registry::submission`).
+pub(crate) enum Element {
     Object(Vec<(String, Value)>),
     Other(&'static str),
 }
@@ -489,7 +490,10 @@ impl<'de> Deserialize<'de> for Element {
 /// Converts one element read on the slow path, naming the key at fault if it does not
 /// deserialise.
 #[cold]
-fn from_element(element: Element, catalogue: &Catalogue) -> Result<Certificate, ModelError> {
+pub(crate) fn from_element(
+    element: Element,
+    catalogue: &Catalogue,
+) -> Result<Certificate, ModelError> {
     let entries = match element {
         Element::Object(entries) => entries,
         Element::Other(kind) => {
@@ -588,6 +592,27 @@ pub(crate) fn parse_csv_with(bytes: &[u8], catalogue: &Catalogue) -> Result<Batc
         batch.push(record, result);
     }
     Ok(batch.batch)
+}
+
+/// One CSV row → a validated certificate: `row`'s cells under the English column names of
+/// `header` (the registry's streaming reader, `registry::submission`, maps and checks them
+/// first). Errors name the field as [`parse_csv`] does.
+#[cfg(feature = "sqlite")]
+pub(crate) fn certificate_from_csv(
+    row: &csv::StringRecord,
+    header: &csv::StringRecord,
+    catalogue: &Catalogue,
+) -> Result<Certificate, ModelError> {
+    match row.deserialize::<RawRecord>(Some(header)) {
+        Ok(raw) => convert(raw, catalogue),
+        Err(e) => {
+            let columns: Vec<&'static str> = header
+                .iter()
+                .map(|n| dotted(n).unwrap_or("record"))
+                .collect();
+            Err(blame_column(&e, &columns))
+        }
+    }
 }
 
 /// Names the column a CSV row error is about, if the error says.

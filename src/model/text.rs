@@ -31,7 +31,8 @@ pub enum TextField {
     Scope,
     /// `remarks.changes[].field`: a field name such as `holder.name` or `姓名`.
     ChangeField,
-    /// `remarks.changes[].old` / `.new`: prose.
+    /// `remarks.changes[].old` / `.new`: prose, and `*` for masked characters (the registry
+    /// records an ID-number change with all but the last four characters masked).
     ChangeValue,
     /// A display name of the qualification catalogue (qualification, level, specialty,
     /// English name): prose.
@@ -76,7 +77,8 @@ impl TextField {
             TextField::HolderName => holder_name(s),
             TextField::ManagementNumber => management_number(s),
             TextField::ChangeField => change_field(s),
-            TextField::Scope | TextField::ChangeValue | TextField::CatalogueName => prose(s),
+            TextField::Scope | TextField::CatalogueName => prose(s, false),
+            TextField::ChangeValue => prose(s, true),
         }
         .map_err(|rule| ModelError::field(self.field(), rule))
     }
@@ -383,7 +385,8 @@ fn is_prose_punctuation(c: char) -> bool {
 }
 
 /// The rule of prose fields (scope, change values, catalogue names).
-fn prose(s: &str) -> Result<(), String> {
+/// `masking`: `*` is allowed as a masked character.
+fn prose(s: &str, masking: bool) -> Result<(), String> {
     const EXPECTED: &str = "Han characters, letters, digits, single spaces or common punctuation";
     let chars: Vec<char> = s.chars().collect();
     if let Some(&c) = chars.first().filter(|c| is_formula_prefix(**c)) {
@@ -393,7 +396,8 @@ fn prose(s: &str) -> Result<(), String> {
         let ok = is_han(c)
             || c.is_ascii_alphanumeric()
             || matches!(c, 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '０'..='９')
-            || is_prose_punctuation(c);
+            || is_prose_punctuation(c)
+            || (masking && c == '*');
         if ok {
             continue;
         }

@@ -247,13 +247,23 @@ impl Parsed {
             )));
         }
 
-        let key = VerifyingKey::from_x509_spki(cert.public_key()).map_err(|source| {
-            TrustError::UnsupportedKey {
+        let key = VerifyingKey::from_x509_spki(cert.public_key())
+            .and_then(|key| {
+                // certseal's own roots and signers hold keys of its own algorithms; the
+                // verify-only interop key types (RSA, P-384, P-521) are not for its trust lists.
+                if Algorithm::PAYLOAD.contains(&key.algorithm()) {
+                    Ok(key)
+                } else {
+                    Err(crate::crypto::CryptoError::BadPublicKey(
+                        "an interop-only key type (RSA, P-384, P-521) in a certseal certificate",
+                    ))
+                }
+            })
+            .map_err(|source| TrustError::UnsupportedKey {
                 what,
                 subject: subject.clone(),
                 source,
-            }
-        })?;
+            })?;
 
         for ext in cert.extensions() {
             if ext.critical && !understood(&ext.oid) {
@@ -342,6 +352,12 @@ impl Parsed {
             #[cfg(feature = "sm2")]
             Algorithm::Sm2 => crypto::sm2::signature_from_der(&self.signature)
                 .is_ok_and(|raw| key.verify(&self.tbs, &raw).is_ok()),
+            // certseal's roots and signers certify with its own algorithms only.
+            Algorithm::Es384
+            | Algorithm::Es512
+            | Algorithm::Ps256
+            | Algorithm::Ps384
+            | Algorithm::Ps512 => false,
         }
     }
 

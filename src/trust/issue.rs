@@ -74,6 +74,9 @@ fn rcgen_alg(alg: Algorithm) -> Result<&'static SignatureAlgorithm, TrustError> 
         Algorithm::Sm2 => Err(TrustError::Generate(
             "rcgen cannot write an SM2 key: an SM2 signer certificate needs an SM2 root".into(),
         )),
+        verify_only => Err(TrustError::Generate(format!(
+            "{verify_only} is verified in interop mode only; certseal certifies no such key"
+        ))),
     }
 }
 
@@ -150,6 +153,8 @@ impl SigningKey for CertSigningKey<'_> {
             Algorithm::Sm2 => <[u8; 64]>::try_from(sig.as_slice())
                 .map(|raw| crate::crypto::sm2::signature_to_der(&raw))
                 .map_err(|_| rcgen::Error::RemoteKeyError),
+            // Not reached: rcgen_alg refuses the verify-only algorithms.
+            _ => Err(rcgen::Error::RemoteKeyError),
         }
     }
 }

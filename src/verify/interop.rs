@@ -12,14 +12,16 @@
 //!   → kid (dcc) → payload → signature → claims → hcert (dcc) → time
 //! ```
 //!
-//! The algorithms are those the trusted key's type verifies ([`VerifyingKey`]): adding an
-//! algorithm to interop is adding a key type to `crypto`, not a rule here. certseal's own
-//! payloads keep their narrow set ([`Algorithm::PAYLOAD`]).
+//! The algorithms are the profile's ([`Profile::algorithms`]: every algorithm this build
+//! verifies under `generic`, ES256 and PS256 under `dcc`) that the trusted key's type verifies
+//! ([`KeyType::algorithms`]): adding an algorithm to interop is adding a key type to `crypto`
+//! and naming it in a profile, not a rule here. certseal's own payloads keep their narrow set
+//! ([`Algorithm::PAYLOAD`]): PS256 and friends never reach [`super::Verifier`].
 
 use crate::codec::cbor::{Mode, Reader, Value};
 use crate::codec::{hex, Limits};
 use crate::cose::{value_type_name, Claims, Label, Sign1};
-use crate::crypto::{self, Algorithm, VerifyingKey};
+use crate::crypto::{self, Algorithm, KeyType, VerifyingKey};
 
 use super::steps::{self, LowS, Times};
 use super::{HcertError, Reason};
@@ -31,14 +33,31 @@ pub enum Profile {
     /// Any CWT in COSE_Sign1.
     Generic,
     /// EU Digital COVID Certificate: kid = SHA-256(certificate DER)[0..8], zlib required,
-    /// claim -260 holding a map under key 1, signer certificate valid over `iat..exp`.
+    /// claim -260 holding a map under key 1, signer certificate valid over `iat..exp`,
+    /// ES256 or PS256 only.
     Dcc,
 }
 
-/// The one key trusted in interop mode: from an X.509 certificate or a bare public key.
+impl Profile {
+    /// The algorithms the profile accepts (before the trusted key narrows them): under
+    /// `generic` every algorithm this build verifies ([`Algorithm::INTEROP`]); under `dcc` the
+    /// two of the EU DCC's technical specification, ES256 (primary) and PS256 (secondary).
+    pub const fn algorithms(self) -> &'static [Algorithm] {
+        match self {
+            Profile::Generic => Algorithm::INTEROP,
+            Profile::Dcc => &[Algorithm::Es256, Algorithm::Ps256],
+        }
+    }
+}
+
+/// The one key trusted in interop mode: from an X.509 certificate or a bare public key, bound
+/// to every algorithm its type verifies ([`KeyType::algorithms`]: an RSA key to PS256, PS384
+/// and PS512, a curve to its one hash) unless [`TrustAnchor::restrict_to`] narrows it.
 #[derive(Debug, Clone)]
 pub struct TrustAnchor {
-    key: VerifyingKey,
+    /// One key per algorithm the anchor accepts, all of the same key material; never empty.
+    keys: Vec<VerifyingKey>,
+    key_type: KeyType,
     cert_kid: Option<[u8; 8]>,
     window: Option<(i64, i64)>,
 }
@@ -58,12 +77,12 @@ impl TrustAnchor {
         let key = VerifyingKey::from_x509_spki(cert.public_key())?;
         let validity = cert.validity();
         Ok(TrustAnchor {
-            key,
             cert_kid: Some(crate::trust::kid_of(&der)),
             window: Some((
                 validity.not_before.timestamp(),
                 validity.not_after.timestamp(),
             )),
+            ..Self::from_key(key)
         })
     }
 
@@ -73,13 +92,60 @@ impl TrustAnchor {
         Ok(Self::from_key(VerifyingKey::from_spki(&der)?))
     }
 
-    /// From an already parsed key.
+    /// From an already parsed key, bound to every algorithm its type verifies.
     pub fn from_key(key: VerifyingKey) -> Self {
+        let key_type = key.key_type();
+        let mut keys: Vec<VerifyingKey> = key_type
+            .algorithms()
+            .iter()
+            .filter(|alg| **alg != key.algorithm())
+            .filter_map(|alg| key.with_algorithm(*alg).ok())
+            .collect();
+        keys.insert(0, key);
         TrustAnchor {
-            key,
+            keys,
+            key_type,
             cert_kid: None,
             window: None,
         }
+    }
+
+    /// The same anchor accepting `alg` only (an issuer known to sign PS256 only, say). Fails
+    /// when the key's type does not verify `alg`.
+    pub fn restrict_to(mut self, alg: Algorithm) -> Result<Self, crate::Error> {
+        let key = match self.keys.iter().find(|k| k.algorithm() == alg) {
+            Some(k) => k.clone(),
+            None => {
+                return Err(crypto::CryptoError::KeyTypeMismatch {
+                    key: self.key_type,
+                    alg,
+                }
+                .into())
+            }
+        };
+        self.keys = vec![key];
+        Ok(self)
+    }
+
+    /// The trusted key's type.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The algorithms this anchor accepts, before a profile narrows them.
+    pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
+        self.keys.iter().map(VerifyingKey::algorithm)
+    }
+
+    /// Step `key`: the trusted key bound to `alg`, or [`Reason::KeyMismatch`].
+    fn key_for(&self, alg: Algorithm) -> Result<&VerifyingKey, Reason> {
+        self.keys
+            .iter()
+            .find(|k| k.algorithm() == alg)
+            .ok_or(Reason::KeyMismatch {
+                alg,
+                key: self.key_type,
+            })
     }
 }
 
@@ -254,15 +320,10 @@ fn check(
     opts: &Options,
     report: &mut Report,
 ) -> Result<(), Reason> {
-    // alg: protected, and one a key type of this build verifies.
-    let algorithm = steps::alg(msg, Algorithm::ALL)?;
-    // key: the trusted key is of that algorithm.
-    if anchor.key.algorithm() != algorithm {
-        return Err(Reason::KeyMismatch {
-            alg: algorithm,
-            key: anchor.key.algorithm(),
-        });
-    }
+    // alg: protected, and one the profile accepts.
+    let algorithm = steps::alg(msg, opts.profile.algorithms())?;
+    // key: the trusted key verifies that algorithm.
+    let key = anchor.key_for(algorithm)?;
     // kid (dcc): SHA-256 of the trusted certificate, in either bucket.
     if opts.profile == Profile::Dcc {
         let expected = anchor.cert_kid.ok_or(Reason::CertificateRequired)?;
@@ -283,7 +344,7 @@ fn check(
     };
     let mut tbs = Vec::new();
     crate::cose::sig_structure_into(msg.protected, &opts.external_aad, payload, &mut tbs);
-    if !steps::verify_with(&anchor.key, &tbs, msg.signature, LowS::NotRequired) {
+    if !steps::verify_with(key, &tbs, msg.signature, LowS::NotRequired) {
         return Err(Reason::Signature);
     }
     if opts.cose_only {
@@ -322,6 +383,26 @@ fn check(
         }
     }
     Ok(())
+}
+
+/// Steps `alg`, `key` and `signature` of the interop pipeline for a signature that is not a
+/// COSE_Sign1's: `alg` as found in the signer's *protected* header, `to_be_signed` the bytes
+/// the signer signed (for a COSE_Sign signer, its `Sig_structure` with context "Signature",
+/// RFC 9052 §4.4). The same rules and reasons as [`verify_cose`]: the profile's algorithm set,
+/// the key/algorithm binding, no low-S rule. Returns the algorithm that verified.
+pub fn verify_signature(
+    anchor: &TrustAnchor,
+    profile: Profile,
+    alg: &Label,
+    to_be_signed: &[u8],
+    signature: &[u8],
+) -> Result<Algorithm, Reason> {
+    let algorithm = steps::algorithm(alg, profile.algorithms())?;
+    let key = anchor.key_for(algorithm)?;
+    if !steps::verify_with(key, to_be_signed, signature, LowS::NotRequired) {
+        return Err(Reason::Signature);
+    }
+    Ok(algorithm)
 }
 
 /// Step `hcert` (dcc): claim -260 is a map whose key 1 is a map.

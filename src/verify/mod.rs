@@ -219,9 +219,16 @@ impl Verifier {
     }
 
     /// Allows only these algorithms (e.g. SM2 only for a national deployment), for payloads
-    /// and documents alike.
+    /// and documents alike. Only algorithms of [`Algorithm::PAYLOAD`] can be allowed: the
+    /// verify-only interop algorithms (PS256, ES384, …) are dropped from `algs`, so a certseal
+    /// payload under them is refused at step `alg` whatever the trust store holds
+    /// (`specs/interop.md`, "certseal's own payloads").
     pub fn allow_only(mut self, algs: &[Algorithm]) -> Self {
-        self.allowed = algs.to_vec();
+        self.allowed = algs
+            .iter()
+            .copied()
+            .filter(|a| Algorithm::PAYLOAD.contains(a))
+            .collect();
         self
     }
 

@@ -7,7 +7,7 @@ use std::fmt;
 use crate::codec::hex;
 use crate::codec::CodecError;
 use crate::cose::{CoseError, CwtError, Label, LABEL_ALG};
-use crate::crypto::Algorithm;
+use crate::crypto::{Algorithm, KeyType};
 use crate::time::rfc3339;
 
 /// Why a payload is not valid. Each reason names the failing step and carries its values.
@@ -38,12 +38,13 @@ pub enum Reason {
         /// The COSE algorithm value received (an integer, or text).
         alg: Label,
     },
-    /// The message's algorithm is not the trusted key's (interop).
+    /// The trusted key's type does not verify the message's algorithm (interop): a P-256 key
+    /// under ES512, an RSA key under ES256, an anchor restricted to PS256 under PS384.
     KeyMismatch {
         /// The message's algorithm.
         alg: Algorithm,
-        /// The trusted key's algorithm.
-        key: Algorithm,
+        /// The trusted key's type.
+        key: KeyType,
     },
     /// The profile ties the kid to a certificate, and the trusted key came without one
     /// (interop `dcc`).

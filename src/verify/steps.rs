@@ -102,6 +102,12 @@ pub(super) fn alg(msg: &Sign1<'_>, allowed: &[Algorithm]) -> Result<Algorithm, R
         }
         None => return Err(Reason::CoseStructure(CoseError::MissingAlg)),
     };
+    algorithm(label, allowed)
+}
+
+/// The algorithm of an `alg` value, if certseal supports it and `allowed` holds it.
+#[inline]
+pub(super) fn algorithm(label: &Label, allowed: &[Algorithm]) -> Result<Algorithm, Reason> {
     match label.as_int().and_then(Algorithm::from_cose) {
         Some(a) if allowed.contains(&a) => Ok(a),
         _ => Err(unsupported(label)),

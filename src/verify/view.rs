@@ -7,7 +7,7 @@ use crate::claims::payload::{QrClaims, Serial};
 use crate::cose::CwtError;
 use crate::model::{
     Catalogue, Date, ElicenceId, IdDocType, IssueKind, Level, Qualification, QualificationRef, Sex,
-    Specialty, Uscc, YearMonth,
+    Specialty, TextField, Uscc, YearMonth,
 };
 use crate::time::rfc3339;
 use crate::trust::TrustedSigner;
@@ -77,10 +77,18 @@ impl CatalogueNames {
 
 impl CertificateView {
     /// The view of verified claims signed by `signer`. Codes outside the model's code lists,
-    /// and dates outside the model's years, are refused: a view that exists displays.
+    /// dates outside the model's years, and a holder name or management number that breaks the
+    /// model's text rules ([`TextField`]) are refused: a view that exists displays, on a face, in
+    /// a CSV or on a web page, whatever a signer put in the payload.
     pub(super) fn new(c: &QrClaims<'_>, signer: &TrustedSigner) -> Result<Self, CwtError> {
         let unknown = |claim, code: u64| CwtError::UnknownCode { claim, code };
         let model = |claim| move |source| CwtError::Model { claim, source };
+        TextField::HolderName
+            .check(c.name)
+            .map_err(model("holder.name"))?;
+        TextField::ManagementNumber
+            .check(c.management_number)
+            .map_err(model("management.number"))?;
         Ok(CertificateView {
             issued_at: c.iat,
             expires_at: c.exp,

@@ -399,11 +399,16 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("trust.txt", trust(&keys).out),
         ("identifiers.txt", identifiers().out),
         ("interop.txt", interop_vectors(&keys).out),
+        ("interop-algs.txt", interop_algs::generate().out),
     ];
     #[cfg(feature = "sm2")]
     files.push(("sm2.txt", sm2_vectors::generate().out));
     files
 }
+
+/// `interop-algs.txt`: ES384, ES512, PS256/PS384/PS512 under the interop profiles.
+#[path = "interop_algs.rs"]
+pub mod interop_algs;
 
 /// `sm2.txt`, with feature `sm2` (a build without it neither writes nor checks that file).
 #[cfg(feature = "sm2")]
@@ -1135,6 +1140,7 @@ impl Interop<'_> {
                 V::Word(match alg.as_str() {
                     "ES256" => "ES256",
                     "EdDSA" => "EdDSA",
+                    "ES384" => "ES384",
                     "-35" => "-35",
                     other => panic!("unexpected alg {other}"),
                 }),
@@ -1295,13 +1301,24 @@ fn interop_vectors(keys: &Keys) -> File {
         ));
     }
     v.add(case(
-        "dcc: EdDSA message, ES256 certificate",
+        "dcc: EdDSA is not in the dcc profile (ES256 and PS256 only)",
         Profile::Dcc,
         hc1(&tagged_message(ed, &dcc_claims(iat, exp, true))),
         &es.cert,
         Some(NOW),
-        Some("key"),
+        Some("alg"),
     ));
+    v.add(Case {
+        prefix: Some("HC1:"),
+        ..case(
+            "generic: EdDSA message, ES256 certificate",
+            Profile::Generic,
+            hc1(&tagged_message(ed, &dcc_claims(iat, exp, true))),
+            &es.cert,
+            Some(NOW),
+            Some("key"),
+        )
+    });
     {
         let p = protected(-7, &ed.cert.kid());
         let m = sign_parts(

@@ -1,0 +1,227 @@
+//! Synthetic submissions for benches, the crash test and `certseal speed`: valid,
+//! deterministic rows (GB 11643 check digits computed), written as CSV with Chinese headers,
+//! one row at a time (memory flat whatever `n`); and the bulk-issuance measurement of
+//! `certseal speed` (issue 9's goal: bulk issuance from a file within 1.5× the bare signing it
+//! performs, same threads, same run).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{Encoding, IssueOptions, Registry, SubmissionFormat, SubmissionMeta};
+use crate::crypto::Algorithm;
+use crate::trust::{InitOptions, KeyDir};
+
+/// The header of synthetic submissions.
+pub const SYNTHETIC_HEADER: &str =
+    "资格代码,级别,姓名,性别,出生年月,证件类型,证件号码,管理号,批准日期";
+
+/// A GB 11643 resident ID number for row `n`: region 110101, a birth date from `n`, a
+/// sequence from `n` (its parity the sex), and the check digit.
+pub fn synthetic_id_number(n: u64) -> (String, u8, String) {
+    let days = i64::try_from(n / 1000).unwrap_or(0).saturating_add(-3650);
+    let (y, m, d) = crate::time::civil_from_days(days).unwrap_or((1960, 1, 1));
+    let seq = n % 1000;
+    let body = format!("110101{y:04}{m:02}{d:02}{seq:03}");
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b.saturating_sub(b'0')) * w)
+        .sum();
+    let check = b"10X98765432"
+        .get(usize::try_from(sum % 11).unwrap_or(0))
+        .copied()
+        .unwrap_or(b'0');
+    let sex = if seq % 2 == 1 { 1 } else { 2 };
+    (
+        format!("{body}{}", char::from(check)),
+        sex,
+        format!("{y:04}-{m:02}"),
+    )
+}
+
+/// A Chinese name for row `n`: a surname and `n`'s decimal digits as characters.
+pub fn synthetic_name(n: u64) -> String {
+    const SURNAMES: [char; 10] = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
+    const GIVEN: [char; 10] = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋'];
+    let pick = |set: &[char; 10], d: u64| {
+        set.get(usize::try_from(d % 10).unwrap_or(0))
+            .copied()
+            .unwrap_or('伟')
+    };
+    let mut name = String::new();
+    name.push(pick(&SURNAMES, n));
+    let mut rest = n / 10;
+    loop {
+        name.push(pick(&GIVEN, rest));
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    name
+}
+
+/// Writes `n` synthetic rows (numbers `first..first+n`) as CSV with a header.
+pub fn write_synthetic_csv(w: &mut dyn Write, first: u64, n: u64) -> std::io::Result<()> {
+    writeln!(w, "{SYNTHETIC_HEADER}")?;
+    for k in first..first.saturating_add(n) {
+        let (id, sex, birth) = synthetic_id_number(k);
+        let level = 1 + k % 3;
+        writeln!(
+            w,
+            "9,{level},{},{sex},{birth},111,{id},M{k:015},2024-01-15",
+            synthetic_name(k)
+        )?;
+    }
+    Ok(())
+}
+
+/// One bulk-issuance measurement: bare signatures beside the registry pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkSpeed {
+    /// The algorithm.
+    pub alg: Algorithm,
+    /// Records submitted and issued.
+    pub records: u64,
+    /// Threads of the rayon pool both ran on.
+    pub threads: usize,
+    /// Seconds for the bare signing: two signatures a record, in parallel on the pool (the
+    /// best of three runs taking turns with the pipeline's).
+    pub bare_secs: f64,
+    /// Seconds for submit (file → validated rows committed) plus issue (reserve, sign, record
+    /// committed): the better of two runs, each into a fresh file.
+    pub bulk_secs: f64,
+    /// Of which, the submission.
+    pub submit_secs: f64,
+}
+
+impl BulkSpeed {
+    /// `bulk_secs / bare_secs` (goal ≤ 1.5).
+    pub fn ratio(&self) -> f64 {
+        if self.bare_secs > 0.0 {
+            self.bulk_secs / self.bare_secs
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// The JSON view.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "alg": self.alg.name(),
+            "records": self.records,
+            "threads": self.threads,
+            "bare_sign_secs": self.bare_secs,
+            "bulk_secs": self.bulk_secs,
+            "submit_secs": self.submit_secs,
+            "bulk_vs_bare_sign": self.ratio(),
+        })
+    }
+}
+
+/// Removes a scratch directory when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Measures bulk issuance of `records` synthetic records with `alg` keys in a scratch
+/// directory under `dir`: bare signing (two signatures a record, message sizes of a document
+/// and a QR payload) on the current rayon pool, and submit + issue into a fresh SQLite file on
+/// the same pool, taking turns (bare, bulk, bare, bulk, bare); each keeps its best run.
+pub fn measure_bulk(
+    dir: &Path,
+    alg: Algorithm,
+    records: u64,
+    now: i64,
+) -> Result<BulkSpeed, crate::Error> {
+    let scratch = Scratch(dir.join(format!("certseal-bulk-{}-{}", std::process::id(), now)));
+    std::fs::create_dir_all(&scratch.0).map_err(|e| crate::Error::io(&scratch.0, e))?;
+    let keys = KeyDir::init(
+        &scratch.0.join("keys"),
+        InitOptions {
+            alg,
+            authority_name: "人力资源社会保障部人事考试中心".into(),
+            authority_uscc: "12100000400010398P".into(),
+            signers: 1,
+            now,
+            signer_validity_days: 365,
+            force: true,
+        },
+    )?;
+    let csv = scratch.0.join("submission.csv");
+    {
+        let file = std::fs::File::create(&csv).map_err(|e| crate::Error::io(&csv, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        write_synthetic_csv(&mut w, 0, records)
+            .and_then(|()| w.flush())
+            .map_err(|e| crate::Error::io(&csv, e))?;
+    }
+    let signer = keys.active_signer(now)?.signer_at(now)?;
+    let doc_msg = vec![0x5au8; 640];
+    let qr_msg = vec![0xa5u8; 200];
+    let bare = || -> Result<f64, crate::Error> {
+        let start = Instant::now();
+        (0..records).into_par_iter().try_for_each(|_| {
+            std::hint::black_box(signer.sign(&doc_msg)?);
+            std::hint::black_box(signer.sign(&qr_msg)?);
+            Ok::<(), crate::Error>(())
+        })?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    // Rows take turns (bare, bulk, bare, bulk, bare) and each keeps its best run, so load from
+    // elsewhere on the machine skews both alike.
+    let mut bare_secs = bare()?;
+    let mut bulk_secs = f64::INFINITY;
+    let mut submit_secs = f64::INFINITY;
+    for round in 0..2u32 {
+        let db = scratch.0.join(format!("registry-{round}.db"));
+        let start = Instant::now();
+        let mut registry = Registry::open(&db)?.with_actor("speed");
+        registry.submit_file(
+            &csv,
+            &SubmissionMeta {
+                body: "speed".into(),
+                batch: "1".into(),
+                exam: None,
+                results_published: None,
+                format: SubmissionFormat::Csv,
+                encoding: Encoding::Utf8,
+            },
+            now,
+        )?;
+        let submitted = start.elapsed().as_secs_f64();
+        let report = registry.issue_pending(&keys, &IssueOptions::at(now), &mut |_, _| {})?;
+        let elapsed = start.elapsed().as_secs_f64();
+        drop(registry);
+        if report.issued != records {
+            return Err(super::RegistryError::inconsistent(format!(
+                "bulk measurement issued {}, expected {records}",
+                report.issued
+            )));
+        }
+        if elapsed < bulk_secs {
+            bulk_secs = elapsed;
+            submit_secs = submitted;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        bare_secs = bare_secs.min(bare()?);
+    }
+    Ok(BulkSpeed {
+        alg,
+        records,
+        threads: rayon::current_num_threads(),
+        bare_secs,
+        bulk_secs,
+        submit_secs,
+    })
+}
