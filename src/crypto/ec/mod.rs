@@ -15,7 +15,7 @@
 //! stays on `ring` (ES256) and RustCrypto's constant-time arithmetic (SM2). It knows nothing
 //! of COSE or trust stores; `verify::bulk` feeds it (key table, digest, signature) triples.
 //! Every verdict equals the single verifiers' (`ring` for ES256, `crypto::sm2` for SM2);
-//! tests and the `ec_differential` fuzz target check that.
+//! the tests in `tests.rs` check that (a differential fuzz target is still to come).
 
 pub(crate) mod batch;
 pub(crate) mod comb;
