@@ -69,7 +69,7 @@ impl EcKeys {
                     table: OnceLock::new(),
                 })
                 .collect();
-            slots.sort_by(|a, b| a.kid.cmp(&b.kid));
+            slots.sort_by_key(|a| a.kid);
             slots
         });
         let i = slots.binary_search_by(|e| e.kid.cmp(signer.kid())).ok()?;

@@ -181,9 +181,9 @@ impl<C: Curve> Jacobian<C> {
 
     /// The affine form, `None` for the point at infinity.
     #[cfg(test)]
-    pub(crate) fn to_affine(&self) -> Option<Affine<C>> {
+    pub(crate) fn to_affine(self) -> Option<Affine<C>> {
         let mut out = Vec::with_capacity(1);
-        normalize_batch(std::slice::from_ref(self), &mut out);
+        normalize_batch(std::slice::from_ref(&self), &mut out);
         out.pop().flatten()
     }
 
