@@ -13,6 +13,7 @@ pub use crate::qr::QrError;
 pub use crate::registry::RegistryError;
 pub use crate::status::StatusError;
 pub use crate::trust::TrustError;
+pub use crate::verify::stream::StreamError;
 
 /// Every error certseal returns.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,10 @@ pub enum Error {
     /// A status snapshot or delta was refused.
     #[error(transparent)]
     Status(#[from] StatusError),
+    /// A streaming verification run stopped (`verify::stream`): an input that cannot be read,
+    /// a report that cannot be written, a resume state that does not fit.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
     /// The registry refused an operation or its store failed (feature `sqlite`).
     #[cfg(feature = "sqlite")]
     #[error(transparent)]
@@ -53,6 +58,10 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The HTTP server could not start (feature `server`).
+    #[cfg(feature = "server")]
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
 }
 
 impl Error {

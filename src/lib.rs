@@ -13,6 +13,8 @@ pub mod model;
 pub mod qr;
 #[cfg(feature = "sqlite")]
 pub mod registry;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod status;
 pub mod time;
 pub mod trust;

@@ -49,8 +49,20 @@ fn keys_trust_issue_verify_flow_exits_0_1_2() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("at level Q"), "{}", stdout(&o));
-    let qr_txt = std::fs::read_to_string(dir.join("out/qr.txt")).unwrap();
-    assert_eq!(qr_txt.lines().count(), 8);
+    // The default layout: one bundle, named after the records file.
+    let bundle = std::fs::read_to_string(dir.join("out/sample-records.jsonl")).unwrap();
+    assert_eq!(bundle.lines().count(), 8);
+    let qr_txt: String = bundle
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{}\t{}\n",
+                v["identifier"].as_str().unwrap(),
+                v["qr"].as_str().unwrap()
+            )
+        })
+        .collect();
 
     let trust = [
         "--trust-list",
@@ -58,7 +70,7 @@ fn keys_trust_issue_verify_flow_exits_0_1_2() {
         "--root",
         "keys/root.cert.pem",
     ];
-    let mut args = vec!["verify", "--json", "--file", "out/qr.txt"];
+    let mut args = vec!["verify", "--json", "--file", "out/sample-records.jsonl"];
     args.extend(trust);
     let o = certseal(dir, &args);
     assert_eq!(code(&o), 0, "{o:?}");
@@ -78,6 +90,11 @@ fn keys_trust_issue_verify_flow_exits_0_1_2() {
         lines.iter().any(|l| l["certificate"]["kind"] == "补发"),
         "a replacement is marked 补发"
     );
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["line"], i + 1);
+        assert_eq!(l["file"], "out/sample-records.jsonl");
+        assert_eq!(l["input_id"], l["certificate"]["identifier"]);
+    }
 
     // A tampered payload among valid ones: exit 1, reason signature.
     let first = qr_txt.lines().next().unwrap().rsplit('\t').next().unwrap();
@@ -102,8 +119,43 @@ fn keys_trust_issue_verify_flow_exits_0_1_2() {
         stdout(&o)
     );
 
-    // A signed document.
-    let doc = std::fs::read_dir(dir.join("out"))
+    // The bundle's documents, a CBOR sequence: one JSON line each.
+    let o = certseal(
+        dir,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "--document",
+            "out/sample-records.cbors",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    let docs = json_lines(&o);
+    assert_eq!(docs.len(), 8);
+    for ((i, d), line) in docs.iter().enumerate().zip(qr_txt.lines()) {
+        assert_eq!(d["index"], i + 1);
+        assert_eq!(d["status"], "valid", "{d}");
+        assert_eq!(d["identifier"].as_str(), line.split('\t').next());
+    }
+
+    // One file per certificate on request; a single signed document.
+    let o = certseal(
+        dir,
+        &[
+            "issue",
+            "--keys",
+            "keys",
+            "--layout",
+            "files",
+            "--out",
+            "files",
+            SAMPLES_CSV,
+        ],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    assert!(dir.join("files/qr.txt").exists());
+    let doc = std::fs::read_dir(dir.join("files"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "cbor"))
@@ -384,7 +436,7 @@ fn sm2_keys_init_issue_verify_exit_0() {
         &["issue", "--keys", "keys", "--out", "issued", SAMPLES_CSV],
     );
     assert_eq!(code(&o), 0, "{o:?}");
-    let qr = "issued/qr.txt";
+    let qr = "issued/sample-records.jsonl";
     let o = certseal(dir, &["verify", "--keys", "keys", "--file", qr]);
     assert_eq!(code(&o), 0, "{o:?}");
     let o = certseal(

@@ -25,7 +25,16 @@ fn issue_samples(dir: &Path) -> Vec<(String, String)> {
     assert_eq!(code(&certseal(dir, &["keys", "init", "--dir", "keys"])), 0);
     let o = certseal(
         dir,
-        &["issue", "--keys", "keys", "--out", "issued", SAMPLES_CSV],
+        &[
+            "issue",
+            "--keys",
+            "keys",
+            "--layout",
+            "files",
+            "--out",
+            "issued",
+            SAMPLES_CSV,
+        ],
     );
     assert_eq!(code(&o), 0, "{o:?}");
     std::fs::read_to_string(dir.join("issued/qr.txt"))

@@ -19,8 +19,13 @@ const KINDS: [&str; 2] = ["corpus", "regressions"];
 
 /// Targets whose code needs a cargo feature: their folders are checked in every build, their
 /// inputs replayed only when the feature is on.
-const NEEDS_FEATURE: [(&str, &str); 3] =
-    [("sm2", "sm2"), ("qr_image", "qr"), ("submission", "sqlite")];
+const NEEDS_FEATURE: [(&str, &str); 5] = [
+    ("sm2", "sm2"),
+    ("qr_image", "qr"),
+    ("submission", "sqlite"),
+    ("server_requests", "server"),
+    ("server_config", "server"),
+];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -75,12 +80,19 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "status_snapshot" => fuzzing::status_snapshot,
         "status_delta" => fuzzing::status_delta,
         "status_set" => fuzzing::status_set,
+        "status_inspect" => fuzzing::status_inspect,
+        "line_reader" => fuzzing::line_reader,
+        "document_seq" => fuzzing::document_seq,
         #[cfg(feature = "sqlite")]
         "submission" => fuzzing::submission,
         #[cfg(feature = "sm2")]
         "sm2" => fuzzing::sm2,
         #[cfg(feature = "qr")]
         "qr_image" => fuzzing::qr_image,
+        #[cfg(feature = "server")]
+        "server_requests" => fuzzing::server_requests,
+        #[cfg(feature = "server")]
+        "server_config" => fuzzing::server_config,
         _ => return None,
     })
 }
@@ -193,6 +205,9 @@ replay_tests!(
     status_snapshot,
     status_delta,
     status_set,
+    status_inspect,
+    line_reader,
+    document_seq,
 );
 
 #[cfg(feature = "sqlite")]
@@ -211,4 +226,16 @@ fn sm2() {
 #[test]
 fn qr_image() {
     assert!(replay("qr_image") > 0);
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn server_requests() {
+    assert!(replay("server_requests") > 0);
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn server_config() {
+    assert!(replay("server_config") > 0);
 }

@@ -113,7 +113,15 @@ fn issue_all_writes_every_accepted_record_and_names_the_rejected_ones() {
     records.push(bad);
     let batch = certseal::model::parse_json(&serde_json::to_vec(&records).unwrap()).unwrap();
     let out = dir.path().join("issued");
-    let run = certseal::issue::issue_all(&keys, batch, &out, Some(0), NOW).unwrap();
+    let run = certseal::issue::issue_all(
+        &keys,
+        batch,
+        &out,
+        &certseal::issue::Layout::Files,
+        Some(0),
+        NOW,
+    )
+    .unwrap();
     assert_eq!(run.issued.len(), records.len() - 1);
     assert_eq!(run.rejected.len(), 1);
     assert!(

@@ -623,6 +623,128 @@ fn sm2_vectors() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Status.
+
+fn parse_states(words: &str) -> Vec<(u64, certseal::status::State)> {
+    use certseal::status::{ReasonCode, State};
+    words
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let (i, s) = w.split_once(':').unwrap();
+            let state = match s {
+                "superseded" => State::Superseded,
+                "valid" => State::Valid,
+                name => State::Revoked(
+                    (0..=255u8)
+                        .map(ReasonCode)
+                        .find(|r| r.name() == name)
+                        .unwrap_or_else(|| panic!("unknown reason {name}")),
+                ),
+            };
+            (i.parse().unwrap(), state)
+        })
+        .collect()
+}
+
+#[test]
+fn status_vectors() {
+    use certseal::status::{token_status_list, StalePolicy, StatusList, TslParams};
+    let (root, signers, _) = trust_vectors();
+    let mut status: Option<(SignerCert, RingSigner)> = None;
+    let mut store: Option<TrustStore> = None;
+    let mut list: Option<StatusList> = None;
+    let mut checks = 0;
+    let n = run("status.txt", |t| match t.consume_string("Role").as_str() {
+        "status-signer" => {
+            let seed: [u8; 32] = t.consume_bytes("Seed").try_into().unwrap();
+            let cert = SignerCert::parse(&t.consume_bytes("Certificate")).unwrap();
+            check_chain(&cert, &root).unwrap();
+            assert!(cert.usage().status && !cert.usage().documents, "{t}");
+            assert_eq!(cert.kid().to_vec(), t.consume_bytes("Kid"), "{t}");
+            let key = RingSigner::ed25519_from_seed(&seed).unwrap();
+            assert_eq!(cert.verifying_key().raw(), key.public_key_raw(), "{t}");
+            let mut certs = signers.clone();
+            certs.push(cert.clone());
+            store = Some(TrustStore::from_signer_certs(&root, &certs).unwrap());
+            status = Some((cert, key));
+        }
+        "snapshot" => {
+            let store = store.as_ref().expect("the status signer comes first");
+            let l = StatusList::load(&t.consume_bytes("Document"), store)
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert_eq!(l.issuer(), t.consume_string("Issuer"), "{t}");
+            assert_eq!(l.sequence() as i64, t.consume_i64("Sequence"), "{t}");
+            assert_eq!(l.issued_at(), t.consume_i64("IssuedAt"), "{t}");
+            assert_eq!(l.next_update(), t.consume_i64("NextUpdate"), "{t}");
+            assert_eq!(l.size() as i64, t.consume_i64("Size"), "{t}");
+            assert_eq!(
+                l.entries(),
+                parse_states(&t.consume_string("States")),
+                "{t}"
+            );
+            let kids: Vec<u8> = l.revoked_kids().concat();
+            assert_eq!(kids, t.consume_bytes("RevokedKids"), "{t}");
+            list = Some(l);
+        }
+        "delta" => {
+            let store = store.as_ref().unwrap();
+            let l = list.as_mut().expect("the snapshot comes first");
+            let from = l.sequence();
+            l.apply_delta(&t.consume_bytes("Document"), store)
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert_eq!(from as i64, t.consume_i64("From"), "{t}");
+            assert_eq!(l.sequence() as i64, t.consume_i64("To"), "{t}");
+            assert_eq!(l.size() as i64, t.consume_i64("Size"), "{t}");
+            for (i, s) in parse_states(&t.consume_string("Changes")) {
+                assert_eq!(l.state(i), Some(s), "{t}: index {i}");
+            }
+            assert_eq!(
+                l.entries(),
+                parse_states(&t.consume_string("States")),
+                "{t}"
+            );
+        }
+        "check" => {
+            let mut l = list.clone().expect("the snapshot comes first");
+            if t.consume_optional_string("Policy").as_deref() == Some("fail") {
+                l = l.with_policy(StalePolicy::Fail);
+            }
+            let kid = t.consume_bytes("Kid");
+            let index = t.consume_optional_i64("StatusIndex").map(|i| i as u64);
+            let got = l
+                .check(&kid, index, t.consume_i64("Now"))
+                .map_or_else(|r| r.code(), |_| "valid");
+            assert_eq!(got, t.consume_string("Result"), "{t}");
+            checks += 1;
+        }
+        "token-status-list" => {
+            // Deterministic (Ed25519): the same states export to the same bytes.
+            let (cert, key) = status.as_ref().unwrap();
+            let l = list.as_ref().unwrap();
+            let size = t.consume_i64("Size") as u64;
+            assert_eq!(size, l.size(), "{t}");
+            let made = token_status_list(
+                size,
+                l.entries(),
+                &TslParams {
+                    uri: t.consume_string("Uri"),
+                    issued_at: t.consume_i64("IssuedAt"),
+                    expires_at: t.consume_i64("ExpiresAt"),
+                    ttl: t.consume_i64("Ttl") as u64,
+                },
+                key,
+                cert,
+            )
+            .unwrap();
+            assert_eq!(made, t.consume_bytes("Document"), "{t}");
+        }
+        other => panic!("{t}: unknown role {other}"),
+    });
+    assert_eq!((n, checks), (13, 9));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reproducibility.
 
 #[test]

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 
 use certseal::codec::base45;
 use certseal::crypto::Algorithm;
-use certseal::issue::{issue_all, IssueRun};
+use certseal::issue::{issue_all, IssueRun, Layout};
 use certseal::model::{parse_csv, IssueKind};
 use certseal::trust::{InitOptions, KeyDir, TrustList};
+use certseal::verify::stream::{self, Format, Input, StreamOptions};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::{keys, trust, verify, CliResult, Outcome};
+use super::{keys, trust, CliResult, Outcome};
 
 /// The sample records shipped with certseal.
 const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.csv");
@@ -61,7 +62,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         "\n== 3. issue the shipped sample records (data/sample-records.csv)"
     )?;
     let batch = parse_csv(SAMPLES)?;
-    let run = issue_all(&keys, batch, &issued_dir, Some(0), now)?;
+    let run = issue_all(&keys, batch, &issued_dir, &Layout::Files, Some(0), now)?;
     for r in &run.rejected {
         ok = false;
         writeln!(out, "rejected: {r}")?;
@@ -74,9 +75,24 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     )?;
     let list = TrustList::verify(&super::read(&list_path)?, keys.root())?;
     let verifier = Verifier::new(list.store).with_clock(FixedClock(now));
-    let texts: Vec<&str> = run.issued.iter().map(|(_, _, i)| i.qr.as_str()).collect();
-    let results = verify::verify_strings(&verifier, &texts);
-    if verify::print_own(&results, false, out)? != Outcome::Ok {
+    let mut lines = String::new();
+    for (_, _, i) in &run.issued {
+        lines.push_str(&i.qr);
+        lines.push('\n');
+    }
+    let input = Input::Reader {
+        name: String::new(),
+        reader: Box::new(std::io::Cursor::new(lines.into_bytes())),
+    };
+    let summary = stream::run(
+        &verifier,
+        vec![input],
+        &StreamOptions::new(Format::Table),
+        &stream::Start::default(),
+        out,
+        &mut |_| Ok(()),
+    )?;
+    if !summary.all_valid() {
         ok = false;
     }
 

@@ -2,7 +2,10 @@
 //! submission with bad rows, its idempotent resubmission, bulk issuance, a change re-issue
 //! (换发), a replacement (补发) and a refused paper replacement, an invalidation and a refused
 //! second one, lookups, deadlines and progress, the audit chain, and a signer-key compromise
-//! with its bulk re-issue — each new version verified.
+//! with its bulk re-issue — each new version verified; then revocation off line: a signed
+//! status snapshot makes the revoked and superseded versions fail and the new ones pass, and
+//! after the key compromise a delta on top of it refuses every payload of the kid
+//! (`signer_revoked`) while the re-issued versions pass.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,8 +14,9 @@ use certseal::crypto::Algorithm;
 use certseal::model::Date;
 use certseal::registry::{
     Calendar, Decision, Encoding, HolderChange, Invalidation, IssueOptions, Lookup, Registry,
-    ReissueKind, ReissueRequest, StatusReason, SubmissionFormat, SubmissionMeta,
+    ReissueKind, ReissueRequest, StatusPublisher, StatusReason, SubmissionFormat, SubmissionMeta,
 };
+use certseal::status::StatusList;
 use certseal::trust::KeyDir;
 use certseal::verify::Verifier;
 use certseal::FixedClock;
@@ -233,6 +237,59 @@ pub(crate) fn run(
         Ok(_) => ok = false,
     }
 
+    writeln!(
+        out,
+        "\n== R6b. off-line revocation: a signed status snapshot, loaded once by the verifier"
+    )?;
+    let by = StatusPublisher::from_key_dir(keys, now, 86_400)?;
+    let snap = registry.status_snapshot(&by).map_err(fail)?;
+    let snap_path = dir.join("status-snapshot.cbor");
+    super::write(&snap_path, &snap.bytes)?;
+    writeln!(
+        out,
+        "wrote {}: sequence {}, {} indices, {} not valid, {} bytes, signed by the status signer (kid {})",
+        snap_path.display(),
+        snap.sequence,
+        snap.size,
+        snap.entries,
+        snap.bytes.len(),
+        certseal::codec::hex::encode(&by.signer.kid())
+    )?;
+    let store = keys.trust_store()?;
+    let list = StatusList::load(&snap.bytes, &store).map_err(fail)?;
+    let mut checked = Verifier::new(store)
+        .with_clock(FixedClock(now))
+        .with_status(list);
+    let expect = [
+        (first.as_str(), "superseded"),
+        (second.as_str(), "superseded"),
+        (third.as_str(), "revoked"),
+        (change.identifier.as_str(), "valid"),
+        (repl.identifier.as_str(), "valid"),
+    ];
+    let mut by_id = std::collections::HashMap::new();
+    registry
+        .each_certificate(|c| {
+            by_id.insert(c.identifier.clone(), c.qr.clone());
+            Ok(())
+        })
+        .map_err(fail)?;
+    for (id, want) in expect {
+        let Some(qr) = by_id.get(id) else {
+            ok = false;
+            continue;
+        };
+        let v = checked.verify_at(qr, now);
+        let got = v.result.as_ref().err().map_or("valid", |r| r.code());
+        let detail = v.result.as_ref().err().map(ToString::to_string);
+        writeln!(
+            out,
+            "{id}: {got}{}",
+            detail.map_or_else(String::new, |d| format!(" — {d}"))
+        )?;
+        ok &= got == want;
+    }
+
     writeln!(out, "\n== R7. lookups (ID number masked)")?;
     for q in [
         Lookup::Identifier(first.clone()),
@@ -307,6 +364,24 @@ pub(crate) fn run(
 
     writeln!(out, "\n== R9. a signer key compromised: its kid revoked, its certificates re-issued under a new key")?;
     let old_kid = keys.active_signer(now)?.kid();
+    let mut old_valid = 0u64;
+    let mut old_total = 0u64;
+    registry
+        .each_certificate(|c| {
+            if c.kid == old_kid && by_id.contains_key(&c.identifier) {
+                old_total += 1;
+                if checked.verify_at(&c.qr, now).is_valid() {
+                    old_valid += 1;
+                }
+            }
+            Ok(())
+        })
+        .map_err(fail)?;
+    writeln!(
+        out,
+        "before: {old_valid} of the {old_total} payloads signed by kid {} pass against the snapshot (the others are revoked or superseded)",
+        certseal::codec::hex::encode(&old_kid)
+    )?;
     keys.add_signer(alg, now - 60, now + 365 * 86_400)?;
     let rekey = registry
         .revoke_signer(
@@ -340,12 +415,71 @@ pub(crate) fn run(
         certseal::codec::hex::encode(&rekey.new_kid)
     )?;
     ok &= valid == total && rekey.reissued > 0;
-    let head = registry.status_head().map_err(fail)?;
+    let store = keys.trust_store()?;
+    let by = StatusPublisher::from_key_dir(keys, now, 86_400)?;
+    let delta = registry.status_delta(snap.sequence, &by).map_err(fail)?;
+    let delta_path = dir.join("status-delta.cbor");
+    super::write(&delta_path, &delta.bytes)?;
+    let after = registry.status_snapshot(&by).map_err(fail)?;
+    super::write(&snap_path, &after.bytes)?;
     writeln!(
         out,
-        "status log: {} changes over {} status indices (the input of status snapshots and deltas); off-line refusal of superseded, revoked and signer-revoked payloads comes with the status snapshot",
-        head.seq, head.size
+        "wrote {}: delta {} -> {}, {} changes and {} revoked kid, {} bytes; {} now at sequence {}",
+        delta_path.display(),
+        snap.sequence,
+        delta.sequence,
+        delta.entries,
+        delta.revoked_kids,
+        delta.bytes.len(),
+        snap_path.display(),
+        after.sequence
     )?;
+    // The verifier that holds the first snapshot applies the delta on top of it.
+    let mut list = checked.status().cloned().ok_or_else(|| {
+        fail(
+            certseal::registry::RegistryError::Inconsistent {
+                what: "no status list".into(),
+            }
+            .into(),
+        )
+    })?;
+    list.apply_delta(&delta.bytes, &store).map_err(fail)?;
+    checked = Verifier::new(store)
+        .with_clock(FixedClock(now))
+        .with_status(list);
+    let mut refused = 0u64;
+    let mut old_count = 0u64;
+    let mut new_valid = 0u64;
+    let mut sample = None;
+    registry
+        .each_certificate(|c| {
+            let v = checked.verify_at(&c.qr, now);
+            if c.kid == old_kid {
+                old_count += 1;
+                if let Err(r) = &v.result {
+                    if r.code() == "signer_revoked" {
+                        refused += 1;
+                        sample.get_or_insert_with(|| {
+                            format!("{}: signer_revoked — {r}", c.identifier)
+                        });
+                    }
+                }
+            } else if c.kid == rekey.new_kid && v.is_valid() {
+                new_valid += 1;
+            }
+            Ok(())
+        })
+        .map_err(fail)?;
+    if let Some(s) = sample {
+        writeln!(out, "{s}")?;
+    }
+    writeln!(
+        out,
+        "after the delta: {refused}/{old_count} payloads of kid {} refused with signer_revoked, whatever their iat; {new_valid}/{total} re-issued versions under kid {} valid",
+        certseal::codec::hex::encode(&old_kid),
+        certseal::codec::hex::encode(&rekey.new_kid)
+    )?;
+    ok &= refused == old_count && old_count > 0 && new_valid == total;
 
     writeln!(out, "\n== R10. the audit chain")?;
     let audit = registry.verify_audit(None).map_err(fail)?;

@@ -1,12 +1,13 @@
-//! `certseal issue`: JSON or CSV records → signed documents (`<identifier>.cbor`), their JSON
-//! views (`<identifier>.json`) and QR payload strings (`qr.txt`), through
-//! `certseal::issue::issue_all`. Rejected records go to stderr naming record, field and rule;
-//! the accepted ones are issued regardless.
+//! `certseal issue`: JSON or CSV records → signed documents, their JSON views and QR payload
+//! strings, through `certseal::issue::issue_all`: by default one bundle per batch
+//! (`NAME.cbors` + `NAME.jsonl`, `specs/bundle.md`), or with `--layout files` two files per
+//! certificate and `qr.txt`. Rejected records go to stderr naming record, field and rule; the
+//! accepted ones are issued regardless.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use certseal::issue::issue_all;
+use certseal::issue::{issue_all, Layout};
 use certseal::model::{parse_csv, parse_json, Batch};
 use certseal::trust::KeyDir;
 
@@ -21,7 +22,17 @@ pub(crate) enum Format {
     Csv,
 }
 
-/// `certseal issue [--keys DIR] [--format json|csv] [--out DIR] FILE`, or
+/// Output layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LayoutArg {
+    /// One bundle per batch: NAME.cbors (the signed documents, a CBOR sequence) and
+    /// NAME.jsonl (identifier, QR string and view, a line per certificate).
+    Bundle,
+    /// <identifier>.cbor and <identifier>.json per certificate, and qr.txt.
+    Files,
+}
+
+/// `certseal issue [--keys DIR] [--format json|csv] [--out DIR] [--layout bundle|files] FILE`, or
 /// `certseal issue --pending [--db F]`: the registry's accepted records.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -31,9 +42,16 @@ pub(crate) struct Args {
     /// Record format [default: from the file extension].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Directory for the documents, their JSON views and qr.txt.
+    /// Directory for the bundle (or the files).
     #[arg(long, default_value = "certseal-issued")]
     out: PathBuf,
+    /// Output layout.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Bundle)]
+    layout: LayoutArg,
+    /// Bundle file name without extension [default: the records file's name without its
+    /// extension].
+    #[arg(long, value_name = "NAME")]
+    bundle_name: Option<String>,
     /// Assign status indices from this number on (in record order).
     #[arg(long)]
     status_index_from: Option<u64>,
@@ -49,6 +67,16 @@ pub(crate) struct Args {
     #[cfg(feature = "sqlite")]
     #[arg(long, requires = "pending")]
     json: bool,
+    /// Seconds other issuing processes leave this run's reservations alone (with --pending;
+    /// 0: the store's default, none on SQLite, one hour on PostgreSQL).
+    #[cfg(feature = "sqlite")]
+    #[arg(long, default_value_t = 0, requires = "pending")]
+    lease_secs: i64,
+    /// Finish every unfinished reservation of other processes now, whatever their lease (with
+    /// --pending; when you know those issuers stopped, e.g. after a crash on PostgreSQL).
+    #[cfg(feature = "sqlite")]
+    #[arg(long, requires = "pending")]
+    take_over: bool,
     #[cfg(feature = "sqlite")]
     #[command(flatten)]
     db: super::registry::DbFlags,
@@ -62,6 +90,7 @@ struct Plan {
     keys: PathBuf,
     format: Format,
     out: PathBuf,
+    layout: Layout,
     first_status_index: Option<u64>,
     file: PathBuf,
 }
@@ -80,10 +109,28 @@ impl Args {
                 ))
             })?,
         };
+        let layout = match (self.layout, self.bundle_name) {
+            (LayoutArg::Files, Some(_)) => {
+                return Err(usage("--bundle-name is for --layout bundle"));
+            }
+            (LayoutArg::Files, None) => Layout::Files,
+            (LayoutArg::Bundle, name) => {
+                let name = name
+                    .or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| "batch".to_owned());
+                if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                    return Err(usage(format!(
+                        "--bundle-name: got {name:?}, expected a file name"
+                    )));
+                }
+                Layout::Bundle { name }
+            }
+        };
         Ok(Plan {
             keys: self.keys,
             format,
             out: self.out,
+            layout,
             first_status_index: self.status_index_from,
             file,
         })
@@ -101,7 +148,14 @@ fn format_of(path: &Path) -> Option<Format> {
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     #[cfg(feature = "sqlite")]
     if args.pending {
-        return super::issue_pending::exec(&args.db, &args.keys, args.chunk, args.json, out);
+        return super::issue_pending::exec(
+            &args.db,
+            &args.keys,
+            args.chunk,
+            args.json,
+            (args.lease_secs, args.take_over),
+            out,
+        );
     }
     let plan = args.resolve()?;
     let bytes = super::read_file_capped(&plan.file, certseal::model::MAX_INPUT_BYTES)?;
@@ -112,6 +166,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         &keys,
         batch,
         &plan.out,
+        &plan.layout,
         plan.first_status_index,
         super::now(),
     )?;

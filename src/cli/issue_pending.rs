@@ -19,6 +19,7 @@ pub(crate) fn exec(
     keys: &Path,
     chunk: usize,
     json: bool,
+    (lease_secs, take_over): (i64, bool),
     out: &mut dyn Write,
 ) -> CliResult {
     let keys = KeyDir::open(keys)?;
@@ -38,6 +39,8 @@ pub(crate) fn exec(
     }
     let mut opts = IssueOptions::at(super::now());
     opts.chunk = chunk;
+    opts.lease_secs = lease_secs;
+    opts.take_over = take_over;
     let report = registry.issue_pending(&keys, &opts, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);

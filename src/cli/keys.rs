@@ -99,5 +99,16 @@ pub(crate) fn describe(keys: &KeyDir, out: &mut dyn Write) -> std::io::Result<()
             na = rfc3339(c.not_after()),
         )?;
     }
+    if let Some(s) = keys.status_signer() {
+        let c = s.cert();
+        writeln!(
+            out,
+            "wrote {dir}/status.key.pem (0600) and {dir}/status.cert.pem: status signer (status-signing usage only), {alg} kid {kid}, {nb} .. {na}",
+            alg = c.verifying_key().algorithm(),
+            kid = certseal::codec::hex::encode(&s.kid()),
+            nb = rfc3339(c.not_before()),
+            na = rfc3339(c.not_after()),
+        )?;
+    }
     Ok(())
 }

@@ -39,6 +39,8 @@ mod objection;
 mod progress;
 #[cfg(feature = "sqlite")]
 mod registry;
+#[cfg(feature = "postgres")]
+mod registry_migrate;
 #[cfg(feature = "sqlite")]
 mod reissue;
 #[cfg(feature = "qr")]
@@ -47,7 +49,10 @@ mod render;
 mod revoke;
 #[cfg(feature = "qr")]
 mod scan;
+#[cfg(feature = "server")]
+mod serve;
 mod speed;
+mod status;
 #[cfg(feature = "sqlite")]
 mod submit;
 mod trust;
@@ -121,6 +126,15 @@ enum Command {
     Speed(speed::Args),
     /// Run the whole flow on the shipped sample records.
     Demo(demo::Args),
+    /// Export the registry's revocation status (snapshot, delta, Token Status List) or
+    /// inspect a status document.
+    Status(status::Args),
+    /// Serve the HTTP API and the verification page (`specs/http.md`).
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
+    /// Registry administration: copy an SQLite registry into PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Registry(registry_migrate::Args),
 }
 
 /// How a command ended, worst wins.
@@ -266,6 +280,11 @@ fn run(command: Command, out: &mut dyn Write) -> CliResult {
         Command::Export(a) => export::exec(a, out),
         Command::Speed(a) => speed::exec(a, out),
         Command::Demo(a) => demo::exec(a, out),
+        Command::Status(a) => status::exec(a, out),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::exec(a, out),
+        #[cfg(feature = "postgres")]
+        Command::Registry(a) => registry_migrate::exec(a, out),
     }
 }
 

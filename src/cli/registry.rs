@@ -12,18 +12,28 @@ use super::CliError;
 /// Default registry file, in the working directory.
 pub(crate) const DEFAULT_DB: &str = "certseal-registry.db";
 
-/// `--db FILE --actor NAME`.
+/// `--db FILE|sqlite:FILE|postgres://… --actor NAME`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct DbFlags {
-    /// The registry file (SQLite; created when missing).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub(crate) db: PathBuf,
+    /// The registry: a SQLite file (created when missing), `sqlite:FILE`, or
+    /// `postgres://user@host:port/db?sslmode=require&sslrootcert=FILE` (feature postgres)
+    /// [default: $DATABASE_URL, else certseal-registry.db].
+    #[arg(long, value_name = "LOCATION")]
+    pub(crate) db: Option<String>,
     /// Who performs the operation, for the audit log [default: $USER, else "operator"].
     #[arg(long)]
     pub(crate) actor: Option<String>,
 }
 
 impl DbFlags {
+    /// Where the registry is: `--db`, else `$DATABASE_URL`, else the default file.
+    pub(crate) fn location(&self) -> String {
+        self.db
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| DEFAULT_DB.to_owned())
+    }
+
     /// Opens the registry with the actor set.
     pub(crate) fn open(&self) -> Result<Registry, CliError> {
         let actor = self
@@ -31,9 +41,24 @@ impl DbFlags {
             .clone()
             .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
             .unwrap_or_else(|| "operator".into());
-        Ok(Registry::open(&self.db)
-            .map_err(|e| CliError::Failed(format!("{}: {e}", self.db.display())))?
+        let location = self.location();
+        Ok(Registry::open_url(&location)
+            .map_err(|e| CliError::Failed(format!("{}: {e}", redacted(&location))))?
             .with_actor(actor))
+    }
+}
+
+/// `location` without a password, for messages.
+pub(crate) fn redacted(location: &str) -> String {
+    match location.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((auth, host)) => {
+                let user = auth.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => location.to_owned(),
+        },
+        None => location.to_owned(),
     }
 }
 

@@ -17,7 +17,7 @@ use certseal::qr::render::{render_png, render_svg, EcLevel, QrOptions};
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::verify::{load_trust, TrustFlags};
+use super::verify::{load_trust, with_status, TrustFlags};
 use super::{usage, CliError, CliResult, Outcome};
 
 /// `certseal render …`
@@ -152,7 +152,12 @@ fn render_face(a: FaceArgs, out: &mut dyn Write) -> CliResult {
         None => FontSource::Default,
     };
     let store = load_trust(&a.trust.source(), now)?;
-    let verifier = Verifier::new(store).with_clock(FixedClock(at.unwrap_or(now)));
+    let at = at.unwrap_or(now);
+    let verifier = with_status(
+        Verifier::new(store).with_clock(FixedClock(at)),
+        &a.trust.status_source(),
+        at,
+    )?;
     let qr_text = a.qr_text.trim();
     let (verdict, document) = match &a.document {
         None => (verifier.verify(qr_text), None),

@@ -15,10 +15,11 @@ use rayon::prelude::*;
 
 use certseal::qr::scan::ScanLimits;
 use certseal::qr::verified::{scan_and_verify_file, CodeVerdict, ScanRecord, ScanSummary};
+use certseal::verify::stream::csv_cell as cell;
 use certseal::verify::Verifier;
 use certseal::FixedClock;
 
-use super::verify::{load_trust, TrustFlags, TrustSource};
+use super::verify::{load_trust, with_status, StatusSource, TrustFlags, TrustSource};
 use super::{usage, CliError, CliResult, Outcome};
 
 /// Image file extensions picked up when walking a folder.
@@ -49,6 +50,7 @@ struct Plan {
     jobs: Option<usize>,
     report: Option<PathBuf>,
     trust: TrustSource,
+    status: StatusSource,
     at: Option<i64>,
 }
 
@@ -73,6 +75,7 @@ impl Args {
             jobs: self.jobs,
             report: self.report,
             trust: self.trust.source(),
+            status: self.trust.status_source(),
             at,
         })
     }
@@ -132,7 +135,12 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     let now = super::now();
     let plan = args.resolve()?;
     let store = load_trust(&plan.trust, now)?;
-    let verifier = Verifier::new(store).with_clock(FixedClock(plan.at.unwrap_or(now)));
+    let at = plan.at.unwrap_or(now);
+    let verifier = with_status(
+        Verifier::new(store).with_clock(FixedClock(at)),
+        &plan.status,
+        at,
+    )?;
     let limits = ScanLimits::default();
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = plan.jobs {
@@ -231,16 +239,6 @@ fn print_rows(file: &Path, record: &ScanRecord, out: &mut dyn Write) -> Result<(
         writeln!(out, "{:<12} {name:<40} {detail}", f.status)?;
     }
     Ok(())
-}
-
-/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, tab or CR
-/// (a formula in Excel, LibreOffice, Sheets) gets a leading `'`. A scanned code's text is
-/// whatever someone printed, so `=HYPERLINK(..)` must arrive as text (OWASP "CSV injection").
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
-    }
 }
 
 fn write_report(path: &Path, files: &[PathBuf], records: &[ScanRecord]) -> Result<(), CliError> {

@@ -57,7 +57,7 @@ pub(crate) fn export(
             keys.dir().display()
         ))
     })?;
-    let certs: Vec<SignerCert> = keys.signers().iter().map(|s| s.cert().clone()).collect();
+    let certs: Vec<SignerCert> = keys.trusted_certs();
     let next = now.saturating_add(i64::from(next_update_days).saturating_mul(86_400));
     let bytes = sign_trust_list(keys.root(), root_key, &certs, now, next)?;
     super::write(target, &bytes)?;

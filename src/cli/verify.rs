@@ -1,29 +1,48 @@
 //! `certseal verify`, three ways:
 //!
-//! - certseal's own QR payloads (no `--profile`): strings as arguments, `--file`, or stdin one
-//!   per line, against a key directory's trust store or a signed trust list and its root
-//!   (`Verifier::verify_batch`); a table or `--json` lines;
-//! - a signed document (`--document FILE.cbor`, `Verifier::verify_document`, the same
-//!   algorithm policy and checks as payloads): its JSON view;
+//! - certseal's own QR payloads (no `--profile`): strings as arguments, `--file F…` (plain,
+//!   `.gz`, `.zst`; `-` is stdin), or stdin, one per line, against a key directory's trust store
+//!   or a signed trust list and its root, streamed in bounded memory by
+//!   `certseal::verify::stream` (`run`, or `run_to_file` with `--output`, which `--resume`
+//!   continues); a table, JSON lines or CSV, a summary by reason, a progress bar on a terminal;
+//! - signed documents (`--document FILE`: one `.cbor`, or a bundle's CBOR sequence,
+//!   `stream::verify_documents`; the same algorithm policy and checks as payloads): the JSON
+//!   view of one, or one JSON line per document of a sequence;
 //! - interop mode (`--profile generic|dcc`, `interop::verify`): any CWT in COSE_Sign1 against
 //!   one trusted certificate or key, one JSON object per input line. The flags are a contract
 //!   scripts rely on (issue 2): do not rename them.
 //!
 //! Exit 0 when every input is valid, 1 when some is not, 2 on a usage or input error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use certseal::crypto::Algorithm;
+use certseal::status::{Limits as StatusLimits, StalePolicy, StatusList};
 use certseal::trust::{KeyDir, RootCert, TrustList, TrustStore};
 use certseal::verify::interop::{self, Options, Profile, TrustAnchor};
-use certseal::verify::{Verdict, Verifier};
+use certseal::verify::stream::{self, Documents, Format, Input, Progress, StreamOptions};
+use certseal::verify::Verifier;
 use certseal::FixedClock;
 
 use super::{usage, CliError, CliResult, Outcome};
 
-/// Most bytes read from one input file or stdin.
+/// Most bytes read from one input file or stdin in interop mode (own payloads stream).
 const MAX_INPUT: usize = 256 << 20;
+
+/// Report forms of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Aligned columns and a summary by reason.
+    Table,
+    /// One JSON object per line.
+    Json,
+    /// CSV with a header row, cells guarded against spreadsheet formulas.
+    Csv,
+}
 
 /// Interop profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,21 +59,43 @@ pub(crate) struct Args {
     /// Payload strings; `-` or none reads stdin, one per line. With --profile: one INPUT, a
     /// file of lines or the string itself, or `-` for stdin.
     inputs: Vec<String>,
-    /// Read payloads from this file, one per line (`identifier<TAB>payload` lines as written
-    /// by `issue` are accepted).
-    #[arg(long, value_name = "FILE")]
-    file: Option<PathBuf>,
+    /// Read payloads from these files (`-` is stdin), one per line, streamed: bare `CS1:`
+    /// strings, `identifier<TAB>string` lines, or an issue bundle's JSON lines; plain, gzip or
+    /// zstd (told by the first bytes). Blank lines are skipped, CRLF is fine.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    file: Vec<PathBuf>,
     #[command(flatten)]
     trust: TrustFlags,
-    /// One JSON object per input instead of a table.
-    #[arg(long)]
+    /// One JSON object per input instead of a table (same as --format json).
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// Report form [default: table].
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the report to this file instead of stdout, keeping FILE.resume up to date so an
+    /// interrupted run can be resumed.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Continue an interrupted run into --output after the last line it reported (needs the
+    /// same files, form and options; starts afresh when there is nothing to resume).
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Report only payloads that are not valid (the summary counts all).
+    #[arg(long)]
+    only_invalid: bool,
+    /// Verifying threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Longest input line in bytes; a longer one is reported as line_too_long.
+    #[arg(long, value_name = "BYTES", default_value_t = stream::DEFAULT_MAX_LINE)]
+    max_line: usize,
     /// Accept only these signature algorithms (comma-separated: sm2, es256, ed25519); a
     /// payload or document signed with another is invalid (`unsupported_algorithm`). E.g.
     /// `--alg-policy sm2` for a national SM2-only deployment [default: every algorithm].
     #[arg(long, value_name = "ALG[,ALG]", value_parser = super::parse_alg, value_delimiter = ',')]
     alg_policy: Vec<Algorithm>,
-    /// Verify a signed certificate document (.cbor) and print its JSON view.
+    /// Verify a signed certificate document (.cbor) and print its JSON view, or every
+    /// document of a CBOR sequence (an issue bundle's .cbors), one JSON line each.
     #[arg(long, value_name = "FILE.cbor", conflicts_with_all = ["inputs", "file", "profile"])]
     document: Option<PathBuf>,
 
@@ -112,6 +153,65 @@ pub(crate) struct TrustFlags {
     /// Verify as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
+    /// Check revocation against this signed status snapshot; give --status again for each
+    /// delta to apply on top of it, in order (`certseal status export`).
+    #[arg(long = "status", value_name = "FILE")]
+    status: Vec<PathBuf>,
+    /// A status list past its next update (plus --stale-grace): warn (verify, mark stale) or
+    /// fail (refuse with reason `stale`).
+    #[arg(long, value_enum, default_value_t = StaleArg::Warn, requires = "status")]
+    stale: StaleArg,
+    /// Seconds past the status list's next update before it counts as stale.
+    #[arg(long, value_name = "SECS", default_value_t = 0, requires = "status")]
+    stale_grace: u32,
+}
+
+/// What a stale status list does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StaleArg {
+    /// Verify as usual; the verdict's freshness says stale.
+    Warn,
+    /// Refuse with reason `stale`.
+    Fail,
+}
+
+/// The status files and policy of the shared flags.
+#[derive(Debug, Clone)]
+pub(crate) struct StatusSource {
+    files: Vec<PathBuf>,
+    policy: StalePolicy,
+    grace: i64,
+}
+
+/// `verifier` with the status list of `src` loaded (snapshot, then deltas), checked against
+/// its trust store; a list already stale at `at` is said on stderr.
+pub(crate) fn with_status(
+    verifier: Verifier,
+    src: &StatusSource,
+    at: i64,
+) -> Result<Verifier, CliError> {
+    let Some((first, rest)) = src.files.split_first() else {
+        return Ok(verifier);
+    };
+    let max = StatusLimits::DEFAULT.max_snapshot_bytes;
+    let snapshot = super::read_file_capped(first, max)?;
+    let deltas = rest
+        .iter()
+        .map(|p| super::read_file_capped(p, StatusLimits::DEFAULT.max_delta_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let list = StatusList::load_chain(&snapshot, &deltas, verifier.trust()).map_err(|(i, e)| {
+        let path = src.files.get(i).unwrap_or(first);
+        CliError::Failed(format!("{}: {e}", path.display()))
+    })?;
+    let list = list.with_policy(src.policy).with_grace(src.grace);
+    if list.is_stale_at(at) {
+        super::warn(format_args!(
+            "warning: the status list (sequence {}) is stale: its next update was due {}",
+            list.sequence(),
+            certseal::time::rfc3339(list.next_update())
+        ));
+    }
+    Ok(verifier.with_status(list))
 }
 
 impl TrustFlags {
@@ -122,6 +222,18 @@ impl TrustFlags {
             self.trust_list.clone(),
             self.root.clone(),
         )
+    }
+
+    /// `--status`, `--stale`, `--stale-grace`.
+    pub(crate) fn status_source(&self) -> StatusSource {
+        StatusSource {
+            files: self.status.clone(),
+            policy: match self.stale {
+                StaleArg::Warn => StalePolicy::Warn,
+                StaleArg::Fail => StalePolicy::Fail,
+            },
+            grace: i64::from(self.stale_grace),
+        }
     }
 
     /// `--at` as Unix seconds, if given.
@@ -146,16 +258,25 @@ enum Inputs {
     Stdin,
 }
 
+/// Where a streamed report goes and how.
+struct Report {
+    opts: StreamOptions,
+    output: Option<PathBuf>,
+    resume: bool,
+}
+
 enum Plan {
     Own {
         trust: TrustSource,
-        inputs: Inputs,
+        status: StatusSource,
+        inputs: Vec<Input>,
         at: Option<i64>,
-        json: bool,
+        report: Report,
         policy: Vec<Algorithm>,
     },
     Document {
         trust: TrustSource,
+        status: StatusSource,
         path: PathBuf,
         at: Option<i64>,
         policy: Vec<Algorithm>,
@@ -194,6 +315,7 @@ impl Args {
                 )));
             }
             let trust = self.trust.source();
+            let status = self.trust.status_source();
             let policy = if self.alg_policy.is_empty() {
                 Algorithm::PAYLOAD.to_vec()
             } else {
@@ -202,17 +324,39 @@ impl Args {
             if let Some(path) = self.document {
                 return Ok(Plan::Document {
                     trust,
+                    status,
                     path,
                     at,
                     policy,
                 });
             }
             let inputs = own_inputs(self.inputs, self.file)?;
+            let format = match (self.json, self.format) {
+                (true, _) | (false, Some(FormatArg::Json)) => Format::JsonLines,
+                (false, Some(FormatArg::Csv)) => Format::Csv,
+                (false, Some(FormatArg::Table) | None) => Format::Table,
+            };
+            if self.threads == Some(0) {
+                return Err(usage("--threads: must be at least 1"));
+            }
+            if self.max_line == 0 {
+                return Err(usage("--max-line: must be at least 1"));
+            }
+            let mut opts = StreamOptions::new(format);
+            opts.only_invalid = self.only_invalid;
+            opts.threads = self.threads.unwrap_or(0);
+            opts.max_line = self.max_line;
+            opts.at = at;
             return Ok(Plan::Own {
                 trust,
+                status,
                 inputs,
                 at,
-                json: self.json,
+                report: Report {
+                    opts,
+                    output: self.output,
+                    resume: self.resume,
+                },
                 policy,
             });
         };
@@ -220,8 +364,13 @@ impl Args {
             (self.trust.keys.is_some(), "--keys"),
             (self.trust.trust_list.is_some(), "--trust-list"),
             (self.trust.root.is_some(), "--root"),
-            (self.file.is_some(), "--file"),
+            (!self.trust.status.is_empty(), "--status"),
+            (!self.file.is_empty(), "--file"),
             (!self.alg_policy.is_empty(), "--alg-policy"),
+            (self.format.is_some(), "--format"),
+            (self.output.is_some(), "--output"),
+            (self.only_invalid, "--only-invalid"),
+            (self.threads.is_some(), "--threads"),
         ]
         .into_iter()
         .find(|(set, _)| *set);
@@ -280,13 +429,52 @@ impl Args {
     }
 }
 
-fn own_inputs(strings: Vec<String>, file: Option<PathBuf>) -> Result<Inputs, CliError> {
-    match (strings.as_slice(), file) {
-        ([], Some(f)) => Ok(Inputs::File(f)),
-        (_, Some(_)) => Err(usage("give payload strings or --file, not both")),
-        ([], None) => Ok(Inputs::Stdin),
-        ([one], None) if one == "-" => Ok(Inputs::Stdin),
-        (_, None) => Ok(Inputs::Strings(strings)),
+/// The streamed inputs: `--file` paths (`-` is stdin), or the payload strings (one line
+/// each, numbered by position), or stdin.
+fn own_inputs(strings: Vec<String>, files: Vec<PathBuf>) -> Result<Vec<Input>, CliError> {
+    let stdin = |p: &Path| p.as_os_str() == "-";
+    match (strings.as_slice(), files.is_empty()) {
+        ([], false) => {
+            if files.iter().filter(|p| stdin(p)).count() > 1 {
+                return Err(usage("--file: stdin (-) can be read once"));
+            }
+            for f in files.iter().filter(|p| !stdin(p)) {
+                match std::fs::metadata(f) {
+                    Ok(m) if !m.is_dir() => {}
+                    Ok(_) => {
+                        return Err(CliError::Failed(format!("{}: is a directory", f.display())))
+                    }
+                    Err(e) => return Err(CliError::Failed(format!("{}: {e}", f.display()))),
+                }
+            }
+            Ok(files
+                .into_iter()
+                .map(|p| {
+                    if stdin(&p) {
+                        Input::Stdin
+                    } else {
+                        Input::File(p)
+                    }
+                })
+                .collect())
+        }
+        (_, false) => Err(usage("give payload strings or --file, not both")),
+        ([], true) => Ok(vec![Input::Stdin]),
+        ([one], true) if one == "-" => Ok(vec![Input::Stdin]),
+        (_, true) => {
+            if let Some(i) = strings.iter().position(|s| s.contains(['\n', '\r'])) {
+                return Err(usage(format!(
+                    "payload string {} holds a line break",
+                    i.saturating_add(1)
+                )));
+            }
+            let mut text = strings.join("\n");
+            text.push('\n');
+            Ok(vec![Input::Reader {
+                name: String::new(),
+                reader: Box::new(std::io::Cursor::new(text.into_bytes())),
+            }])
+        }
     }
 }
 
@@ -296,9 +484,9 @@ enum Line {
     Unreadable(String),
 }
 
-/// The non-empty lines of a file or stdin (`\r\n` or `\n`; spaces are kept, as base45 uses
-/// them). Own format takes the part after the last TAB, so `qr.txt` verifies as written.
-fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
+/// The non-empty lines of an interop input (`\r\n` or `\n`; spaces are kept, as base45 uses
+/// them), held whole: interop mode checks a few strings from other issuers, not exports.
+fn lines(inputs: Inputs) -> Result<Vec<Line>, CliError> {
     let bytes = match inputs {
         Inputs::Strings(s) => return Ok(s.into_iter().map(Line::Text).collect()),
         Inputs::File(path) => super::read_file_capped(&path, MAX_INPUT)?,
@@ -307,11 +495,6 @@ fn lines(inputs: Inputs, after_tab: bool) -> Result<Vec<Line>, CliError> {
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let raw = if after_tab {
-            raw.rsplit(|&b| b == b'\t').next().unwrap_or(raw)
-        } else {
-            raw
-        };
         if raw.is_empty() {
             continue;
         }
@@ -361,44 +544,60 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     match args.resolve(now)? {
         Plan::Own {
             trust,
+            status,
             inputs,
             at,
-            json,
+            report,
             policy,
         } => {
             let store = load_trust(&trust, now)?;
-            let lines = lines(inputs, true)?;
-            if lines.is_empty() {
-                return Err(usage("no payloads to verify"));
-            }
+            let at = at.unwrap_or(now);
             let verifier = Verifier::new(store)
-                .with_clock(FixedClock(at.unwrap_or(now)))
+                .with_clock(FixedClock(at))
                 .allow_only(&policy);
-            let results = verify_lines(&verifier, lines);
-            print_own(&results, json, out)
+            let verifier = with_status(verifier, &status, at)?;
+            verify_stream(&verifier, inputs, &report, out)
         }
         Plan::Document {
             trust,
+            status,
             path,
             at,
             policy,
         } => {
             let store = load_trust(&trust, now)?;
-            let bytes = super::read(&path)?;
-            let verdict = Verifier::new(store)
-                .with_clock(FixedClock(at.unwrap_or(now)))
-                .allow_only(&policy)
-                .verify_document(&bytes);
-            let mut view = verdict.to_json();
-            if let Some(map) = view.as_object_mut() {
-                map.insert("file".into(), path.display().to_string().into());
+            let at = at.unwrap_or(now);
+            let verifier = Verifier::new(store)
+                .with_clock(FixedClock(at))
+                .allow_only(&policy);
+            let verifier = with_status(verifier, &status, at)?;
+            let file = std::fs::File::open(&path)
+                .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+            let found = stream::verify_documents(&verifier, std::io::BufReader::new(file), out)
+                .map_err(|e| stream_error(e, Some(&path)))?;
+            match found {
+                Documents::One(verdict) => {
+                    let mut view = verdict.to_json();
+                    if let Some(map) = view.as_object_mut() {
+                        map.insert("file".into(), path.display().to_string().into());
+                    }
+                    writeln!(out, "{}", pretty(&view))?;
+                    Ok(if verdict.is_valid() {
+                        Outcome::Ok
+                    } else {
+                        Outcome::NotValid
+                    })
+                }
+                Documents::Many(summary) if summary.lines == 0 => Err(CliError::Failed(format!(
+                    "{}: no document in the file",
+                    path.display()
+                ))),
+                Documents::Many(summary) => {
+                    super::warn(&summary);
+                    Ok(outcome(&summary))
+                }
+                _ => Err(CliError::Failed("unexpected document result".into())),
             }
-            writeln!(out, "{}", pretty(&view))?;
-            Ok(if verdict.is_valid() {
-                Outcome::Ok
-            } else {
-                Outcome::NotValid
-            })
         }
         Plan::Interop {
             trust,
@@ -412,7 +611,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
                     return Err(e);
                 }
             };
-            let lines = lines(inputs, false)?;
+            let lines = lines(inputs)?;
             if lines.is_empty() {
                 writeln!(out, "{}", error_json("no input"))?;
                 return Err(usage("no input"));
@@ -464,148 +663,118 @@ fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
-/// A verdict, or why the input was unreadable.
-pub(crate) enum Checked {
-    Verdict(Box<Verdict>),
-    Unreadable(String),
+/// A library error of a streaming run as the CLI reports it: a closed pipe is a clean exit.
+fn stream_error(e: certseal::Error, path: Option<&Path>) -> CliError {
+    match e {
+        certseal::Error::Stream(stream::StreamError::Write(io)) => CliError::Io(io),
+        certseal::Error::Stream(stream::StreamError::NoInput) => usage("no payloads to verify"),
+        other => match path {
+            Some(p) => CliError::Failed(format!("{}: {other}", p.display())),
+            None => CliError::Failed(other.to_string()),
+        },
+    }
 }
 
-/// Verifies the readable lines in parallel, keeping input order.
-fn verify_lines(verifier: &Verifier, lines: Vec<Line>) -> Vec<Checked> {
-    let texts: Vec<&str> = lines
-        .iter()
-        .filter_map(|l| match l {
-            Line::Text(t) => Some(t.as_str()),
-            Line::Unreadable(_) => None,
-        })
-        .collect();
-    let mut verdicts = verifier.verify_batch(&texts).into_iter();
-    lines
-        .into_iter()
-        .filter_map(|l| match l {
-            Line::Text(_) => verdicts.next().map(|v| Checked::Verdict(Box::new(v))),
-            Line::Unreadable(why) => Some(Checked::Unreadable(why)),
-        })
-        .collect()
+/// Exit status of a summary: 2 when a line was unreadable, 1 when a payload was not valid.
+fn outcome(summary: &stream::Summary) -> Outcome {
+    if summary.unreadable > 0 {
+        Outcome::Error
+    } else if summary.invalid > 0 {
+        Outcome::NotValid
+    } else {
+        Outcome::Ok
+    }
 }
 
-/// Verifies payload strings (for `demo`).
-pub(crate) fn verify_strings(verifier: &Verifier, texts: &[&str]) -> Vec<Checked> {
-    verifier
-        .verify_batch(texts)
-        .into_iter()
-        .map(|v| Checked::Verdict(Box::new(v)))
-        .collect()
-}
-
-/// Prints verdicts as JSON lines or a table; returns the worst outcome.
-pub(crate) fn print_own(results: &[Checked], json: bool, out: &mut dyn Write) -> CliResult {
-    let mut worst = Outcome::Ok;
-    if !json {
-        writeln!(
+/// Streams `inputs` through the verifier into stdout or `--output`, with a progress bar on a
+/// terminal, and prints the summary on stderr unless it ends the table on stdout.
+fn verify_stream(
+    verifier: &Verifier,
+    inputs: Vec<Input>,
+    report: &Report,
+    out: &mut dyn Write,
+) -> CliResult {
+    let to_terminal = report.output.is_none() && std::io::stdout().is_terminal();
+    let mut bar = Bar::new(std::io::stderr().is_terminal() && !to_terminal);
+    let summary = match &report.output {
+        Some(path) => stream::run_to_file(
+            verifier,
+            inputs,
+            &report.opts,
+            path,
+            report.resume,
+            &mut |p| bar.update(p),
+        )
+        .map_err(|e| stream_error(e, None))?,
+        None => stream::run(
+            verifier,
+            inputs,
+            &report.opts,
+            &stream::Start::default(),
             out,
-            "{:>4}  {:<8} {:<18} {:<6} {:<17} {:<10} {:<8} QUALIFICATION / IDENTIFIER",
-            "#", "STATUS", "REASON", "ALG", "KID", "HOLDER", "KIND"
-        )?;
+            &mut |p| {
+                bar.update(p);
+                Ok(())
+            },
+        )
+        .map_err(|e| stream_error(e, None))?,
+    };
+    bar.finish();
+    if report.output.is_some() || report.opts.format != Format::Table {
+        super::warn(&summary);
     }
-    for (i, r) in results.iter().enumerate() {
-        let n = i.saturating_add(1);
-        match r {
-            Checked::Verdict(v) => {
-                worst = worst.max(if v.is_valid() {
-                    Outcome::Ok
-                } else {
-                    Outcome::NotValid
-                });
-                if json {
-                    writeln!(out, "{}", v.to_json())?;
-                } else {
-                    writeln!(out, "{}", table_row(n, v))?;
-                }
-            }
-            Checked::Unreadable(why) => {
-                worst = Outcome::Error;
-                if json {
-                    let j = serde_json::json!({
-                        "status": "error", "reason": "input", "stage": null, "detail": why,
-                        "alg": null, "kid": null, "certificate": null,
-                    });
-                    writeln!(out, "{j}")?;
-                } else {
-                    writeln!(out, "{n:>4}  {:<8} {why}", "error")?;
-                }
-            }
-        }
-    }
-    if !json {
-        let invalid = results
-            .iter()
-            .filter(|r| !matches!(r, Checked::Verdict(v) if v.is_valid()))
-            .count();
-        writeln!(
-            out,
-            "{} payloads: {} valid, {} not valid",
-            results.len(),
-            results.len().saturating_sub(invalid),
-            invalid
-        )?;
-        for (i, r) in results.iter().enumerate() {
-            if let Checked::Verdict(v) = r {
-                let Err(e) = &v.result else { continue };
-                writeln!(
-                    out,
-                    "  #{}: {} ({}): {e}",
-                    i.saturating_add(1),
-                    e.code(),
-                    e.stage()
-                )?;
-            }
-        }
-    }
-    Ok(worst)
+    Ok(outcome(&summary))
 }
 
-fn table_row(n: usize, v: &Verdict) -> String {
-    let view = v.certificate.as_ref().map(|c| c.to_json());
-    let field = |path: &[&str]| -> String {
-        let mut cur = view.as_ref();
-        for p in path {
-            cur = cur.and_then(|c| c.get(*p));
-        }
-        match cur {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => "-".into(),
-            Some(other) => other.to_string(),
-        }
-    };
-    let status = if v.is_valid() { "valid" } else { "invalid" };
-    let reason = v.result.as_ref().err().map_or("-", |r| r.code());
-    let alg = v.alg.map_or("-", |a| a.name());
-    let kid = v
-        .kid
-        .map_or_else(|| "-".into(), |k| certseal::codec::hex::encode(&k));
-    let qual = format!(
-        "{} {} {}",
-        field(&["qualification", "name"]),
-        field(&["qualification", "level_name"]),
-        field(&["qualification", "specialty_name"])
-    );
-    format!(
-        "{n:>4}  {status:<8} {reason:<18} {alg:<6} {kid:<17} {} {} {} / {}",
-        pad(&field(&["holder", "name"]), 10),
-        pad(&field(&["kind"]), 8),
-        qual.trim_end_matches(" -"),
-        field(&["identifier"]),
-    )
+/// The progress bar on stderr: bytes of input with rate and ETA when the size is known, a
+/// spinner otherwise; lines and lines per second beside. Hidden when not drawn to a terminal.
+struct Bar {
+    bar: Option<ProgressBar>,
+    started: Instant,
 }
 
-/// `s` padded with spaces to `width` terminal columns, counting CJK characters as two.
-fn pad(s: &str, width: usize) -> String {
-    let wide = |c: char| {
-        matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}'
-            | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}'
-            | '\u{FFE0}'..='\u{FFE6}')
-    };
-    let used: usize = s.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
-    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
+impl Bar {
+    fn new(shown: bool) -> Self {
+        Bar {
+            bar: shown.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+            started: Instant::now(),
+        }
+    }
+
+    fn update(&mut self, p: &Progress<'_>) {
+        let Some(bar) = &self.bar else { return };
+        if bar.length().is_none() {
+            let template = match p.stored_total {
+                Some(total) => {
+                    bar.set_length(total);
+                    "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ETA {eta} {msg}"
+                }
+                None => "{spinner} [{elapsed_precise}] {bytes} read {msg}",
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            if p.stored_total.is_none() {
+                bar.set_length(u64::MAX);
+            }
+        }
+        bar.set_position(p.stored_read);
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 {
+            p.summary.lines as f64 / secs
+        } else {
+            0.0
+        };
+        bar.set_message(format!(
+            "{} lines, {rate:.0}/s, {} not valid",
+            p.summary.lines,
+            p.summary.invalid.saturating_add(p.summary.unreadable)
+        ));
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }

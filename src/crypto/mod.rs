@@ -20,6 +20,9 @@ pub(crate) mod ec;
 mod interop;
 #[cfg(feature = "sm2")]
 pub mod sm2;
+mod token;
+
+pub use self::token::{find_token, sha256, TokenDigest};
 
 pub use interop::{
     KeyType, ES512_SIGNATURE_LEN, RSA_MAX_BITS, RSA_MAX_EXPONENT, RSA_MIN_BITS, RSA_MIN_EXPONENT,
@@ -227,6 +230,9 @@ pub enum CryptoError {
     /// The algorithm is verify-only in certseal (the interop algorithms): no signer holds it.
     #[error("{0} is verified in interop mode only; certseal does not sign with it")]
     VerifyOnly(Algorithm),
+    /// A bearer-token digest was not 64 hexadecimal digits of SHA-256.
+    #[error("token digest: {0}")]
+    TokenDigest(String),
 }
 
 /// Something that signs. Implemented by [`RingSigner`]; a hardware key plugs in here.

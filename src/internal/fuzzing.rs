@@ -191,6 +191,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     out.push(("records", SAMPLES_JSON.to_vec()));
     out.push(("records", SAMPLES_CSV.to_vec()));
     let mut qrs: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut docs: Vec<u8> = Vec::new();
     if let Ok(batch) = crate::model::parse_json(SAMPLES_JSON) {
         for (i, (_, cert)) in batch.accepted.iter().enumerate() {
             let Ok(issued) = keys.issue(cert, Some(i as u64), NOW) else {
@@ -212,6 +214,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
                 issued.qr.as_bytes()[payload::PREFIX.len()..].to_vec(),
             ));
             qrs.push(issued.qr.clone());
+            ids.push(issued.identifier.clone());
+            docs.extend_from_slice(&issued.document);
             out.push(("qr_text", issued.qr.into_bytes()));
             out.push(("document", issued.document));
             out.push(("identifiers", issued.identifier.into_bytes()));
@@ -219,6 +223,27 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         }
     }
     out.push(("identifiers", b"12100000400010398P".to_vec()));
+    // Streamed lines: every form (bare, CRLF, blank, identifier<TAB>string, bundle JSON
+    // line, binary, too long for max_line 64) at two read sizes; a document sequence.
+    let mut lines = vec![0x3f, 0x06];
+    for (i, (qr, id)) in qrs.iter().zip(&ids).enumerate() {
+        let line = match i % 4 {
+            0 => format!("{qr}\n"),
+            1 => format!("{qr}\r\n\r\n"),
+            2 => format!("{id}\t{qr}\n\n"),
+            _ => format!("{{\"identifier\":\"{id}\",\"qr\":\"{qr}\",\"view\":{{}}}}\n"),
+        };
+        lines.extend_from_slice(line.as_bytes());
+    }
+    lines.extend_from_slice(b"CS1:\xff\xfe\r\n\r");
+    out.push(("line_reader", lines));
+    out.push((
+        "line_reader",
+        b"\x03\x00ab\r\nabcd\r\nabc\r\r\n\n\nx".to_vec(),
+    ));
+    let mut seq = vec![0x2f];
+    seq.extend_from_slice(&docs);
+    out.push(("document_seq", seq));
     // Bulk verification: all valid; one with a signature from another payload; one with
     // a bit flipped in R; one with s ≥ ℓ.
     out.push(("batch_verify", qrs.join("\n").into_bytes()));
@@ -736,6 +761,12 @@ pub fn status_seeds() -> Vec<(&'static str, Vec<u8>)> {
         seed.extend_from_slice(&s.codes);
         out.push(("status_set", seed));
     }
+    let inspect: Vec<(&'static str, Vec<u8>)> = out
+        .iter()
+        .filter(|(t, _)| *t == "status_snapshot" || *t == "status_delta")
+        .map(|(_, d)| ("status_inspect", d.clone()))
+        .collect();
+    out.extend(inspect);
     out
 }
 
@@ -823,11 +854,171 @@ pub fn status_set(data: &[u8]) {
     }
 }
 
+/// A reader that hands out at most `step` bytes per read: the fuzz targets of streaming
+/// readers cut their input at every possible place.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        let (head, tail) = self.data.split_at(n);
+        if let Some(dst) = buf.get_mut(..n) {
+            dst.copy_from_slice(head);
+        }
+        self.data = tail;
+        Ok(n)
+    }
+}
+
+/// The streaming line reader (`verify::stream::LineReader`) against a reference split: byte 0
+/// picks `max_line` (1..=64), byte 1 the read size (1..=64), the rest is the input. Every line
+/// (number, end offset, text or too-long length) must equal splitting the whole input on LF,
+/// dropping one CR before it and skipping empty lines; each kept line then goes through
+/// `parse_line`, whose payload never holds a line end.
+pub fn line_reader(data: &[u8]) {
+    use crate::verify::stream::{parse_line, LineReader, RawLine};
+    let [a, b, input @ ..] = data else { return };
+    let max = usize::from(a % 64) + 1;
+    let step = usize::from(b % 64) + 1;
+    // (line number, end offset, text or too-long length)
+    type Expected<'a> = (u64, u64, Result<&'a [u8], u64>);
+    let mut expected: Vec<Expected<'_>> = Vec::new();
+    let mut offset = 0u64;
+    let mut rest = input;
+    let mut number = 0u64;
+    while !rest.is_empty() {
+        let (segment, consumed) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (rest.split_at(i).0, i + 1),
+            None => (rest, rest.len()),
+        };
+        rest = rest.split_at(consumed).1;
+        number += 1;
+        offset += consumed as u64;
+        let text = segment.strip_suffix(b"\r").unwrap_or(segment);
+        if text.is_empty() {
+            continue;
+        }
+        expected.push((
+            number,
+            offset,
+            if text.len() > max {
+                Err(text.len() as u64)
+            } else {
+                Ok(text)
+            },
+        ));
+    }
+    let mut reader = LineReader::new(Trickle { data: input, step }, max);
+    let mut got = 0usize;
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => panic!("an in-memory read failed: {e}"),
+        };
+        let Some(want) = expected.get(got) else {
+            panic!("the reader found more lines than the reference")
+        };
+        let content = match line.content {
+            RawLine::Text(t) => Ok(t),
+            RawLine::TooLong { len } => Err(len),
+        };
+        assert_eq!((line.number, line.end, content), *want, "line {got}");
+        if let RawLine::Text(t) = line.content {
+            if let Ok(entry) = parse_line(t) {
+                assert!(!entry.payload.contains('\n'));
+            }
+        }
+        got += 1;
+    }
+    assert_eq!(got, expected.len(), "the reader missed lines");
+    assert_eq!(reader.offset(), input.len() as u64);
+}
+
+/// The CBOR sequence reader (`verify::stream::DocumentSeq`) against the strict decoder over the
+/// whole input: byte 0 picks the read size (1..=256); items must be the same, in order, up to
+/// the first malformed one, where both stop.
+pub fn document_seq(data: &[u8]) {
+    use crate::verify::stream::DocumentSeq;
+    let [a, input @ ..] = data else { return };
+    let step = usize::from(*a) + 1;
+    let limits = Limits {
+        max_cose_len: 4096,
+        ..Limits::DEFAULT
+    };
+    let mut whole = cbor::Reader::new(input, Mode::Strict);
+    let mut seq = DocumentSeq::new(Trickle { data: input, step }, limits);
+    loop {
+        let want = if whole.is_empty() {
+            None
+        } else {
+            whole.raw_item(&limits).ok()
+        };
+        match (seq.next_item(), want) {
+            (Ok(Some(item)), Some(w)) if w.len() <= limits.max_cose_len => assert_eq!(item, w),
+            (Ok(None), None) if whole.is_empty() => return,
+            (Err(_), None) => return,
+            (Err(_), Some(w)) if w.len() > limits.max_cose_len => return,
+            (got, want) => panic!("sequence reader {got:?}, whole-input decoder {want:?}"),
+        }
+    }
+}
+
 /// Registry submissions: the streaming CSV / JSON / JSON-lines readers in UTF-8 and
 /// GB18030, and the row conversion.
 #[cfg(feature = "sqlite")]
 pub fn submission(data: &[u8]) {
     crate::registry::fuzz_submission(data);
+}
+
+/// `status inspect`: a status document of either kind (snapshot or delta, told apart by the
+/// payload's map size), as a whole document and as payloads signed by the status fixture with
+/// the snapshot and the delta AAD. An inspected snapshot agrees with the list it loads to.
+pub fn status_inspect(data: &[u8]) {
+    use crate::cose::Sign1;
+    use crate::status::{inspect, StatusList, DELTA_TYPE, SNAPSHOT_TYPE};
+    let Some(f) = status_fixture() else { return };
+    let signed = [SNAPSHOT_TYPE, DELTA_TYPE]
+        .map(|aad| Sign1::sign(true, &f.cert.kid(), data, aad, &f.key).ok());
+    for doc in [Some(data)]
+        .into_iter()
+        .chain(signed.iter().map(Option::as_deref))
+        .flatten()
+    {
+        if let Ok(s) = inspect(doc, &f.store) {
+            let _ = s.to_json();
+            let _ = s.to_string();
+            if s.kind == "snapshot" {
+                let loaded = StatusList::load(doc, &f.store).map(|l| l.sequence());
+                assert_eq!(loaded.ok(), Some(s.sequence), "inspect and load disagree");
+            }
+        }
+    }
+}
+
+/// The server's request bodies (`POST /v1/verify`, revoke, reissue, objection, the
+/// submission query): parsed into typed requests or problems naming the field.
+#[cfg(feature = "server")]
+pub fn server_requests(data: &[u8]) {
+    crate::server::fuzz_requests(data);
+}
+
+/// The server's TOML configuration: parsed and checked, and what parses prints back to the
+/// same configuration.
+#[cfg(feature = "server")]
+pub fn server_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(cfg) = crate::server::ServerConfig::from_toml(text) {
+        let Ok(again) = crate::server::ServerConfig::from_toml(&cfg.to_toml()) else {
+            panic!("a printed configuration does not parse");
+        };
+        assert_eq!(again, cfg, "print and parse disagree");
+    }
 }
 
 #[cfg(test)]

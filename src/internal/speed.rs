@@ -18,6 +18,9 @@
 //!   the comb tables of `crypto::sm2`);
 //! - `verify_e2e`: [`Verifier::verify_at`] on the QR text (every step of `verify`), one
 //!   thread;
+//! - `verify_e2e_status`: the same payload through a verifier holding a status snapshot of
+//!   [`STATUS_SIZE`] indices (1 % revoked, 3 % superseded, fixed seed; `specs/status.md`),
+//!   so the status step looks the payload's index up; one thread;
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two
 //!   signatures), one thread;
 //! - `batch_1t`, `batch_2t`: [`Verifier::verify_batch`] in a rayon pool of 1 and 2 threads;
@@ -58,6 +61,10 @@ const NOW: i64 = 1_795_651_200;
 const DAY: i64 = 86_400;
 /// The records the inputs are built from.
 const SAMPLES: &[u8] = include_bytes!("../../data/sample-records.json");
+/// Status indices in the snapshot the `verify_e2e_status` row checks against: 10 million.
+pub const STATUS_SIZE: u64 = 10_000_000;
+/// The status index of every payload the rows verify: a valid index of that snapshot.
+const STATUS_INDEX_BASE: u64 = 5_000_000;
 /// Largest batch verified in one call.
 const MAX_BATCH: usize = 10_000;
 /// Smallest batch verified in one call.
@@ -104,6 +111,8 @@ pub struct Rates {
     pub verify: f64,
     /// End-to-end verifications (text → verdict) per second, one thread.
     pub verify_e2e: f64,
+    /// End-to-end verifications with the status step checking a loaded snapshot, one thread.
+    pub verify_e2e_status: f64,
     /// Issues (record → document + QR string) per second, one thread.
     pub issue: f64,
     /// Batch verifications per second on a 1-thread pool.
@@ -145,6 +154,21 @@ pub const RATIOS: &[RatioDef] = &[
         ),
         better: "higher",
         goal: Some(">= 0.95 for the algorithms ring verifies"),
+    },
+    RatioDef {
+        key: "e2e_status_vs_bare_same_alg",
+        numerator: "end-to-end verifications/s with the status step over a loaded \
+                    10-million-index snapshot (one thread)",
+        denominator: Some("bare verifications/s of the same algorithm over the same Sig_structure"),
+        better: "higher",
+        goal: Some(">= 0.94 for the algorithms ring verifies"),
+    },
+    RatioDef {
+        key: "e2e_status_vs_e2e",
+        numerator: "end-to-end verifications/s with the status step over the snapshot",
+        denominator: Some("end-to-end verifications/s without a status list"),
+        better: "higher",
+        goal: None,
     },
     RatioDef {
         key: "issue_vs_half_bare_sign_same_alg",
@@ -218,6 +242,16 @@ impl Rates {
         ratio(self.verify_e2e, self.verify)
     }
 
+    /// End-to-end verify with the status step ÷ bare verify of the same algorithm (goal ≥ 0.94).
+    pub fn e2e_status_vs_bare_same_alg(&self) -> f64 {
+        ratio(self.verify_e2e_status, self.verify)
+    }
+
+    /// End-to-end verify with the status step ÷ without it.
+    pub fn e2e_status_vs_e2e(&self) -> f64 {
+        ratio(self.verify_e2e_status, self.verify_e2e)
+    }
+
     /// Issue ÷ (bare sign ÷ 2): the issue pipeline makes two signatures (goal ≥ 0.90).
     pub fn issue_vs_half_bare_sign_same_alg(&self) -> f64 {
         ratio(self.issue, self.sign / 2.0)
@@ -276,6 +310,8 @@ impl Rates {
             "bulk_vs_bare_same_alg" => Some(self.bulk_vs_bare_same_alg()),
             "bulk_vs_ring_p256_verify" => self.bulk_vs_ring_p256_verify(alg),
             "e2e_vs_bare_same_alg" => Some(self.e2e_vs_bare_same_alg()),
+            "e2e_status_vs_bare_same_alg" => Some(self.e2e_status_vs_bare_same_alg()),
+            "e2e_status_vs_e2e" => Some(self.e2e_status_vs_e2e()),
             "issue_vs_half_bare_sign_same_alg" => Some(self.issue_vs_half_bare_sign_same_alg()),
             "batch_2t_vs_batch_1t" => Some(self.batch_2t_vs_batch_1t()),
             "non_signature_us_per_verify" => Some(self.non_signature_us_per_verify()),
@@ -291,6 +327,7 @@ impl Rates {
             "sign": round(self.sign, 1),
             "verify": round(self.verify, 1),
             "verify_e2e": round(self.verify_e2e, 1),
+            "verify_e2e_status": round(self.verify_e2e_status, 1),
             "issue": round(self.issue, 1),
             "batch_1t": round(self.batch_1t, 1),
             "batch_2t": round(self.batch_2t, 1),
@@ -451,6 +488,10 @@ impl SpeedReport {
             ),
             ("e2e_vs_ring_same_alg", fold(ring, false)),
             (
+                "e2e_status_vs_bare_same_alg",
+                fold(all(Rates::e2e_status_vs_bare_same_alg), false),
+            ),
+            (
                 "issue_vs_half_bare_sign_same_alg",
                 fold(all(Rates::issue_vs_half_bare_sign_same_alg), false),
             ),
@@ -541,12 +582,13 @@ impl fmt::Display for SpeedReport {
         let cell = |best: f64, median: f64| format!("{best:.1} ({median:.1})");
         writeln!(
             f,
-            "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
+            "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
             "",
             "bare",
             "sign/s",
             "verify/s",
             "e2e verify/s",
+            "e2e+status/s",
             "issue/s",
             "batch 1t/s",
             "batch 2t/s",
@@ -557,12 +599,13 @@ impl fmt::Display for SpeedReport {
             let (b, m) = (&a.best, &a.median);
             writeln!(
                 f,
-                "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
+                "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
                 a.alg.name(),
                 a.bare,
                 cell(b.sign, m.sign),
                 cell(b.verify, m.verify),
                 cell(b.verify_e2e, m.verify_e2e),
+                cell(b.verify_e2e_status, m.verify_e2e_status),
                 cell(b.issue, m.issue),
                 cell(b.batch_1t, m.batch_1t),
                 cell(b.batch_2t, m.batch_2t),
@@ -759,12 +802,22 @@ fn run_algorithm(
     let bare = BareKey::from_pkcs8(alg, &signer_pkcs8)?;
     let store = TrustStore::from_signer_certs(&root, std::slice::from_ref(&signer_cert))?;
     let issuer = Issuer::new(signer_key.as_ref(), &signer_cert)?;
-    let verifier = Verifier::new(store).with_clock(FixedClock(NOW));
+    let status_list = status_snapshot(alg, &root, root_key.as_ref(), &store)?;
+    let verifier = Verifier::new(store.clone()).with_clock(FixedClock(NOW));
+    let with_status = Verifier::new(store)
+        .with_clock(FixedClock(NOW))
+        .with_status(status_list);
 
-    // Fixed inputs: every sample issued once.
+    // Fixed inputs: every sample issued once, with a status index that is valid in the
+    // snapshot (as every real payload carries one).
     let issued = certs
         .iter()
-        .map(|c| issuer.issue(c, None, NOW).map(|i| i.qr))
+        .enumerate()
+        .map(|(k, c)| {
+            issuer
+                .issue(c, Some(STATUS_INDEX_BASE + 2 * k as u64), NOW)
+                .map(|i| i.qr)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let first = issued.first().ok_or_else(|| TrustError::BadParameter {
         field: "speed",
@@ -777,7 +830,11 @@ fn run_algorithm(
     let mut tbs = Vec::new();
     msg.sig_structure(&[], &mut tbs);
     let sig = msg.signature.to_vec();
-    if !bare.verify(&tbs, &sig) || !verifier.verify_at(first, NOW).is_valid() {
+    let covered = with_status
+        .verify_at(first, NOW)
+        .freshness
+        .is_some_and(|f| f.covered);
+    if !bare.verify(&tbs, &sig) || !verifier.verify_at(first, NOW).is_valid() || !covered {
         return Err(crate::crypto::CryptoError::BadSignature.into());
     }
     // SM2's goals are stated against a bare ring P-256 verification: measure one beside it.
@@ -811,6 +868,9 @@ fn run_algorithm(
     };
     let mut e2e_row = || {
         black_box(verifier.verify_at(black_box(first), NOW).is_valid());
+    };
+    let mut e2e_status_row = || {
+        black_box(with_status.verify_at(black_box(first), NOW).is_valid());
     };
     let mut issue_row = || {
         let cert = certs.get(i % certs.len().max(1));
@@ -851,11 +911,12 @@ fn run_algorithm(
         &mut e2e_row,
         &mut issue_row,
         &mut bulk_row,
+        &mut e2e_status_row,
     ];
     if baseline.is_some() {
         rows.push(&mut p256_row);
     }
-    let mut slices: [Vec<f64>; 6] = Default::default();
+    let mut slices: [Vec<f64>; 7] = Default::default();
     // The order rotates every round, so no row always follows the same one.
     for round in 0..rounds {
         for k in 0..rows.len() {
@@ -865,7 +926,7 @@ fn run_algorithm(
             }
         }
     }
-    let [sign, verify, verify_e2e, issue, bulk_calls, p256] = slices;
+    let [sign, verify, verify_e2e, issue, bulk_calls, verify_e2e_status, p256] = slices;
     let bulk: Vec<f64> = bulk_calls.iter().map(|c| c * chunk as f64).collect();
 
     // A batch call takes about half a slice on one thread, at most `max_batch` strings.
@@ -904,6 +965,7 @@ fn run_algorithm(
         sign: pick(&sign),
         verify: pick(&verify),
         verify_e2e: pick(&verify_e2e),
+        verify_e2e_status: pick(&verify_e2e_status),
         issue: pick(&issue),
         batch_1t: pick(&batch_1t),
         batch_2t: pick(&batch_2t),
@@ -987,6 +1049,71 @@ fn bulk_inputs(
     let store = TrustStore::from_signer_certs(root, &signer_certs)?;
     let verifier = Verifier::new(store).with_clock(FixedClock(NOW));
     Ok((verifier, texts, signers))
+}
+
+/// A status snapshot of [`STATUS_SIZE`] indices, 1 % revoked and 3 % superseded at fixed
+/// pseudo-random positions (the payloads' indices `STATUS_INDEX_BASE + 2k` kept valid),
+/// signed by a status signer under `root` and loaded against `store` plus that signer.
+fn status_snapshot(
+    alg: Algorithm,
+    root: &RootCert,
+    root_key: &dyn crypto::Signer,
+    store: &TrustStore,
+) -> Result<crate::status::StatusList, crate::Error> {
+    use crate::status::{sign_snapshot, ReasonCode, SnapshotParams, State, StatusList};
+    let (key, _) = crypto::generate_signer(alg)?;
+    let cert = root.issue_signer_for(
+        root_key,
+        &key.public_key_spki(),
+        &SignerParams {
+            common_name: "certseal speed status signer".into(),
+            authority_name: "人力资源社会保障部人事考试中心".into(),
+            authority_uscc: "12100000400010398P".into(),
+            serial: 3,
+            not_before: NOW - DAY,
+            not_after: NOW + 365 * DAY,
+        },
+        crate::trust::SignerUsage::STATUS,
+    )?;
+    let mut certs: Vec<crate::trust::SignerCert> = store
+        .signers()
+        .iter()
+        .map(|s| crate::trust::SignerCert::parse(s.der()))
+        .collect::<Result<_, _>>()?;
+    certs.push(cert.clone());
+    let with_status = TrustStore::from_signer_certs(root, &certs)?;
+    // xorshift64*: fixed seed, no allocation per draw.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut entries = Vec::with_capacity((STATUS_SIZE / 25) as usize);
+    let reserved = STATUS_INDEX_BASE..STATUS_INDEX_BASE + 2 * 4096;
+    for i in 0..STATUS_SIZE {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) % 100;
+        if reserved.contains(&i) && (i - STATUS_INDEX_BASE) % 2 == 0 {
+            continue;
+        }
+        match r {
+            0 => entries.push((i, State::Revoked(ReasonCode::INVALIDATED))),
+            1..=3 => entries.push((i, State::Superseded)),
+            _ => {}
+        }
+    }
+    let doc = sign_snapshot(
+        &SnapshotParams {
+            issuer: "12100000400010398P".into(),
+            sequence: 1,
+            issued_at: NOW - 60,
+            next_update: NOW + DAY,
+            size: STATUS_SIZE,
+        },
+        entries,
+        &[],
+        key.as_ref(),
+        &cert,
+    )?;
+    StatusList::load(&doc, &with_status)
 }
 
 /// The best (largest) rate of a row's slices.

@@ -1,9 +1,14 @@
 //! A whole issue run to files: every accepted record of a batch issued with the signer of a
-//! key directory, each signed document checked by the verifier, and `<identifier>.cbor`,
-//! `<identifier>.json` and `qr.txt` written into one folder. The CLI's `issue` and `demo`
-//! call [`issue_all`]; an HTTP or C face calls the same.
+//! key directory, each signed document checked by the verifier, and the results written into
+//! one folder in a [`Layout`]: a bundle per batch (`specs/bundle.md`: `<name>.cbors`, the
+//! signed documents as one CBOR sequence, and `<name>.jsonl`, one line of identifier, QR
+//! string and view per certificate), or one `<identifier>.cbor` and `<identifier>.json` per
+//! certificate beside `qr.txt`. The CLI's `issue` and `demo` call [`issue_all`]; an HTTP or C
+//! face calls the same.
 
 use std::fmt::{self, Write as _};
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::claims::document::Document;
@@ -50,6 +55,34 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// How an issue run lays out what it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Layout {
+    /// One bundle for the batch (`specs/bundle.md`): `<name>.cbors` and `<name>.jsonl`.
+    Bundle {
+        /// The bundle's file name without extension.
+        name: String,
+    },
+    /// Two files per certificate, `<identifier>.cbor` and `<identifier>.json`, and `qr.txt`
+    /// (`identifier<TAB>payload` a line).
+    Files,
+}
+
+impl Layout {
+    /// The files a run in this layout writes into `dir`, besides the per-certificate ones.
+    fn describe(&self, dir: &Path) -> String {
+        match self {
+            Layout::Bundle { name } => format!(
+                "bundle {} and {}",
+                dir.join(format!("{name}.cbors")).display(),
+                dir.join(format!("{name}.jsonl")).display()
+            ),
+            Layout::Files => format!("documents, JSON views and qr.txt in {}", dir.display()),
+        }
+    }
+}
+
 /// What an issue run made.
 #[derive(Debug)]
 pub struct IssueRun {
@@ -59,10 +92,12 @@ pub struct IssueRun {
     pub rejected: Vec<Rejection>,
     /// Where the files went.
     pub dir: PathBuf,
+    /// How they were laid out.
+    pub layout: Layout,
 }
 
-/// `issued N, rejected M; payload A..B characters, QR version X..Y at level Q; documents,
-/// JSON views and qr.txt in DIR`.
+/// `issued N, rejected M; payload A..B characters, QR version X..Y at level Q; bundle
+/// DIR/NAME.cbors and DIR/NAME.jsonl` (or `documents, JSON views and qr.txt in DIR`).
 impl fmt::Display for IssueRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lens = self.issued.iter().map(|(_, _, i)| i.qr.len());
@@ -82,24 +117,21 @@ impl fmt::Display for IssueRun {
                 v(max)
             )?;
         }
-        write!(
-            f,
-            "; documents, JSON views and qr.txt in {}",
-            self.dir.display()
-        )
+        write!(f, "; {}", self.layout.describe(&self.dir))
     }
 }
 
 /// Issues every accepted record of `batch` with the signer of `keys` valid at `now` (status
 /// indices from `first_status_index` in record order, when given), checks each signed
-/// document with a verifier over the directory's trust store, and writes
-/// `<identifier>.cbor`, `<identifier>.json` (the document's JSON view) and `qr.txt`
-/// (`identifier<TAB>payload` a line) into `dir`, made if missing. A record that cannot be
-/// issued is rejected; the others are issued regardless.
+/// document with a verifier over the directory's trust store, and writes them into `dir`
+/// (made if missing) in `layout`. A record that cannot be issued is rejected; the others are
+/// issued regardless. A bundle's two files are written under temporary names and renamed
+/// when complete, so a bundle that exists is whole.
 pub fn issue_all(
     keys: &KeyDir,
     batch: Batch,
     dir: &Path,
+    layout: &Layout,
     first_status_index: Option<u64>,
     now: i64,
 ) -> Result<IssueRun, crate::Error> {
@@ -109,8 +141,8 @@ pub fn issue_all(
     let (records, certs): (Vec<usize>, Vec<Certificate>) = batch.accepted.into_iter().unzip();
     let results = issuer.issue_batch(&certs, first_status_index, now);
     std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+    let mut sink = Sink::new(dir, layout)?;
     let mut issued = Vec::with_capacity(certs.len());
-    let mut qr_txt = String::new();
     for ((record, cert), result) in records.into_iter().zip(certs).zip(results) {
         let i = match result {
             Ok(i) => i,
@@ -126,18 +158,113 @@ pub fn issue_all(
                 continue;
             }
         };
-        let json = serde_json::to_string_pretty(&document.to_json()).unwrap_or_default();
-        write(&dir.join(format!("{}.cbor", i.identifier)), &i.document)?;
-        write(&dir.join(format!("{}.json", i.identifier)), json.as_bytes())?;
-        let _ = writeln!(qr_txt, "{}\t{}", i.identifier, i.qr);
+        sink.add(record, &i, &document)?;
         issued.push((record, cert, i));
     }
-    write(&dir.join("qr.txt"), qr_txt.as_bytes())?;
+    sink.finish()?;
     Ok(IssueRun {
         issued,
         rejected,
         dir: dir.to_path_buf(),
+        layout: layout.clone(),
     })
+}
+
+/// One line of a bundle's `.jsonl`: members in this order.
+#[derive(serde::Serialize)]
+struct BundleLine<'a> {
+    identifier: &'a str,
+    qr: &'a str,
+    record: usize,
+    view: serde_json::Value,
+}
+
+/// Where an issue run's output goes, certificate by certificate.
+enum Sink {
+    Bundle { cbors: Staged, jsonl: Staged },
+    Files { dir: PathBuf, qr_txt: String },
+}
+
+/// A file written under `<path>.tmp` and renamed to `path` when complete.
+struct Staged {
+    path: PathBuf,
+    tmp: PathBuf,
+    w: BufWriter<File>,
+}
+
+impl Staged {
+    fn create(path: PathBuf) -> Result<Self, crate::Error> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = File::create(&tmp).map_err(|e| crate::Error::io(&tmp, e))?;
+        Ok(Staged {
+            path,
+            tmp,
+            w: BufWriter::with_capacity(1 << 20, file),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), crate::Error> {
+        self.w
+            .write_all(bytes)
+            .map_err(|e| crate::Error::io(&self.tmp, e))
+    }
+
+    fn finish(mut self) -> Result<(), crate::Error> {
+        self.w.flush().map_err(|e| crate::Error::io(&self.tmp, e))?;
+        drop(self.w);
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| crate::Error::io(&self.path, e))
+    }
+}
+
+impl Sink {
+    fn new(dir: &Path, layout: &Layout) -> Result<Self, crate::Error> {
+        Ok(match layout {
+            Layout::Bundle { name } => Sink::Bundle {
+                cbors: Staged::create(dir.join(format!("{name}.cbors")))?,
+                jsonl: Staged::create(dir.join(format!("{name}.jsonl")))?,
+            },
+            Layout::Files => Sink::Files {
+                dir: dir.to_path_buf(),
+                qr_txt: String::new(),
+            },
+        })
+    }
+
+    fn add(&mut self, record: usize, i: &Issued, document: &Document) -> Result<(), crate::Error> {
+        match self {
+            Sink::Bundle { cbors, jsonl } => {
+                cbors.write(&i.document)?;
+                let line = BundleLine {
+                    identifier: &i.identifier,
+                    qr: &i.qr,
+                    record,
+                    view: document.to_json(),
+                };
+                let mut text = serde_json::to_vec(&line).unwrap_or_default();
+                text.push(b'\n');
+                jsonl.write(&text)
+            }
+            Sink::Files { dir, qr_txt } => {
+                let json = serde_json::to_string_pretty(&document.to_json()).unwrap_or_default();
+                write(&dir.join(format!("{}.cbor", i.identifier)), &i.document)?;
+                write(&dir.join(format!("{}.json", i.identifier)), json.as_bytes())?;
+                let _ = writeln!(qr_txt, "{}\t{}", i.identifier, i.qr);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), crate::Error> {
+        match self {
+            Sink::Bundle { cbors, jsonl } => {
+                cbors.finish()?;
+                jsonl.finish()
+            }
+            Sink::Files { dir, qr_txt } => write(&dir.join("qr.txt"), qr_txt.as_bytes()),
+        }
+    }
 }
 
 /// The document of a freshly signed file that verified. A qualification that has already

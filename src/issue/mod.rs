@@ -1,14 +1,15 @@
 //! The issue pipeline: a validated [`Certificate`] → its e-licence identifier, the signed
 //! electronic certificate document and the signed QR payload string. Single and batch
 //! (parallel, rayon). Two signatures per certificate; everything else is one pass of CBOR
-//! writing and one of base45. [`issue_all`] runs a whole batch to files.
+//! writing and one of base45. [`issue_all`] runs a whole batch to files (a bundle per batch,
+//! or files per certificate: [`Layout`]).
 
 use rayon::prelude::*;
 use std::fmt;
 
 mod files;
 
-pub use self::files::{issue_all, IssueRun, Rejection};
+pub use self::files::{issue_all, IssueRun, Layout, Rejection};
 
 use crate::claims::document;
 use crate::claims::payload::{QrClaims, Serial, PREFIX};

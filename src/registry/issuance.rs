@@ -40,9 +40,13 @@ pub struct IssueOptions {
     pub chunk: usize,
     /// This process's name in reservations (default: `pid-<pid>-<random>`).
     pub owner: String,
-    /// Seconds another process waits before taking over this process's reservations (0
-    /// with SQLite, where one process writes at a time; a multi-writer backend sets minutes).
+    /// Seconds another process waits before taking over this process's reservations; 0
+    /// takes the store's default (SQLite 0, where one process writes at a time; PostgreSQL
+    /// one hour).
     pub lease_secs: i64,
+    /// Take over every unfinished reservation of other processes now, whatever their lease
+    /// (the operator knows those issuers stopped, e.g. after a crash on PostgreSQL).
+    pub take_over: bool,
 }
 
 impl IssueOptions {
@@ -59,6 +63,7 @@ impl IssueOptions {
                 crate::codec::hex::encode(&nonce)
             ),
             lease_secs: 0,
+            take_over: false,
         }
     }
 }
@@ -287,7 +292,13 @@ impl Registry {
         opts: &IssueOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<IssueReport, crate::Error> {
+        let mut effective = opts.clone();
+        if effective.lease_secs == 0 {
+            effective.lease_secs = self.store.default_lease_secs();
+        }
+        let opts = &effective;
         let now = opts.now;
+        let claim_at = if opts.take_over { i64::MAX } else { now };
         let issuer = Issuer::from_key_dir(keys, now)?;
         let (signer, total) =
             self.read(|tx| Ok((signer_row(tx, keys, now)?, tx.count_pending()?)))?;
@@ -326,7 +337,7 @@ impl Registry {
                          cursor: i64|
              -> Result<(Vec<Assignment>, bool, i64), crate::Error> {
                 if resuming {
-                    let batch = tx.claim_unfinished(&opts.owner, now, lease_until, chunk)?;
+                    let batch = tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
                     if !batch.is_empty() {
                         return Ok((batch, true, cursor));
                     }

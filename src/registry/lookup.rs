@@ -119,6 +119,39 @@ impl LookupResult {
     }
 }
 
+impl LookupResult {
+    /// The public JSON view (art. 22: what the national verification site shows anyone who
+    /// holds the certificate or its identifier): the face's fields — qualification, holder
+    /// name, sex, ID number masked to its last four characters, management number, approval
+    /// date — the current state and the history of versions (identifier, version, kind,
+    /// time, state). Status indices, signer kids, objections and 信息容缺 gaps stay with the
+    /// operator's view ([`LookupResult::to_json`]).
+    pub fn public_json(&self) -> serde_json::Value {
+        let version = |v: &VersionView| {
+            serde_json::json!({
+                "identifier": v.identifier,
+                "version": v.version,
+                "kind": v.kind.label_zh(),
+                "issued_at": crate::time::rfc3339(v.issued_at),
+                "state": v.state.name(),
+                "reason": v.reason.map(StatusReason::name),
+            })
+        };
+        serde_json::json!({
+            "identifier": self.current.identifier,
+            "state": self.current.state.name(),
+            "reason": self.current.reason.map(StatusReason::name),
+            "qualification": self.qualification,
+            "holder_name": self.holder_name,
+            "sex": self.sex.label_zh(),
+            "id_number": self.masked_id_number,
+            "management_number": self.management_number,
+            "approval_date": self.approval_date.to_string(),
+            "history": self.history.iter().map(version).collect::<Vec<_>>(),
+        })
+    }
+}
+
 fn view(tx: &mut dyn Tx, row: &CertificateRow) -> Result<VersionView, crate::Error> {
     let (state, reason) = tx
         .latest_status(row.status_index)?

@@ -12,13 +12,19 @@
 //! Status contract with `status/` (revocation): every issued version has a dense, never
 //! reused `status_index`; [`Registry::status_head`], [`Registry::status_changes`] and
 //! [`Registry::states_at`] read the append-only status log from which snapshots and deltas
-//! are built.
+//! are built; [`Registry::status_snapshot`], [`Registry::status_delta`] and
+//! [`Registry::status_token_list`] build and sign them (`publish.rs`).
 
 mod audit;
 mod calendar;
 mod issuance;
 mod lifecycle;
 mod lookup;
+#[cfg(feature = "postgres")]
+mod migrate;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod publish;
 mod sqlite;
 mod store;
 mod submission;
@@ -36,6 +42,11 @@ pub use lifecycle::{
     Decision, HolderChange, Invalidation, ReissueKind, ReissueRequest, Reissued, RekeyReport,
 };
 pub use lookup::{Lookup, LookupResult, Progress, ProgressRow, VersionView};
+#[cfg(feature = "postgres")]
+pub use migrate::{migrate_sqlite_to_postgres, MigrationReport};
+#[cfg(feature = "postgres")]
+pub use postgres::{PgOptions, PgStore, DEFAULT_LEASE_SECS, MAX_ATTEMPTS};
+pub use publish::{published_state, StatusDocument, StatusPublisher};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use store::{
     Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
@@ -368,6 +379,13 @@ impl Registry {
         Ok(Registry::new(Box::new(SqliteStore::open(path)?)))
     }
 
+    /// Opens the registry at `location`: `postgres://…` / `postgresql://…` (feature
+    /// `postgres`), `sqlite:FILE`, or a file path (SQLite). Migrations are applied; a newer
+    /// schema is refused.
+    pub fn open_url(location: &str) -> Result<Registry, crate::Error> {
+        Ok(Registry::new(open(location)?))
+    }
+
     /// A registry over any backend.
     pub fn new(store: Box<dyn Store>) -> Registry {
         Registry {
@@ -381,6 +399,12 @@ impl Registry {
     pub fn with_actor(mut self, actor: impl Into<String>) -> Registry {
         self.actor = actor.into();
         self
+    }
+
+    /// Records `actor` for the operations that follow, on a registry kept open (a server's
+    /// pooled connection acts for whoever made each request).
+    pub fn set_actor(&mut self, actor: impl Into<String>) {
+        self.actor = actor.into();
     }
 
     /// The actor recorded for operations.
@@ -500,6 +524,33 @@ fn revoked_kids_in(tx: &mut dyn Tx, upto: u64) -> Result<Vec<[u8; 8]>, crate::Er
         Ok(())
     })?;
     Ok(kids)
+}
+
+/// The store at `location`: `postgres://…` / `postgresql://…` (feature `postgres`),
+/// `sqlite:FILE`, or a file path (SQLite).
+pub fn open(location: &str) -> Result<Box<dyn Store>, crate::Error> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            return Ok(Box::new(PgStore::open(location)?));
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            return Err(store::backend(
+                "open",
+                "got a postgres:// location, but this certseal was built without the \
+                 feature postgres (cargo build --features postgres)",
+            ));
+        }
+    }
+    let path = location.strip_prefix("sqlite:").unwrap_or(location);
+    if path.is_empty() {
+        return Err(RegistryError::request(
+            "db",
+            "got an empty location, expected a file, sqlite:FILE or postgres://…",
+        ));
+    }
+    Ok(Box::new(SqliteStore::open(Path::new(path))?))
 }
 
 /// SHA-256 of `bytes`.

@@ -37,6 +37,12 @@ pub trait Store: Send {
 
     /// A short name of the backend and location, for messages (`sqlite:/path/registry.db`).
     fn describe(&self) -> String;
+
+    /// The reservation lease an issuing run uses when its options leave it at 0: 0 where one
+    /// process writes at a time (SQLite), long where several issuers share the store.
+    fn default_lease_secs(&self) -> i64 {
+        0
+    }
 }
 
 /// A submission as stored.

@@ -30,7 +30,7 @@ pub struct Freshness {
     pub issued_at: i64,
     /// When a newer one was due.
     pub next_update: i64,
-    /// `now` is past `next_update` (and the policy is [`StalePolicy::Warn`]).
+    /// `now` is past `next_update` plus the grace (and the policy is [`StalePolicy::Warn`]).
     pub stale: bool,
     /// The status index lies inside the state in force. `false` for a payload without a
     /// status index, or one issued after the state was published: only its signer was
@@ -61,7 +61,8 @@ pub enum StatusReason {
         /// The revoked kid.
         kid: [u8; 8],
     },
-    /// The state in force is past its `next_update` and the policy is [`StalePolicy::Fail`].
+    /// The state in force is past its `next_update` plus the grace and the policy is
+    /// [`StalePolicy::Fail`].
     Stale {
         /// When a newer state was due.
         next_update: i64,
@@ -71,13 +72,13 @@ pub enum StatusReason {
 }
 
 impl StatusReason {
-    /// A stable machine name: `revoked`, `superseded`, `signer_revoked`, `status_stale`.
+    /// A stable machine name: `revoked`, `superseded`, `signer_revoked`, `stale`.
     pub fn code(&self) -> &'static str {
         match self {
             StatusReason::Revoked { .. } => "revoked",
             StatusReason::Superseded { .. } => "superseded",
             StatusReason::SignerRevoked { .. } => "signer_revoked",
-            StatusReason::Stale { .. } => "status_stale",
+            StatusReason::Stale { .. } => "stale",
         }
     }
 }
@@ -96,7 +97,9 @@ impl fmt::Display for StatusReason {
             }
             StatusReason::Stale { next_update, now } => write!(
                 f,
-                "status stale: next update was due at {next_update}, now {now}"
+                "status stale: next update was due at {}, now {}",
+                crate::time::rfc3339(*next_update),
+                crate::time::rfc3339(*now)
             ),
         }
     }
@@ -123,6 +126,8 @@ pub struct StatusList {
     /// Changes from deltas, sorted by index; they take precedence over the sets.
     overlay: Vec<(u64, State)>,
     policy: StalePolicy,
+    /// Seconds past `next_update` before the state counts as stale.
+    grace: i64,
     limits: Limits,
     snapshot_len: usize,
 }
@@ -250,6 +255,7 @@ impl StatusList {
             kids: body.kids,
             overlay: Vec::new(),
             policy: StalePolicy::Warn,
+            grace: 0,
             limits: *limits,
             snapshot_len: snapshot.len(),
         })
@@ -259,6 +265,38 @@ impl StatusList {
     pub fn with_policy(mut self, policy: StalePolicy) -> StatusList {
         self.policy = policy;
         self
+    }
+
+    /// The same list with `secs` of grace: the state counts as stale only once `now` is past
+    /// `next_update + secs` (negative values count as 0).
+    pub fn with_grace(mut self, secs: i64) -> StatusList {
+        self.grace = secs.max(0);
+        self
+    }
+
+    /// A snapshot followed by deltas in order, each applied as [`StatusList::apply_delta`]
+    /// does; the error of the first document refused, with its position (0: the snapshot).
+    pub fn load_chain<D: AsRef<[u8]>>(
+        snapshot: &[u8],
+        deltas: &[D],
+        store: &TrustStore,
+    ) -> Result<StatusList, (usize, crate::Error)> {
+        let mut list = Self::load(snapshot, store).map_err(|e| (0, e))?;
+        for (i, d) in deltas.iter().enumerate() {
+            list.apply_delta(d.as_ref(), store)
+                .map_err(|e| (i.saturating_add(1), e))?;
+        }
+        Ok(list)
+    }
+
+    /// Whether the state in force counts as stale at `now` (past `next_update` plus the grace).
+    pub fn is_stale_at(&self, now: i64) -> bool {
+        now > self.next_update.saturating_add(self.grace)
+    }
+
+    /// The grace in seconds.
+    pub fn grace(&self) -> i64 {
+        self.grace
     }
 
     /// Replaces the state in force with a newer snapshot from the same issuer (sequence above
@@ -291,9 +329,10 @@ impl StatusList {
             }
             .into());
         }
-        let policy = self.policy;
+        let (policy, grace) = (self.policy, self.grace);
         *self = next;
         self.policy = policy;
+        self.grace = grace;
         Ok(())
     }
 
@@ -487,7 +526,7 @@ impl StatusList {
             }
             _ => false,
         };
-        let stale = now > self.next_update;
+        let stale = self.is_stale_at(now);
         if stale && self.policy == StalePolicy::Fail {
             return Err(StatusReason::Stale {
                 next_update: self.next_update,

@@ -13,6 +13,7 @@
 
 pub mod bits;
 mod document;
+mod inspect;
 mod list;
 pub mod set;
 mod tsl;
@@ -23,6 +24,7 @@ pub use self::document::{
     sign_delta, sign_snapshot, DeltaParams, SnapshotParams, DELTA_TYPE, FORMAT_VERSION,
     SNAPSHOT_TYPE,
 };
+pub use self::inspect::{inspect, StatusSummary};
 pub use self::list::{Freshness, StalePolicy, StatusList, StatusReason};
 pub use self::set::SetFault;
 pub use self::tsl::{

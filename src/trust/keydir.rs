@@ -9,14 +9,21 @@
 //! root.cert.pem
 //! signer-N.key.pem    PKCS#8, mode 0600
 //! signer-N.cert.pem
+//! status.key.pem      the status signer (status-signing usage only), mode 0600
+//! status.cert.pem
 //! ```
+//!
+//! The status signer signs status snapshots, deltas and Token Status List exports
+//! (`specs/status.md`); its certificate lists only the status-signing purpose, so it can sign
+//! no certificate, and no document signer can sign a status document. A directory made before
+//! status signing existed has none until [`KeyDir::add_status_signer`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::cert::{check_chain, RootCert, SignerCert};
+use super::cert::{check_chain, RootCert, SignerCert, SignerUsage};
 use super::issue::{check_uscc, RootParams, SignerParams};
 use super::store::{TrustStore, TrustedSigner};
 use super::validity::year_of;
@@ -55,7 +62,8 @@ pub struct InitOptions {
     pub force: bool,
 }
 
-/// A document-signer key with its certificate (already checked against the directory's root).
+/// A signer key (a document signer, or the status signer) with its certificate, already checked
+/// against the directory's root.
 pub struct SignerKey {
     index: usize,
     cert: SignerCert,
@@ -73,7 +81,7 @@ impl fmt::Debug for SignerKey {
 }
 
 impl SignerKey {
-    /// The N of `signer-N.*` (from 1).
+    /// The N of `signer-N.*` (from 1); 0 for the status signer.
     pub fn index(&self) -> usize {
         self.index
     }
@@ -126,6 +134,7 @@ pub struct KeyDir {
     root: RootCert,
     root_key: Option<Box<dyn Signer>>,
     signers: Vec<SignerKey>,
+    status: Option<SignerKey>,
 }
 
 impl fmt::Debug for KeyDir {
@@ -135,6 +144,7 @@ impl fmt::Debug for KeyDir {
             .field("root", &self.root)
             .field("root_key", &self.root_key.is_some())
             .field("signers", &self.signers)
+            .field("status", &self.status)
             .finish()
     }
 }
@@ -150,6 +160,13 @@ fn signer_key_path(dir: &Path, n: usize) -> PathBuf {
 }
 fn signer_cert_path(dir: &Path, n: usize) -> PathBuf {
     dir.join(format!("signer-{n}.cert.pem"))
+}
+
+fn status_key_path(dir: &Path) -> PathBuf {
+    dir.join("status.key.pem")
+}
+fn status_cert_path(dir: &Path) -> PathBuf {
+    dir.join("status.cert.pem")
 }
 
 fn bad(field: &'static str, reason: impl Into<String>) -> TrustError {
@@ -183,7 +200,8 @@ fn signer_window(now: i64, validity_days: u32, n: usize) -> Result<(i64, i64), T
     Ok((nb, na))
 }
 
-/// A fresh key of `alg` and its certificate as signer `n`, signed by `root_key`.
+/// A fresh key of `alg` and its certificate as signer `n` (0: the status signer), signed by
+/// `root_key`.
 fn make_signer(
     root: &RootCert,
     root_key: &dyn Signer,
@@ -196,19 +214,70 @@ fn make_signer(
     let (signer, pkcs8) = crypto::generate_signer(alg)?;
     let year =
         year_of(not_before.saturating_add(BACKDATE)).map_or_else(String::new, |y| format!(" {y}"));
-    let cert = root.issue_signer(
+    let (common_name, usage) = if n == 0 {
+        (format!("certseal status signer{year}"), SignerUsage::STATUS)
+    } else {
+        (
+            format!("certseal document signer{year} #{n}"),
+            SignerUsage::DOCUMENTS,
+        )
+    };
+    let cert = root.issue_signer_for(
         root_key,
         &signer.public_key_spki(),
         &SignerParams {
-            common_name: format!("certseal document signer{year} #{n}"),
+            common_name,
             authority_name: authority_name.to_owned(),
             authority_uscc: authority_uscc.to_owned(),
             serial: random_serial(rng)?,
             not_before,
             not_after,
         },
+        usage,
     )?;
     Ok((pkcs8, cert))
+}
+
+/// The status signer of `dir`, if both its files exist: chained to `root`, its key matching,
+/// and its certificate carrying the status-signing usage.
+fn open_status_signer(dir: &Path, root: &RootCert) -> Result<Option<SignerKey>, crate::Error> {
+    let (kp, cp) = (status_key_path(dir), status_cert_path(dir));
+    match (kp.exists(), cp.exists()) {
+        (false, false) => return Ok(None),
+        (true, true) => {}
+        (_, _) => {
+            let missing = if kp.exists() { cp } else { kp };
+            return Err(TrustError::IncompleteSigner { missing }.into());
+        }
+    }
+    let bytes = std::fs::read(&cp).map_err(|e| crate::Error::io(&cp, e))?;
+    let cert = SignerCert::from_pem_or_der(&bytes)?;
+    check_chain(&cert, root)?;
+    if !cert.usage().status {
+        return Err(bad(
+            "status signer",
+            format!(
+                "{}: \"{}\" lacks the status-signing usage",
+                cp.display(),
+                cert.subject()
+            ),
+        )
+        .into());
+    }
+    let key = read_signer(&kp)?;
+    if !same_key(key.as_ref(), cert.verifying_key()) {
+        return Err(TrustError::KeyMismatch {
+            what: kp.display().to_string(),
+        }
+        .into());
+    }
+    let trusted = TrustedSigner::new(&cert, root)?;
+    Ok(Some(SignerKey {
+        index: 0,
+        cert,
+        trusted,
+        key,
+    }))
 }
 
 fn read_signer(path: &Path) -> Result<Box<dyn Signer>, crate::Error> {
@@ -252,7 +321,12 @@ impl KeyDir {
         }
         check_uscc(&opts.authority_uscc)?;
 
-        let mut paths = vec![root_key_path(dir), root_cert_path(dir)];
+        let mut paths = vec![
+            root_key_path(dir),
+            root_cert_path(dir),
+            status_key_path(dir),
+            status_cert_path(dir),
+        ];
         for n in 1..=opts.signers {
             paths.push(signer_key_path(dir, n));
             paths.push(signer_cert_path(dir, n));
@@ -308,6 +382,16 @@ impl KeyDir {
             )?;
             made.push((n, pkcs8, cert));
         }
+        // The status signer: valid as long as the root, status-signing usage only.
+        let (status_pkcs8, status_cert) = make_signer(
+            &root,
+            root_signer.as_ref(),
+            opts.alg,
+            0,
+            (root_nb, root_na),
+            (&opts.authority_name, &opts.authority_uscc),
+            &rng,
+        )?;
 
         std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
         // Every file is on disk before any final name changes: an interrupted init (or one
@@ -320,6 +404,12 @@ impl KeyDir {
             staged.write(&signer_key_path(dir, *n), pem(pkcs8).as_bytes(), true)?;
             staged.write(&signer_cert_path(dir, *n), cert.to_pem().as_bytes(), false)?;
         }
+        staged.write(&status_key_path(dir), pem(&status_pkcs8).as_bytes(), true)?;
+        staged.write(
+            &status_cert_path(dir),
+            status_cert.to_pem().as_bytes(),
+            false,
+        )?;
         staged.commit()?;
         // Remove stale signers a previous (forced-over) init left behind.
         let mut n = opts.signers.saturating_add(1);
@@ -390,11 +480,13 @@ impl KeyDir {
                 key,
             });
         }
+        let status = open_status_signer(dir, &root)?;
         Ok(KeyDir {
             dir: dir.to_path_buf(),
             root,
             root_key,
             signers,
+            status,
         })
     }
 
@@ -497,9 +589,80 @@ impl KeyDir {
             .ok_or_else(|| TrustError::Generate("signer list empty after push".into()).into())
     }
 
-    /// A trust store with every signer of this directory (retired and future ones included).
+    /// A trust store with every signer of this directory (retired and future ones included)
+    /// and the status signer.
     pub fn trust_store(&self) -> Result<TrustStore, TrustError> {
-        let certs: Vec<SignerCert> = self.signers.iter().map(|s| s.cert.clone()).collect();
-        TrustStore::from_signer_certs(&self.root, &certs)
+        TrustStore::from_signer_certs(&self.root, &self.trusted_certs())
+    }
+
+    /// Every certificate a verifier should trust: the document signers in `signer-N` order,
+    /// then the status signer (what `certseal trust export` signs into the trust list).
+    pub fn trusted_certs(&self) -> Vec<SignerCert> {
+        self.signers
+            .iter()
+            .chain(self.status.as_ref())
+            .map(|s| s.cert.clone())
+            .collect()
+    }
+
+    /// The status signer (`status.key.pem`), if the directory has one.
+    pub fn status_signer(&self) -> Option<&SignerKey> {
+        self.status.as_ref()
+    }
+
+    /// Makes the status signer of a directory that has none (made before status signing
+    /// existed): a fresh key of `alg`, valid `not_before..=not_after`, status-signing usage
+    /// only, signed by the root key. Refuses to overwrite an existing one.
+    pub fn add_status_signer(
+        &mut self,
+        alg: Algorithm,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<&SignerKey, crate::Error> {
+        let root_key = self.root_key.as_deref().ok_or_else(|| {
+            bad(
+                "root key",
+                format!("{} is missing", root_key_path(&self.dir).display()),
+            )
+        })?;
+        let name = self
+            .root
+            .authority_name()
+            .ok_or_else(|| bad("authority_name", "root subject has no organizationName"))?;
+        let uscc = self.root.authority_uscc().ok_or_else(|| {
+            bad(
+                "authority_uscc",
+                "root subject has no organizationIdentifier",
+            )
+        })?;
+        let (kp, cp) = (status_key_path(&self.dir), status_cert_path(&self.dir));
+        if let Some(existing) = [&kp, &cp].into_iter().find(|p| p.exists()) {
+            return Err(TrustError::KeyExists {
+                path: existing.clone(),
+            }
+            .into());
+        }
+        let rng = SystemRandom::new();
+        let (pkcs8, cert) = make_signer(
+            &self.root,
+            root_key,
+            alg,
+            0,
+            (not_before, not_after),
+            (name, uscc),
+            &rng,
+        )?;
+        let key = crypto::signer_from_pkcs8(&pkcs8)?;
+        let trusted = TrustedSigner::new(&cert, &self.root)?;
+        let mut staged = super::staged::Staged::new();
+        staged.write(&kp, crypto::to_pem("PRIVATE KEY", &pkcs8).as_bytes(), true)?;
+        staged.write(&cp, cert.to_pem().as_bytes(), false)?;
+        staged.commit()?;
+        Ok(self.status.insert(SignerKey {
+            index: 0,
+            cert,
+            trusted,
+            key,
+        }))
     }
 }

@@ -470,7 +470,12 @@ fn keydir_init_writes_files_and_opens_them_back() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["root.key.pem", "signer-1.key.pem", "signer-2.key.pem"] {
+        for f in [
+            "root.key.pem",
+            "signer-1.key.pem",
+            "signer-2.key.pem",
+            "status.key.pem",
+        ] {
             let mode = std::fs::metadata(dir.join(f))
                 .expect("meta")
                 .permissions()
@@ -489,7 +494,14 @@ fn keydir_init_writes_files_and_opens_them_back() {
     assert!(s1.not_before() <= T0 && T0 <= s1.not_after());
     assert!(s2.not_after() <= kd.root().not_after());
     let store = kd.trust_store().expect("store");
-    assert_eq!(store.len(), 2);
+    assert_eq!(store.len(), 3, "two document signers and the status signer");
+    let status = kd.status_signer().expect("status signer");
+    assert_eq!(status.cert().usage(), super::SignerUsage::STATUS);
+    assert_eq!(
+        again.status_signer().map(|s| s.kid()),
+        Some(status.kid()),
+        "opened back"
+    );
 }
 
 #[test]

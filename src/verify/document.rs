@@ -94,7 +94,10 @@ impl Verifier {
         };
         let result = steps::signer_window(body.issued_at, signer)
             .and_then(|()| steps::time(times, now, self.skew))
-            .and_then(|()| steps::status(body.status_index));
+            .and_then(|()| {
+                steps::status(self.status.as_ref(), signer.kid(), body.status_index, now)
+                    .map(|_| ())
+            });
         DocumentVerdict {
             result,
             alg: Some(checked.alg),

@@ -6,7 +6,7 @@
 //! ```text
 //! text → prefix → base45 → COSE_Sign1 (protected bytes kept as received) → alg (protected,
 //! allowed) → kid → payload → key(s) → signature (low-S for ES256) → claims → signer window
-//! at issuance → time → status (reserved) → Verdict
+//! at issuance → time → status → Verdict
 //! ```
 //!
 //! - [`Verifier::verify`]: a QR payload text; [`Verifier::verify_cose`]: the same from the
@@ -17,6 +17,8 @@
 //! - [`Verifier::verify_many_cofactored`]: bulk verification, where Ed25519 signatures are
 //!   checked together by the *cofactored* batch equation (opt-in; `specs/batch-verify.md`).
 //! - [`Verifier::with_cache`]: a cache that skips the signature step only.
+//! - [`Verifier::with_status`]: a loaded [`StatusList`] the status step checks in memory
+//!   (revoked, superseded, signer revoked, stale).
 //! - [`interop`]: any CWT in COSE_Sign1 from any issuer, under a profile, through the same
 //!   steps and reasons.
 //!
@@ -34,6 +36,7 @@ use crate::codec::cbor::Mode;
 use crate::codec::Limits;
 use crate::cose::CwtError;
 use crate::crypto::Algorithm;
+use crate::status::{Freshness, StatusList};
 use crate::time::{Clock, SystemClock};
 use crate::trust::{TrustStore, TrustedSigner};
 
@@ -44,6 +47,7 @@ mod ed25519_batch;
 pub mod interop;
 mod reason;
 mod steps;
+pub mod stream;
 mod view;
 
 pub use self::bulk::{BATCH_SIZE, MAX_KEY_TABLES};
@@ -66,6 +70,9 @@ pub struct Verdict {
     /// The certificate as carried in the payload, once the claims were decoded. Present for
     /// signature-checked payloads only, so nothing shown is unauthenticated.
     pub certificate: Option<CertificateView>,
+    /// How fresh the status list behind a passed status step was (`None` without a status
+    /// list, or when verification stopped earlier).
+    pub freshness: Option<Freshness>,
 }
 
 impl Verdict {
@@ -81,31 +88,58 @@ impl Verdict {
             alg: None,
             kid: None,
             certificate: None,
+            freshness: None,
         }
     }
 
     /// The verdict as the JSON object `certseal verify --json` prints: `status` (`valid` /
     /// `invalid`), `reason` code, `stage`, `detail`, `alg`, `kid` (hex) and the `certificate`
-    /// view (see [`CertificateView::to_json`]).
+    /// view (see [`CertificateView::to_json`]). The same object the [`serde::Serialize`] form
+    /// writes, keys in alphabetical order.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut m = reason::result_json(&self.result);
-        m.insert("alg".into(), self.alg.map(Algorithm::name).into());
-        m.insert(
-            "kid".into(),
-            self.kid
-                .as_ref()
-                .map(|k| crate::codec::hex::encode(k))
-                .into(),
-        );
-        m.insert(
-            "certificate".into(),
-            self.certificate
-                .as_ref()
-                .map(CertificateView::to_json)
-                .into(),
-        );
-        serde_json::Value::Object(m)
+        serde_json::to_value(self).unwrap_or_default()
     }
+
+    /// Writes the verdict's members into a map being serialized (keys in alphabetical
+    /// order), so a streamed record can put its own members (file, line) beside them.
+    pub(crate) fn serialize_members<M: serde::ser::SerializeMap>(
+        &self,
+        m: &mut M,
+    ) -> Result<(), M::Error> {
+        let [detail, reason, stage, status] = reason::head(&self.result);
+        m.serialize_entry("alg", &self.alg.map(Algorithm::name))?;
+        m.serialize_entry("certificate", &self.certificate)?;
+        m.serialize_entry(detail.0, &detail.1)?;
+        m.serialize_entry("freshness", &self.freshness.as_ref().map(freshness_json))?;
+        m.serialize_entry(
+            "kid",
+            &self.kid.as_ref().map(|k| crate::codec::hex::encode(k)),
+        )?;
+        m.serialize_entry(reason.0, &reason.1)?;
+        m.serialize_entry(stage.0, &stage.1)?;
+        m.serialize_entry(status.0, &status.1)
+    }
+}
+
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(8))?;
+        self.serialize_members(&mut m)?;
+        m.end()
+    }
+}
+
+/// The status freshness as JSON: `sequence`, `issued_at`, `next_update` (RFC 3339), `stale`,
+/// `covered`.
+pub(crate) fn freshness_json(f: &Freshness) -> serde_json::Value {
+    serde_json::json!({
+        "sequence": f.sequence,
+        "issued_at": crate::time::rfc3339(f.issued_at),
+        "next_update": crate::time::rfc3339(f.next_update),
+        "stale": f.stale,
+        "covered": f.covered,
+    })
 }
 
 /// A verifier of certseal QR payloads and documents: a trust store, a clock, a skew
@@ -121,6 +155,7 @@ pub struct Verifier {
     /// The ES256 / SM2 keys of `trust` with comb tables for bulk verification, built on use.
     ec: bulk::EcKeys,
     cache: Option<VerifiedCache>,
+    status: Option<StatusList>,
 }
 
 impl fmt::Debug for Verifier {
@@ -158,6 +193,7 @@ impl Rejected {
             alg: self.header.map(|(a, _)| a),
             kid: self.header.map(|(_, k)| k),
             certificate: None,
+            freshness: None,
         }
     }
 }
@@ -179,6 +215,7 @@ impl Checked<'_, '_> {
             alg: Some(self.alg),
             kid: Some(self.kid),
             certificate: None,
+            freshness: None,
         }
     }
 }
@@ -197,6 +234,7 @@ impl Verifier {
             ed25519: OnceLock::new(),
             ec: bulk::EcKeys::default(),
             cache: None,
+            status: None,
         }
     }
 
@@ -240,6 +278,27 @@ impl Verifier {
     pub fn with_cache(mut self, capacity: usize) -> Self {
         self.cache = Some(VerifiedCache::new(capacity));
         self
+    }
+
+    /// Checks every payload and document against `list` after its signature (the status
+    /// step): a revoked signer kid, a revoked or superseded status index, or (policy `Fail`)
+    /// a list past its `next_update` plus grace is refused with [`Reason::Status`]; a pass
+    /// carries [`Verdict::freshness`]. The list was verified when it was loaded
+    /// ([`StatusList::load`]: a status signer of this trust store), so a lookup is in memory.
+    pub fn with_status(mut self, list: StatusList) -> Self {
+        self.status = Some(list);
+        self
+    }
+
+    /// The status list, when one is loaded.
+    pub fn status(&self) -> Option<&StatusList> {
+        self.status.as_ref()
+    }
+
+    /// The status list to apply deltas or a newer snapshot to in place
+    /// ([`StatusList::apply_delta`], [`StatusList::replace`]; on error it is unchanged).
+    pub fn status_mut(&mut self) -> Option<&mut StatusList> {
+        self.status.as_mut()
     }
 
     /// The verified-payload cache, when enabled.
@@ -364,7 +423,10 @@ impl Verifier {
         };
         verdict.result = steps::signer_window(claims.iat, signer)
             .and_then(|()| steps::time(times, now, self.skew))
-            .and_then(|()| steps::status(claims.status_index));
+            .and_then(|()| {
+                steps::status(self.status.as_ref(), signer.kid(), claims.status_index, now)
+            })
+            .map(|freshness| verdict.freshness = freshness);
         verdict.certificate = Some(view);
     }
 }

@@ -114,6 +114,15 @@ pub enum Reason {
         /// End of the certificate's validity.
         not_after: i64,
     },
+    /// The key under this kid may not sign certificates: its certificate lacks the document
+    /// purpose (a status signer; `specs/trust-list.md`, "Signer usages").
+    NotDocumentSigner {
+        /// The kid.
+        kid: [u8; 8],
+    },
+    /// The status step refused the certificate: revoked, superseded, its signer key revoked,
+    /// or the status list stale under a failing policy (`specs/status.md`).
+    Status(crate::status::StatusReason),
     /// The signed document is of another certificate than the QR payload it came with.
     DocumentMismatch {
         /// The document's identifier.
@@ -161,7 +170,7 @@ impl fmt::Display for HcertError {
 impl Reason {
     /// The pipeline step that failed, as used in JSON output: `prefix`, `base45`,
     /// `decompress`, `cbor`, `cose_tag`, `cose_structure`, `alg`, `key`, `kid`, `signature`,
-    /// `cwt`, `hcert`, `time`, `document`.
+    /// `cwt`, `hcert`, `time`, `status`, `document`.
     pub fn stage(&self) -> &'static str {
         match self {
             Reason::TooLong { .. } | Reason::Prefix(_) => "prefix",
@@ -184,11 +193,14 @@ impl Reason {
             | Reason::NotBefore { .. }
             | Reason::Expired { .. }
             | Reason::OutsideCertificateValidity { .. } => "time",
+            Reason::NotDocumentSigner { .. } => "key",
+            Reason::Status(_) => "status",
             Reason::DocumentMismatch { .. } => "document",
         }
     }
 
-    /// A stable machine name for the reason (`bad_prefix`, `signature`, `expired`, …).
+    /// A stable machine name for the reason (`bad_prefix`, `signature`, `expired`, `revoked`,
+    /// `superseded`, `signer_revoked`, `stale`, …).
     pub fn code(&self) -> &'static str {
         match self {
             Reason::TooLong { .. } => "too_long",
@@ -211,6 +223,8 @@ impl Reason {
             Reason::NotYetValid { .. } | Reason::NotBefore { .. } => "not_yet_valid",
             Reason::Expired { .. } => "expired",
             Reason::OutsideCertificateValidity { .. } => "outside_certificate_validity",
+            Reason::NotDocumentSigner { .. } => "not_document_signer",
+            Reason::Status(r) => r.code(),
             Reason::DocumentMismatch { .. } => "document_mismatch",
         }
     }
@@ -221,16 +235,36 @@ impl Reason {
 pub(super) fn result_json(
     result: &Result<(), Reason>,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let reason = result.as_ref().err();
     let mut m = serde_json::Map::new();
-    m.insert(
-        "status".into(),
-        if result.is_ok() { "valid" } else { "invalid" }.into(),
-    );
-    m.insert("reason".into(), reason.map(Reason::code).into());
-    m.insert("stage".into(), reason.map(Reason::stage).into());
-    m.insert("detail".into(), reason.map(ToString::to_string).into());
+    for (key, value) in head(result) {
+        m.insert(key.into(), serde_json::to_value(value).unwrap_or_default());
+    }
     m
+}
+
+/// One member of a verdict's head: a code, or the words of a reason.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum HeadValue<'a> {
+    /// `status`, `reason`, `stage`.
+    Code(Option<&'static str>),
+    /// `detail`.
+    Detail(Option<super::view::Shown<&'a Reason>>),
+}
+
+/// The head's members in alphabetical order (`detail`, `reason`, `stage`, `status`), for
+/// [`result_json`] and the streamed form (`Verdict`'s `Serialize`).
+pub(crate) fn head(result: &Result<(), Reason>) -> [(&'static str, HeadValue<'_>); 4] {
+    let reason = result.as_ref().err();
+    [
+        ("detail", HeadValue::Detail(reason.map(super::view::Shown))),
+        ("reason", HeadValue::Code(reason.map(Reason::code))),
+        ("stage", HeadValue::Code(reason.map(Reason::stage))),
+        (
+            "status",
+            HeadValue::Code(Some(if result.is_ok() { "valid" } else { "invalid" })),
+        ),
+    ]
 }
 
 fn is_alg(label: &Label) -> bool {
@@ -322,6 +356,12 @@ impl fmt::Display for Reason {
                 rfc3339(*not_before),
                 rfc3339(*not_after)
             ),
+            Reason::NotDocumentSigner { kid } => write!(
+                f,
+                "kid {}: the signer's certificate lacks the document-signing purpose",
+                hex::encode(kid)
+            ),
+            Reason::Status(r) => write!(f, "{r}"),
             Reason::DocumentMismatch { document, payload } => write!(
                 f,
                 "the document is certificate {document}, the QR payload is {}",

@@ -19,6 +19,7 @@ use crate::codec::cbor::Mode;
 use crate::codec::{base45, zlib, CodecError, Limits};
 use crate::cose::{CoseError, HeaderBucket, Label, Sign1, LABEL_ALG, LABEL_KID};
 use crate::crypto::{self, Algorithm, VerifyingKey};
+use crate::status::{Freshness, StatusList};
 use crate::trust::{TrustStore, TrustedSigner};
 
 use super::cache::{self, VerifiedCache};
@@ -162,11 +163,14 @@ impl<'t> Candidates<'t> {
     pub(super) fn iter(self) -> impl Iterator<Item = &'t TrustedSigner> {
         self.under_kid
             .iter()
-            .filter(move |s| s.key().algorithm() == self.alg)
+            .filter(move |s| s.key().algorithm() == self.alg && s.usage().documents)
     }
 }
 
-/// Step `keys`: the trusted signers with this kid and algorithm; at least one.
+/// Step `keys`: the trusted signers with this kid and algorithm whose certificate allows
+/// signing certificates (the document purpose, `specs/trust-list.md`); at least one. A kid
+/// held only by signers without the document purpose (a status signer) is
+/// [`Reason::NotDocumentSigner`].
 #[inline]
 pub(super) fn keys<'t>(
     trust: &'t TrustStore,
@@ -176,9 +180,18 @@ pub(super) fn keys<'t>(
     let under_kid = trust.lookup(kid);
     let c = Candidates { under_kid, alg };
     if c.iter().next().is_none() {
-        return Err(Reason::UnknownKid { kid: kid.to_vec() });
+        return Err(no_key(under_kid, kid, alg));
     }
     Ok(c)
+}
+
+#[cold]
+fn no_key(under_kid: &[TrustedSigner], kid: &[u8; KID_LEN], alg: Algorithm) -> Reason {
+    if under_kid.iter().any(|s| s.key().algorithm() == alg) {
+        Reason::NotDocumentSigner { kid: *kid }
+    } else {
+        Reason::UnknownKid { kid: kid.to_vec() }
+    }
 }
 
 /// Whether a P-256 signature must be in low-S form.
@@ -282,11 +295,24 @@ pub(super) fn time(t: Times, now: i64, skew: i64) -> Result<(), Reason> {
     Ok(())
 }
 
-/// Step `status` — **reserved**: the certificate's state in the status snapshot (revoked,
-/// superseded, fresh?), looked up by the status index the signed claims carry. It runs after
-/// the signature and on every path, and the cache never skips it (the cache only ever skips
-/// the signature step). Until status snapshots exist (`status/`) every certificate passes.
+/// Step `status`: the certificate's state in the verifier's status list, looked up by the
+/// signer's kid and the status index the signed claims carry (`StatusList::check`): a
+/// revoked signer kid, a revoked or superseded index, or (policy `Fail`) a stale list is
+/// refused; otherwise how fresh the list is. It runs after the signature and on every path,
+/// and the cache never skips it (the cache only ever skips the signature step). Without a
+/// status list every certificate passes with no freshness.
 #[inline]
-pub(super) fn status(_status_index: Option<u64>) -> Result<(), Reason> {
-    Ok(())
+pub(super) fn status(
+    list: Option<&StatusList>,
+    kid: &[u8; KID_LEN],
+    status_index: Option<u64>,
+    now: i64,
+) -> Result<Option<Freshness>, Reason> {
+    match list {
+        None => Ok(None),
+        Some(list) => match list.check(kid, status_index, now) {
+            Ok(f) => Ok(Some(f)),
+            Err(r) => Err(Reason::Status(r)),
+        },
+    }
 }

@@ -134,46 +134,117 @@ impl CertificateView {
     /// The ID number as shown: fourteen `*` and the last four characters carried
     /// (`**************123X`).
     pub fn masked_id_number(&self) -> String {
-        format!("{}{}", "*".repeat(14), self.id_tail)
+        MaskedId(&self.id_tail).to_string()
     }
 
     /// The view as JSON for people and scripts: codes with their catalogue names, the masked ID
     /// number (`**************123X`), dates as text, the issue kind in words (补发 for a
-    /// replacement) and the rebuilt identifier.
+    /// replacement) and the rebuilt identifier. The same object the [`serde::Serialize`] form
+    /// writes (keys in alphabetical order), which `certseal verify --format json` streams.
     pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// A value written through its `Display` (no intermediate `String`).
+pub(crate) struct Shown<T>(pub(crate) T);
+
+impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// The view's nested objects; members in alphabetical order, as `serde_json::Value` keeps them.
+#[derive(serde::Serialize)]
+struct QualificationJson<'a> {
+    code: u16,
+    level: u8,
+    level_name: Option<&'a str>,
+    name: Option<&'a str>,
+    name_en: Option<&'a str>,
+    specialty: Option<u16>,
+    specialty_name: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct HolderJson<'a> {
+    birth: Shown<YearMonth>,
+    id_number: Shown<MaskedId<'a>>,
+    id_type: IdDocType,
+    name: &'a str,
+    sex: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct AuthorityJson<'a> {
+    name: Option<&'a str>,
+    uscc: Option<&'a str>,
+}
+
+/// Fourteen `*` and the last four characters carried.
+struct MaskedId<'a>(&'a str);
+
+impl std::fmt::Display for MaskedId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "**************{}", self.0)
+    }
+}
+
+impl serde::Serialize for CertificateView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
         let names = self.catalogue_names();
         let q = &self.qualification;
-        serde_json::json!({
-            "identifier": self.identifier().map(|i| i.to_string()),
-            "qualification": {
-                "code": q.code,
-                "name": names.qualification.map(|q| q.name.as_str()),
-                "name_en": names.qualification.map(|q| q.name_en.as_str()),
-                "level": q.level,
-                "level_name": names.level.map(|l| l.name.as_str()),
-                "specialty": q.specialty,
-                "specialty_name": names.specialty.map(|s| s.name.as_str()),
+        let mut m = s.serialize_map(Some(13))?;
+        m.serialize_entry("approval_date", &Shown(self.approval_date))?;
+        m.serialize_entry(
+            "authority",
+            &AuthorityJson {
+                name: self.authority_name.as_deref(),
+                uscc: self.authority_uscc.as_deref(),
             },
-            "holder": {
-                "name": self.holder_name,
-                "sex": self.sex.label_zh(),
-                "birth": self.birth.to_string(),
-                "id_type": self.id_type,
-                "id_number": self.masked_id_number(),
+        )?;
+        m.serialize_entry("expires_at", &self.expires_at.map(|t| Shown(Rfc3339(t))))?;
+        m.serialize_entry(
+            "holder",
+            &HolderJson {
+                birth: Shown(self.birth),
+                id_number: Shown(MaskedId(&self.id_tail)),
+                id_type: self.id_type,
+                name: &self.holder_name,
+                sex: self.sex.label_zh(),
             },
-            "management_number": self.management_number,
-            "approval_date": self.approval_date.to_string(),
-            "serial": self.serial,
-            "version": self.version,
-            "kind": self.kind.label_zh(),
-            "replacement": self.kind == IssueKind::Replacement,
-            "status_index": self.status_index,
-            "issued_at": rfc3339(self.issued_at),
-            "expires_at": self.expires_at.map(rfc3339),
-            "authority": {
-                "name": self.authority_name,
-                "uscc": self.authority_uscc,
+        )?;
+        m.serialize_entry("identifier", &self.identifier().map(Shown))?;
+        m.serialize_entry("issued_at", &Shown(Rfc3339(self.issued_at)))?;
+        m.serialize_entry("kind", self.kind.label_zh())?;
+        m.serialize_entry("management_number", &self.management_number)?;
+        m.serialize_entry(
+            "qualification",
+            &QualificationJson {
+                code: q.code,
+                level: q.level,
+                level_name: names.level.map(|l| l.name.as_str()),
+                name: names.qualification.map(|q| q.name.as_str()),
+                name_en: names.qualification.map(|q| q.name_en.as_str()),
+                specialty: q.specialty,
+                specialty_name: names.specialty.map(|s| s.name.as_str()),
             },
-        })
+        )?;
+        m.serialize_entry("replacement", &(self.kind == IssueKind::Replacement))?;
+        m.serialize_entry("serial", &self.serial)?;
+        m.serialize_entry("status_index", &self.status_index)?;
+        m.serialize_entry("version", &self.version)?;
+        m.end()
+    }
+}
+
+/// Unix seconds shown as RFC 3339 (`crate::time::rfc3339`).
+struct Rfc3339(i64);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&rfc3339(self.0))
     }
 }

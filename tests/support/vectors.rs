@@ -400,6 +400,7 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("identifiers.txt", identifiers().out),
         ("interop.txt", interop_vectors(&keys).out),
         ("interop-algs.txt", interop_algs::generate().out),
+        ("status.txt", status_vectors(&keys).out),
     ];
     #[cfg(feature = "sm2")]
     files.push(("sm2.txt", sm2_vectors::generate().out));
@@ -1390,5 +1391,230 @@ fn interop_vectors(keys: &Keys) -> File {
         Some(NOW),
         Some("time"),
     ));
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
+// status.txt
+
+/// The status signer of the vectors: Ed25519 from a fixed seed, status-signing usage only,
+/// valid 2026-01-01 .. 2027-12-31.
+pub fn status_signer(keys: &Keys) -> SignerKey {
+    let seed = seed("status signer");
+    let key = RingSigner::ed25519_from_seed(&seed).expect("key");
+    let cert = keys
+        .root
+        .issue_signer_for(
+            &keys.root_key,
+            &key.public_key_spki(),
+            &SignerParams {
+                common_name: "certseal test vector status signer".into(),
+                authority_name: AUTHORITY_NAME.into(),
+                authority_uscc: AUTHORITY_USCC.into(),
+                serial: 5,
+                not_before: Y2026,
+                not_after: Y2028 - 1,
+            },
+            certseal::trust::SignerUsage::STATUS,
+        )
+        .expect("status signer certificate");
+    SignerKey {
+        name: "status",
+        seed,
+        key: Box::new(key),
+        cert,
+    }
+}
+
+/// `index:state` words: `3:superseded`, `5:invalidated` (revoked with that reason).
+fn state_words(entries: &[(u64, certseal::status::State)]) -> String {
+    use certseal::status::State;
+    entries
+        .iter()
+        .map(|(i, s)| match s {
+            State::Valid => format!("{i}:valid"),
+            State::Superseded => format!("{i}:superseded"),
+            State::Revoked(r) => format!("{i}:{r}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn status_vectors(keys: &Keys) -> File {
+    use certseal::status::{
+        sign_delta, sign_snapshot, token_status_list, DeltaParams, ReasonCode, SnapshotParams,
+        State, StatusList, TslParams,
+    };
+    let mut f = File::header(&[
+        "certseal status vectors (specs/status.md): a status signer, a signed snapshot, a delta",
+        "on top of it, the status checks a verifier makes with them, and the Token Status List",
+        "export of the same states.",
+        GENERATED,
+        "",
+        "The root is trust.txt's. States are `index:state` words: `superseded`, or the",
+        "revocation reason (`invalidated`, `withdrawn`, `unspecified`, …). Check results are",
+        "StatusReason codes (`revoked`, `superseded`, `signer_revoked`, `stale`) or `valid`.",
+    ]);
+    let status = status_signer(keys);
+    f.comment("The status signer (status-signing usage only).");
+    f.record(&[
+        ("Role", V::Word("status-signer")),
+        ("Seed", V::Hex(status.seed.to_vec())),
+        ("Certificate", V::Hex(status.cert.der().to_vec())),
+        ("Kid", V::Hex(status.cert.kid().to_vec())),
+    ]);
+    let mut store_certs: Vec<SignerCert> = keys.signers().iter().map(|s| s.cert.clone()).collect();
+    store_certs.push(status.cert.clone());
+    let store = TrustStore::from_signer_certs(&keys.root, &store_certs).expect("store");
+
+    let snapshot_entries = vec![
+        (3, State::Superseded),
+        (5, State::Revoked(ReasonCode::INVALIDATED)),
+        (10, State::Superseded),
+        (11, State::Superseded),
+        (20, State::Revoked(ReasonCode::WITHDRAWN)),
+        (40, State::Revoked(ReasonCode::INVALIDATED)),
+        (63, State::Revoked(ReasonCode::INVALIDATED)),
+    ];
+    let retired_kid = keys.retired.cert.kid();
+    let params = SnapshotParams {
+        issuer: AUTHORITY_USCC.into(),
+        sequence: 7,
+        issued_at: NOW - 3600,
+        next_update: NOW + DAY,
+        size: 64,
+    };
+    let snapshot = sign_snapshot(
+        &params,
+        snapshot_entries.clone(),
+        &[retired_kid],
+        status.key.as_ref(),
+        &status.cert,
+    )
+    .expect("snapshot");
+    let mut list = StatusList::load(&snapshot, &store).expect("snapshot loads");
+    assert_eq!(list.entries(), snapshot_entries);
+    f.comment("A snapshot at sequence 7 of 64 indices, the retired signer's kid revoked.");
+    f.record(&[
+        ("Role", V::Word("snapshot")),
+        ("Document", V::Hex(snapshot)),
+        ("Issuer", V::Str(params.issuer.clone())),
+        ("Sequence", V::Int(7)),
+        ("IssuedAt", V::Int(params.issued_at)),
+        ("NextUpdate", V::Int(params.next_update)),
+        ("Size", V::Int(64)),
+        ("States", V::Str(state_words(&snapshot_entries))),
+        ("RevokedKids", V::Hex(retired_kid.to_vec())),
+    ]);
+
+    let delta_changes = vec![
+        (12, State::Superseded),
+        (3, State::Revoked(ReasonCode::INVALIDATED)),
+        (64, State::Superseded),
+        (65, State::Revoked(ReasonCode::ISSUED_IN_ERROR)),
+    ];
+    let dparams = DeltaParams {
+        issuer: AUTHORITY_USCC.into(),
+        from: 7,
+        to: 9,
+        issued_at: NOW - 60,
+        next_update: NOW + DAY,
+        size: 66,
+    };
+    let delta = sign_delta(
+        &dparams,
+        delta_changes.clone(),
+        &[],
+        status.key.as_ref(),
+        &status.cert,
+    )
+    .expect("delta");
+    list.apply_delta(&delta, &store).expect("delta applies");
+    let after = list.entries();
+    f.comment("A delta 7 -> 9 (size 66): index 3 superseded -> revoked, 12 and 64 superseded,");
+    f.comment("65 revoked; States is the whole state after applying it on the snapshot.");
+    f.record(&[
+        ("Role", V::Word("delta")),
+        ("Document", V::Hex(delta)),
+        ("From", V::Int(7)),
+        ("To", V::Int(9)),
+        ("Size", V::Int(66)),
+        ("Changes", V::Str(state_words(&delta_changes))),
+        ("States", V::Str(state_words(&after))),
+    ]);
+
+    f.comment("Checks on the state after the delta: (kid, status index, time) -> result.");
+    let ed = keys.ed25519.cert.kid();
+    let checks: [(&[u8; 8], Option<u64>, i64, &str); 8] = [
+        (&ed, Some(0), NOW, "valid"),
+        (&ed, Some(3), NOW, "revoked"),
+        (&ed, Some(10), NOW, "superseded"),
+        (&ed, Some(64), NOW, "superseded"),
+        (&ed, Some(1000), NOW, "valid"),
+        (&ed, None, NOW, "valid"),
+        (&retired_kid, Some(0), NOW, "signer_revoked"),
+        (&ed, Some(0), NOW + 2 * DAY, "valid"),
+    ];
+    for (kid, index, now, want) in checks {
+        let got = list
+            .check(kid, index, now)
+            .map_or_else(|r| r.code(), |_| "valid");
+        assert_eq!(got, want, "status check {index:?}");
+        let mut attrs = vec![
+            ("Role", V::Word("check")),
+            ("Kid", V::Hex(kid.to_vec())),
+            ("Now", V::Int(now)),
+        ];
+        if let Some(i) = index {
+            attrs.push(("StatusIndex", V::Int(i64::try_from(i).expect("small"))));
+        }
+        attrs.push(("Result", V::Word(want)));
+        f.record(&attrs);
+    }
+    f.comment("The same check past next_update under the fail policy.");
+    let strict = list
+        .clone()
+        .with_policy(certseal::status::StalePolicy::Fail);
+    assert_eq!(
+        strict
+            .check(&ed, Some(0), NOW + 2 * DAY)
+            .map_err(|r| r.code()),
+        Err("stale")
+    );
+    f.record(&[
+        ("Role", V::Word("check")),
+        ("Kid", V::Hex(ed.to_vec())),
+        ("Now", V::Int(NOW + 2 * DAY)),
+        ("StatusIndex", V::Int(0)),
+        ("Policy", V::Word("fail")),
+        ("Result", V::Word("stale")),
+    ]);
+
+    let tsl = token_status_list(
+        66,
+        after.clone(),
+        &TslParams {
+            uri: "https://certseal.invalid/v1/status/token-status-list".into(),
+            issued_at: NOW,
+            expires_at: NOW + DAY,
+            ttl: 3600,
+        },
+        status.key.as_ref(),
+        &status.cert,
+    )
+    .expect("token status list");
+    f.comment("The state after the delta as an IETF Token Status List (CWT, bits 2).");
+    f.record(&[
+        ("Role", V::Word("token-status-list")),
+        ("Document", V::Hex(tsl)),
+        (
+            "Uri",
+            V::Str("https://certseal.invalid/v1/status/token-status-list".into()),
+        ),
+        ("IssuedAt", V::Int(NOW)),
+        ("ExpiresAt", V::Int(NOW + DAY)),
+        ("Ttl", V::Int(3600)),
+        ("Size", V::Int(66)),
+    ]);
     f
 }

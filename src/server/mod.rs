@@ -1,0 +1,287 @@
+//! `certseal serve` (feature `server`): the HTTP face over the verifier, the QR scanner and
+//! the registry — axum on tokio. This module owns the configuration, the router, the
+//! problem-details errors, the metrics, the rate limit and the verification page; it holds
+//! no SQL, CBOR or cryptography (handlers call one library function each and map the
+//! result), and nothing below it knows it exists. The library stays synchronous: CPU-bound
+//! and registry work runs on tokio's blocking pool; the registry connection is one, behind
+//! a mutex (SQLite writes are serial anyway).
+//!
+//! The HTTP contract is `specs/http.md` and `specs/openapi.yaml`.
+
+mod config;
+mod limit;
+mod metrics;
+mod page;
+mod problem;
+mod requests;
+mod routes;
+mod shared;
+mod status;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub use self::config::{Role, ServerConfig, TokenConfig, MAX_CONFIG_BYTES};
+pub use self::problem::{Problem, ProblemReason};
+pub use self::requests::{
+    fuzz_requests, parse_objection, parse_reissue, parse_revoke, parse_verify, VerifyRequest,
+};
+pub use self::routes::router;
+
+use self::config::Token;
+use self::limit::RateLimiter;
+use self::metrics::Metrics;
+use crate::crypto::TokenDigest;
+use crate::qr::scan::ScanLimits;
+use crate::registry::Registry;
+use crate::trust::{KeyDir, RootCert, TrustList};
+use crate::verify::Verifier;
+
+/// The OpenAPI description the server serves at `/openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../specs/openapi.yaml");
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// A configuration value broke a rule.
+    #[error("config {field}: {rule}")]
+    Config {
+        /// The key (`tokens[2].sha256`, `max_batch`, …).
+        field: String,
+        /// The rule.
+        rule: String,
+    },
+    /// The address could not be bound or served.
+    #[error("{addr}: {message}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// What the system said.
+        message: String,
+    },
+    /// Opening the registry, keys or trust list failed.
+    #[error("{what}: {source}")]
+    Open {
+        /// What was being opened.
+        what: String,
+        /// Why it failed.
+        source: Box<crate::Error>,
+    },
+}
+
+/// The signed trust list as served: its bytes, strong ETag and next update.
+pub(crate) struct SignedDoc {
+    pub(crate) bytes: axum::body::Bytes,
+    pub(crate) etag: String,
+    pub(crate) next_update: i64,
+}
+
+impl SignedDoc {
+    pub(crate) fn new(bytes: Vec<u8>, next_update: i64) -> SignedDoc {
+        let digest = crate::crypto::sha256(&bytes);
+        SignedDoc {
+            etag: format!(
+                "\"{}\"",
+                crate::codec::hex::encode(digest.get(..16).unwrap_or(&digest))
+            ),
+            bytes: bytes.into(),
+            next_update,
+        }
+    }
+}
+
+/// The signed status documents last made, by the log sequence they cover: made again when
+/// the log has moved on (looked at no more than once a second) or past half their validity,
+/// so a poll that matches costs neither a signature nor a copy.
+#[derive(Default)]
+pub(crate) struct StatusCache {
+    pub(crate) checked: Option<std::time::Instant>,
+    pub(crate) seq: u64,
+    pub(crate) snapshot: Option<Arc<SignedDoc>>,
+    pub(crate) token_list: Option<Arc<SignedDoc>>,
+    pub(crate) deltas: std::collections::BTreeMap<u64, Arc<SignedDoc>>,
+}
+
+/// Everything a request may need: built once by [`Service::open`], shared by the router.
+pub struct Service {
+    pub(crate) config: ServerConfig,
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) digests: Vec<TokenDigest>,
+    pub(crate) verifier: Verifier,
+    pub(crate) scan_limits: ScanLimits,
+    pub(crate) registry: Mutex<Registry>,
+    pub(crate) keys: Option<KeyDir>,
+    pub(crate) trust_list: Option<SignedDoc>,
+    pub(crate) metrics: Metrics,
+    pub(crate) status: Mutex<StatusCache>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) started: std::time::Instant,
+}
+
+fn open_err(what: impl Into<String>) -> impl FnOnce(crate::Error) -> ServerError {
+    let what = what.into();
+    move |e| ServerError::Open {
+        what,
+        source: Box::new(e),
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, ServerError> {
+    std::fs::read(path).map_err(|e| ServerError::Open {
+        what: path.display().to_string(),
+        source: Box::new(crate::Error::io(path, e)),
+    })
+}
+
+impl Service {
+    /// Opens the registry, the key directory and the trust list `config` names. The
+    /// verifier trusts the trust list's signers when one is configured, else the key
+    /// directory's.
+    pub fn open(config: ServerConfig) -> Result<Service, ServerError> {
+        config.check()?;
+        let tokens = config.parsed_tokens()?;
+        let digests = tokens.iter().map(|t| t.digest).collect();
+        let keys = if config.keys.is_dir() {
+            Some(KeyDir::open(&config.keys).map_err(open_err(config.keys.display().to_string()))?)
+        } else {
+            None
+        };
+        let (store, trust_list) = match &config.trust_list {
+            Some(path) => {
+                let bytes = read(path)?;
+                let root = match (&config.root, &keys) {
+                    (Some(r), _) => RootCert::from_pem_or_der(&read(r)?)
+                        .map_err(open_err(r.display().to_string()))?,
+                    (None, Some(k)) => k.root().clone(),
+                    (None, None) => {
+                        return Err(ServerError::Config {
+                            field: "root".into(),
+                            rule: "a trust list needs `root` or a key directory".into(),
+                        })
+                    }
+                };
+                let list = TrustList::verify(&bytes, &root)
+                    .map_err(open_err(path.display().to_string()))?;
+                (list.store, Some(SignedDoc::new(bytes, list.next_update)))
+            }
+            None => match &keys {
+                Some(k) => (
+                    k.trust_store()
+                        .map_err(|e| open_err(config.keys.display().to_string())(e.into()))?,
+                    None,
+                ),
+                None => {
+                    return Err(ServerError::Config {
+                        field: "keys".into(),
+                        rule: format!(
+                            "{} is not a key directory and no trust_list is set: nothing to trust",
+                            config.keys.display()
+                        ),
+                    })
+                }
+            },
+        };
+        let registry =
+            Registry::open(&config.db).map_err(open_err(config.db.display().to_string()))?;
+        Ok(Service {
+            verifier: Verifier::new(store),
+            scan_limits: ScanLimits {
+                max_bytes: config.max_image_bytes,
+                max_pixels: config.max_image_pixels,
+                ..ScanLimits::default()
+            },
+            registry: Mutex::new(registry),
+            keys,
+            trust_list,
+            metrics: Metrics::default(),
+            status: Mutex::new(StatusCache::default()),
+            limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
+            started: std::time::Instant::now(),
+            tokens,
+            digests,
+            config,
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+}
+
+/// Serves `service` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight (graceful shutdown) and returns.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(service);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// `certseal serve`: opens the service, binds, calls `on_listening` with the bound address,
+/// serves until SIGTERM or Ctrl-C, and returns once the requests in flight are answered.
+pub fn serve(
+    config: ServerConfig,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let addr = config.listen;
+    let service = Arc::new(Service::open(config)?);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+    let listen_err = |e: std::io::Error| ServerError::Listen {
+        addr,
+        message: e.to_string(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(listen_err)?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(listen_err)?;
+        let bound = listener.local_addr().map_err(listen_err)?;
+        on_listening(bound);
+        tracing::info!(%bound, "listening");
+        run(listener, service, shutdown_signal())
+            .await
+            .map_err(listen_err)?;
+        tracing::info!("stopped: requests in flight answered");
+        Ok(())
+    })
+}
