@@ -15,7 +15,8 @@
 //! stays on `ring` (ES256) and RustCrypto's constant-time arithmetic (SM2). It knows nothing
 //! of COSE or trust stores; `verify::bulk` feeds it (key table, digest, signature) triples.
 //! Every verdict equals the single verifiers' (`ring` for ES256, `crypto::sm2` for SM2);
-//! the tests in `tests.rs` check that (a differential fuzz target is still to come).
+//! the tests in `tests.rs` and `tests/bulk_ec.rs` check that, and so does the differential
+//! fuzz target `bulk_ec` (`internal::fuzzing`).
 
 pub(crate) mod batch;
 pub(crate) mod comb;

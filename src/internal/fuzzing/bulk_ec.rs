@@ -64,15 +64,18 @@ struct Fixture {
     fast: Vec<FastKey>,
 }
 
+/// A root key and its two signer keys.
+type Group = (Box<dyn Signer>, [Box<dyn Signer>; 2]);
+
 /// The root key and the two signer keys of each algorithm.
-fn groups() -> Option<Vec<(Box<dyn Signer>, [Box<dyn Signer>; 2])>> {
+fn groups() -> Option<Vec<Group>> {
     let es256 = |der: &[u8]| -> Option<Box<dyn Signer>> {
         Some(Box::new(
             RingSigner::from_pkcs8(Algorithm::Es256, der).ok()?,
         ))
     };
     let [a, b] = ES256_PKCS8;
-    let mut out: Vec<(Box<dyn Signer>, [Box<dyn Signer>; 2])> = vec![(
+    let mut out: Vec<Group> = vec![(
         Box::new(RingSigner::ed25519_from_seed(&[0x30; 32]).ok()?),
         [es256(a)?, es256(b)?],
     )];
