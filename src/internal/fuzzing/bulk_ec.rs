@@ -419,7 +419,10 @@ pub fn bulk_ec_seeds() -> Vec<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    // By the crate path: tests/layers.rs reads an inline `super::` one level up.
+    use crate::claims::payload::PREFIX;
+    use crate::codec::base45;
+    use crate::internal::fuzzing::bulk_ec::{bulk_ec, bulk_ec_seeds, fixture, NOW};
 
     #[test]
     fn fixture_has_two_signers_per_algorithm() {
