@@ -28,7 +28,9 @@ use std::sync::OnceLock;
 pub(crate) use self::batch::{FastBatch, FastKey};
 
 use self::comb::{CombTable, Digits};
-use self::mont::{add_mod, batch_invert, limbs_from_be, lt, reduce_once, sub_mod, Modulus, Mont};
+#[cfg(feature = "sm2")]
+use self::mont::{add_mod, sub_mod};
+use self::mont::{batch_invert, limbs_from_be, lt, reduce_once, Modulus, Mont};
 use self::point::{Affine, Jacobian};
 
 /// A short Weierstrass curve y² = x³ − 3x + b over a prime field with p ≡ −1 (mod 2⁶⁴),

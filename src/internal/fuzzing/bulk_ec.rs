@@ -75,6 +75,7 @@ fn groups() -> Option<Vec<Group>> {
         ))
     };
     let [a, b] = ES256_PKCS8;
+    #[cfg_attr(not(feature = "sm2"), allow(unused_mut))]
     let mut out: Vec<Group> = vec![(
         Box::new(RingSigner::ed25519_from_seed(&[0x30; 32]).ok()?),
         [es256(a)?, es256(b)?],
