@@ -62,15 +62,20 @@ fn signer(alg: Algorithm, i: usize) -> Box<dyn Signer> {
 }
 
 fn goal(name: &'static str, alg: Algorithm, signers: usize, goal: f64) -> Goal {
-    let root_key = support::ed25519(1);
-    let root = RootCert::issue(&root_key, &root_params("bench root", 1)).expect("root");
+    // An SM2 signer certificate needs an SM2 root.
+    let root_key: Box<dyn Signer> = match alg {
+        Algorithm::Sm2 => Box::new(support::sm2_key(1)),
+        _ => Box::new(support::ed25519(1)),
+    };
+    let root_key = root_key.as_ref();
+    let root = RootCert::issue(root_key, &root_params("bench root", 1)).expect("root");
     let keys: Vec<Box<dyn Signer>> = (0..signers).map(|i| signer(alg, i)).collect();
     let certs: Vec<SignerCert> = keys
         .iter()
         .enumerate()
         .map(|(i, k)| {
             let params = signer_params(&format!("bench signer {i}"), 2 + i as u64);
-            root.issue_signer(&root_key, &k.public_key_spki(), &params)
+            root.issue_signer(root_key, &k.public_key_spki(), &params)
                 .expect("signer")
         })
         .collect();
