@@ -93,6 +93,7 @@ fn replay_fn(target: &str) -> Option<fn(&[u8])> {
         "server_requests" => fuzzing::server_requests,
         #[cfg(feature = "server")]
         "server_config" => fuzzing::server_config,
+        "bulk_ec" => fuzzing::bulk_ec,
         _ => return None,
     })
 }
@@ -208,6 +209,7 @@ replay_tests!(
     status_inspect,
     line_reader,
     document_seq,
+    bulk_ec,
 );
 
 #[cfg(feature = "sqlite")]

@@ -69,7 +69,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     let bulk = args.bulk;
     let (opts, json) = args.resolve()?;
     if !json {
-        let rows = opts.algorithms.len().saturating_mul(6);
+        let rows = opts.algorithms.len().saturating_mul(8);
         super::warn(format_args!(
             "measuring {rows} rows of {} s each …",
             opts.seconds

@@ -16,6 +16,7 @@ use std::fmt;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 
+pub(crate) mod ec;
 mod interop;
 #[cfg(feature = "sm2")]
 pub mod sm2;

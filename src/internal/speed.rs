@@ -24,8 +24,14 @@
 //! - `issue`: [`Issuer::issue`] (record → signed document + signed QR payload: two
 //!   signatures), one thread;
 //! - `batch_1t`, `batch_2t`: [`Verifier::verify_batch`] in a rayon pool of 1 and 2 threads;
+//! - `bulk`: [`Verifier::verify_many_cofactored_at`] on one thread, over a set of `max_batch`
+//!   (10,000 by default) distinct payloads issued in turn by several signers — 2 for ES256 and
+//!   SM2, 1,000 for Ed25519 (the worst case of its batch equation; fewer when the set is
+//!   smaller) —, one chunk of [`crate::verify::BATCH_SIZE`] payloads per call, cycling through
+//!   the set; it takes turns with the single-thread rows (`specs/batch-verify.md` §3);
 //! - for SM2 also `p256_verify`: a bare `ring` P-256 verification over the same message, taking
-//!   turns with the SM2 rows, the baseline of the SM2 goals.
+//!   turns with the SM2 rows, the baseline of the SM2 goals (for ES256 the `verify` row is that
+//!   baseline).
 //!
 //! Every ratio's name says what it divides by what ([`RATIOS`]): `e2e_vs_bare_same_alg` is
 //! end-to-end ÷ bare verification of the *same* algorithm (so for SM2 its denominator is
@@ -113,6 +119,8 @@ pub struct Rates {
     pub batch_1t: f64,
     /// Batch verifications per second on a 2-thread pool.
     pub batch_2t: f64,
+    /// Bulk verifications (`verify_many_cofactored`, one thread) per second.
+    pub bulk: f64,
     /// Bare `ring` P-256 verifications per second over the same message, measured in turns
     /// with this algorithm's rows (SM2 only: the baseline of its goals).
     pub p256_verify: Option<f64>,
@@ -177,6 +185,27 @@ pub const RATIOS: &[RatioDef] = &[
         goal: Some(">= 1.85"),
     },
     RatioDef {
+        key: "bulk_vs_bare_same_alg",
+        numerator: "bulk verifications/s (verify_many_cofactored, one thread, QR text → \
+                    verdict)",
+        denominator: Some(
+            "bare verifications/s of the same algorithm (ES256, EdDSA: ring; SM2: certseal's \
+             Sm2VerifyingKey)",
+        ),
+        better: "higher",
+        goal: Some(">= 2 for EdDSA with 1,000 signers"),
+    },
+    RatioDef {
+        key: "bulk_vs_ring_p256_verify",
+        numerator: "bulk verifications/s (verify_many_cofactored, one thread, QR text → \
+                    verdict)",
+        denominator: Some(
+            "bare ring ECDSA P-256 verifications/s (ES256: the verify row; SM2: measured beside it)",
+        ),
+        better: "higher",
+        goal: Some(">= 1.0 for SM2, >= 1.25 for ES256 (2 signers)"),
+    },
+    RatioDef {
         key: "non_signature_us_per_verify",
         numerator: "µs per end-to-end verification minus µs per bare verification of the \
                     same algorithm (a difference, not a ratio)",
@@ -233,6 +262,21 @@ impl Rates {
         ratio(self.batch_2t, self.batch_1t)
     }
 
+    /// Bulk ÷ bare verification of the same algorithm (EdDSA goal ≥ 2 with 1,000 signers).
+    pub fn bulk_vs_bare_same_alg(&self) -> f64 {
+        ratio(self.bulk, self.verify)
+    }
+
+    /// Bulk ÷ bare `ring` P-256 verification (SM2 goal ≥ 1.0, ES256 goal ≥ 1.25); `None`
+    /// without a P-256 baseline (EdDSA).
+    pub fn bulk_vs_ring_p256_verify(&self, alg: Algorithm) -> Option<f64> {
+        match (alg, self.p256_verify) {
+            (_, Some(p)) => Some(ratio(self.bulk, p)),
+            (Algorithm::Es256, None) => Some(ratio(self.bulk, self.verify)),
+            _ => None,
+        }
+    }
+
     /// Microseconds per verification spent outside the signature check:
     /// 1/e2e − 1/bare (goal ≤ 2 µs).
     pub fn non_signature_us_per_verify(&self) -> f64 {
@@ -259,9 +303,12 @@ impl Rates {
         self.p256_verify.map(|p| ratio(p, self.sign))
     }
 
-    /// The ratio named `key` (a key of [`RATIOS`]), when it is defined for these rows.
-    pub fn ratio(&self, key: &str) -> Option<f64> {
+    /// The ratio named `key` (a key of [`RATIOS`]), when it is defined for these rows of
+    /// algorithm `alg`.
+    pub fn ratio(&self, alg: Algorithm, key: &str) -> Option<f64> {
         match key {
+            "bulk_vs_bare_same_alg" => Some(self.bulk_vs_bare_same_alg()),
+            "bulk_vs_ring_p256_verify" => self.bulk_vs_ring_p256_verify(alg),
             "e2e_vs_bare_same_alg" => Some(self.e2e_vs_bare_same_alg()),
             "e2e_status_vs_bare_same_alg" => Some(self.e2e_status_vs_bare_same_alg()),
             "e2e_status_vs_e2e" => Some(self.e2e_status_vs_e2e()),
@@ -284,14 +331,15 @@ impl Rates {
             "issue": round(self.issue, 1),
             "batch_1t": round(self.batch_1t, 1),
             "batch_2t": round(self.batch_2t, 1),
+            "bulk": round(self.bulk, 1),
             "p256_verify": self.p256_verify.map_or(serde_json::Value::Null, |p| round(p, 1)),
         })
     }
 
-    fn ratios_json(&self) -> serde_json::Value {
+    fn ratios_json(&self, alg: Algorithm) -> serde_json::Value {
         let mut m = serde_json::Map::new();
         for def in RATIOS {
-            if let Some(v) = self.ratio(def.key) {
+            if let Some(v) = self.ratio(alg, def.key) {
                 m.insert(def.key.into(), round(v, 4));
             }
         }
@@ -316,6 +364,10 @@ pub struct AlgorithmSpeed {
     pub rounds: usize,
     /// Strings per batch call.
     pub batch_size: usize,
+    /// Distinct payloads the `bulk` row cycles through.
+    pub bulk_payloads: usize,
+    /// Signers those payloads were issued by, in turn.
+    pub bulk_signers: usize,
     /// Bytes in the Sig_structure the bare rows sign and verify.
     pub message_len: usize,
     /// Characters in the QR text the end-to-end row verifies.
@@ -355,13 +407,15 @@ impl SpeedReport {
             let mut v = a.best.ops_json();
             v["bare"] = a.bare.into();
             v["batch_size"] = a.batch_size.into();
+            v["bulk_payloads"] = a.bulk_payloads.into();
+            v["bulk_signers"] = a.bulk_signers.into();
             v["message_len"] = a.message_len.into();
             v["payload_len"] = a.payload_len.into();
             v
         });
         let ops_median = by_alg(&|a| a.median.ops_json());
-        let mut ratios = by_alg(&|a| a.best.ratios_json());
-        let mut ratios_median = by_alg(&|a| a.median.ratios_json());
+        let mut ratios = by_alg(&|a| a.best.ratios_json(a.alg));
+        let mut ratios_median = by_alg(&|a| a.median.ratios_json(a.alg));
         for (map, pick) in [
             (
                 &mut ratios,
@@ -427,7 +481,6 @@ impl SpeedReport {
             .filter(|a| a.bare == "ring")
             .map(|a| pick(a).e2e_vs_bare_same_alg())
             .collect();
-        #[cfg_attr(not(feature = "sm2"), allow(unused_mut))]
         let mut out = vec![
             (
                 "e2e_vs_bare_same_alg",
@@ -451,10 +504,30 @@ impl SpeedReport {
                 fold(all(Rates::non_signature_us_per_verify), true),
             ),
         ];
+        let value = |v: Option<f64>| v.map_or(serde_json::Value::Null, |v| round(v, 4));
+        for a in &self.algorithms {
+            let r = pick(a);
+            match a.alg {
+                Algorithm::Es256 => out.push((
+                    "es256_bulk_vs_ring_p256_verify",
+                    value(r.bulk_vs_ring_p256_verify(a.alg)),
+                )),
+                Algorithm::EdDsa => out.push((
+                    "eddsa_bulk_vs_bare_same_alg",
+                    value(Some(r.bulk_vs_bare_same_alg())),
+                )),
+                #[cfg(feature = "sm2")]
+                Algorithm::Sm2 => out.push((
+                    "sm2_bulk_vs_ring_p256_verify",
+                    value(r.bulk_vs_ring_p256_verify(a.alg)),
+                )),
+                // The verify-only interop algorithms have no speed rows.
+                _ => {}
+            }
+        }
         #[cfg(feature = "sm2")]
         if let Some(a) = self.algorithms.iter().find(|a| a.alg == Algorithm::Sm2) {
             let r = pick(a);
-            let value = |v: Option<f64>| v.map_or(serde_json::Value::Null, |v| round(v, 4));
             out.push((
                 "sm2_e2e_verify_cost_vs_ring_p256_verify",
                 value(r.e2e_verify_cost_vs_ring_p256_verify()),
@@ -509,7 +582,7 @@ impl fmt::Display for SpeedReport {
         let cell = |best: f64, median: f64| format!("{best:.1} ({median:.1})");
         writeln!(
             f,
-            "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
+            "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
             "",
             "bare",
             "sign/s",
@@ -519,13 +592,14 @@ impl fmt::Display for SpeedReport {
             "issue/s",
             "batch 1t/s",
             "batch 2t/s",
+            "bulk 1t/s",
             "ring P-256 verify/s"
         )?;
         for a in &self.algorithms {
             let (b, m) = (&a.best, &a.median);
             writeln!(
                 f,
-                "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
+                "{:<8} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20} {:>20}",
                 a.alg.name(),
                 a.bare,
                 cell(b.sign, m.sign),
@@ -535,6 +609,7 @@ impl fmt::Display for SpeedReport {
                 cell(b.issue, m.issue),
                 cell(b.batch_1t, m.batch_1t),
                 cell(b.batch_2t, m.batch_2t),
+                cell(b.bulk, m.bulk),
                 match (b.p256_verify, m.p256_verify) {
                     (Some(b), Some(m)) => cell(b, m),
                     _ => "-".into(),
@@ -553,19 +628,33 @@ impl fmt::Display for SpeedReport {
             .filter(|d| {
                 self.algorithms
                     .iter()
-                    .any(|a| a.best.ratio(d.key).is_some())
+                    .any(|a| a.best.ratio(a.alg, d.key).is_some())
             })
             .collect();
         for def in &shown {
             write!(f, "{:<38}", def.key)?;
             for a in &self.algorithms {
-                match (a.best.ratio(def.key), a.median.ratio(def.key)) {
+                match (a.best.ratio(a.alg, def.key), a.median.ratio(a.alg, def.key)) {
                     (Some(b), Some(m)) => write!(f, " {:>18}", format!("{b:.3} ({m:.3})"))?,
                     _ => write!(f, " {:>18}", "-")?,
                 }
             }
             writeln!(f)?;
         }
+        writeln!(
+            f,
+            "bulk: {} distinct payloads by {} signers (ES256, SM2) / {} (EdDSA), {} per call",
+            self.algorithms.first().map_or(0, |a| a.bulk_payloads),
+            self.algorithms
+                .iter()
+                .find(|a| a.alg != Algorithm::EdDsa)
+                .map_or(0, |a| a.bulk_signers),
+            self.algorithms
+                .iter()
+                .find(|a| a.alg == Algorithm::EdDsa)
+                .map_or(0, |a| a.bulk_signers),
+            crate::verify::BATCH_SIZE,
+        )?;
         writeln!(f)?;
         for def in shown {
             writeln!(
@@ -790,6 +879,25 @@ fn run_algorithm(
             black_box(issuer.issue(cert, None, NOW).is_ok());
         }
     };
+    // The bulk row: a set of distinct payloads by several signers, one chunk per call.
+    let (bulk_verifier, bulk_set, bulk_signers) =
+        bulk_inputs(alg, certs, root_key.as_ref(), &root, max_batch.max(1))?;
+    let bulk_n = bulk_set.len();
+    let chunk = crate::verify::BATCH_SIZE.min(bulk_n).max(1);
+    // Wrapped around by one chunk, so every window [start, start + chunk) exists.
+    let bulk_texts: Vec<&str> = bulk_set
+        .iter()
+        .map(String::as_str)
+        .cycle()
+        .take(bulk_n + chunk)
+        .collect();
+    let mut bulk_at = 0usize;
+    let mut bulk_row = || {
+        if let Some(window) = bulk_texts.get(bulk_at..bulk_at + chunk) {
+            black_box(bulk_verifier.verify_many_cofactored_at(black_box(window), NOW));
+        }
+        bulk_at = (bulk_at + chunk) % bulk_n.max(1);
+    };
     let mut p256_row = || {
         if let Some((public, p256_sig)) = &baseline {
             let key =
@@ -802,12 +910,13 @@ fn run_algorithm(
         &mut verify_row,
         &mut e2e_row,
         &mut issue_row,
+        &mut bulk_row,
         &mut e2e_status_row,
     ];
     if baseline.is_some() {
         rows.push(&mut p256_row);
     }
-    let mut slices: [Vec<f64>; 6] = Default::default();
+    let mut slices: [Vec<f64>; 7] = Default::default();
     // The order rotates every round, so no row always follows the same one.
     for round in 0..rounds {
         for k in 0..rows.len() {
@@ -817,7 +926,8 @@ fn run_algorithm(
             }
         }
     }
-    let [sign, verify, verify_e2e, issue, verify_e2e_status, p256] = slices;
+    let [sign, verify, verify_e2e, issue, bulk_calls, verify_e2e_status, p256] = slices;
+    let bulk: Vec<f64> = bulk_calls.iter().map(|c| c * chunk as f64).collect();
 
     // A batch call takes about half a slice on one thread, at most `max_batch` strings.
     let wanted = (best_of(&verify_e2e) * slice / 2.0).clamp(0.0, 1e9) as usize;
@@ -859,6 +969,7 @@ fn run_algorithm(
         issue: pick(&issue),
         batch_1t: pick(&batch_1t),
         batch_2t: pick(&batch_2t),
+        bulk: pick(&bulk),
         p256_verify: has_p256.then(|| pick(&p256)),
     };
 
@@ -874,9 +985,78 @@ fn run_algorithm(
         median: rates(median_of),
         rounds,
         batch_size,
+        bulk_payloads: bulk_n,
+        bulk_signers,
         message_len: tbs.len(),
         payload_len: first.len(),
     })
+}
+
+/// Signers of the `bulk` row's payloads: 2 for ES256 and SM2 (the shape of their goals),
+/// 1,000 for Ed25519 (almost every signature of a chunk under its own key: the worst case of
+/// the batch equation).
+fn bulk_signer_count(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::EdDsa => 1_000,
+        _ => 2,
+    }
+}
+
+/// The `bulk` row's inputs: a verifier of `signers` document signers under `root`, and
+/// `payloads` distinct QR payloads issued by them in turn (at most one signer per payload).
+fn bulk_inputs(
+    alg: Algorithm,
+    certs: &[Certificate],
+    root_key: &dyn crypto::Signer,
+    root: &RootCert,
+    payloads: usize,
+) -> Result<(Verifier, Vec<String>, usize), crate::Error> {
+    let signers = bulk_signer_count(alg).min(payloads).max(1);
+    let mut keys = Vec::with_capacity(signers);
+    let mut signer_certs = Vec::with_capacity(signers);
+    for i in 0..signers {
+        let (key, _) = crypto::generate_signer(alg)?;
+        let cert = root.issue_signer(
+            root_key,
+            &key.public_key_spki(),
+            &SignerParams {
+                common_name: format!("certseal speed bulk signer {i}"),
+                authority_name: "人力资源社会保障部人事考试中心".into(),
+                authority_uscc: "12100000400010398P".into(),
+                serial: 100 + i as u64,
+                not_before: NOW - DAY,
+                not_after: NOW + 365 * DAY,
+            },
+        )?;
+        keys.push(key);
+        signer_certs.push(cert);
+    }
+    let issuers = keys
+        .iter()
+        .zip(&signer_certs)
+        .map(|(k, c)| Issuer::new(k.as_ref(), c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut texts = Vec::with_capacity(payloads);
+    for i in 0..payloads {
+        let (Some(issuer), Some(cert)) = (
+            issuers.get(i % issuers.len().max(1)),
+            certs.get(i % certs.len().max(1)),
+        ) else {
+            break;
+        };
+        texts.push(issuer.issue(cert, Some(i as u64), NOW)?.qr);
+    }
+    let store = TrustStore::from_signer_certs(root, &signer_certs)?;
+    let verifier = Verifier::new(store).with_clock(FixedClock(NOW));
+    // Every payload verifies, so the row times the whole pipeline, never an early refusal
+    // (this also builds the signers' comb tables before the row is timed).
+    for chunk in texts.chunks(crate::verify::BATCH_SIZE) {
+        let verdicts = verifier.verify_many_cofactored_at(chunk, NOW);
+        if verdicts.len() != chunk.len() || !verdicts.iter().all(|v| v.is_valid()) {
+            return Err(crate::crypto::CryptoError::BadSignature.into());
+        }
+    }
+    Ok((verifier, texts, signers))
 }
 
 /// A status snapshot of [`STATUS_SIZE`] indices, 1 % revoked and 3 % superseded at fixed
@@ -1060,8 +1240,22 @@ mod tests {
             assert!(json["ops_per_sec"]["SM2"]["p256_verify"].is_number());
             assert!(json["ratios"]["SM2"]["e2e_verify_cost_vs_ring_p256_verify"].is_number());
         }
+        for alg in ["ES256", "EdDSA"] {
+            assert!(
+                json["ops_per_sec"][alg]["bulk"].as_f64() > Some(0.0),
+                "{alg}"
+            );
+            assert!(json["ratios"][alg]["bulk_vs_bare_same_alg"].is_number());
+        }
+        assert_eq!(json["ops_per_sec"]["ES256"]["bulk_signers"], 2);
+        assert_eq!(json["ops_per_sec"]["EdDSA"]["bulk_payloads"], 64);
+        assert!(json["ratios"]["es256_bulk_vs_ring_p256_verify"].is_number());
+        assert!(json["ratios"]["eddsa_bulk_vs_bare_same_alg"].is_number());
+        #[cfg(feature = "sm2")]
+        assert!(json["ratios"]["sm2_bulk_vs_ring_p256_verify"].is_number());
         let table = report.to_string();
         assert!(table.contains("e2e_vs_bare_same_alg = "), "{table}");
+        assert!(table.contains("bulk_vs_ring_p256_verify = "), "{table}");
     }
 
     #[test]

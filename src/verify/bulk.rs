@@ -1,26 +1,92 @@
-//! Bulk verification with Ed25519 batch signature checks (`specs/batch-verify.md`), opt-in
-//! through [`Verifier::verify_many_cofactored`], whose name says what it accepts.
+//! Bulk verification (`specs/batch-verify.md`), opt-in through
+//! [`Verifier::verify_many_cofactored`], whose name says what it accepts.
 //!
 //! It runs the same steps as [`Verifier::verify`], in the same order, on many payloads:
 //! text → prefix → base45 → COSE → alg → kid → payload → key(s), then the signature, then
-//! claims → signer window → time → status. Only the signature step differs: Ed25519 signatures
-//! by a key that has a batch form are checked together by the cofactored batch equation
-//! (`ed25519_batch`); a failed batch is bisected so the verdict names exactly the payloads
-//! whose signatures are bad. Everything else (ES256, SM2, a kid with more than one key) takes
-//! the single check.
+//! claims → signer window → time → status. Only the signature step differs:
+//!
+//! - Ed25519 signatures by a key that has a batch form are checked together by the
+//!   cofactored batch equation (`ed25519_batch`); a failed batch is bisected so the verdict
+//!   names exactly the payloads whose signatures are bad.
+//! - ES256 and SM2 signatures by a key under a kid of its own are checked by the fast
+//!   verifiers of `crypto::ec` (per-key comb tables, shared inversions): the same verdict as
+//!   the single check, signature by signature. The tables live in [`EcKeys`], built by a
+//!   key's first bulk verification, at most [`MAX_KEY_TABLES`] of them per verifier.
+//!
+//! Everything else (a kid with more than one key, keys over the table budget) takes the
+//! single check.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use ring::rand::SystemRandom;
 
 use super::cache::{self, Digest};
 use super::ed25519_batch::{find_bad, prepare, EdKeys, Term};
 use super::{steps, Reason, Verdict, Verifier};
-use crate::crypto::Algorithm;
-use crate::trust::TrustedSigner;
+use crate::crypto::ec::{FastBatch, FastKey};
+use crate::crypto::{self, Algorithm};
+use crate::trust::{TrustStore, TrustedSigner};
 
 /// Payloads decoded and checked together; one Ed25519 batch equation per chunk at most.
 /// Large enough that the multi-scalar multiplication runs Pippenger's method, small enough that
 /// the decoded messages of one chunk stay in cache.
 pub const BATCH_SIZE: usize = 512;
+
+/// Most ES256 / SM2 signer keys of one verifier that get a comb table (≈ 150 KB each, so at
+/// most ≈ 10 MB); the keys past it take the single check in bulk verification too.
+pub const MAX_KEY_TABLES: usize = 64;
+
+/// The ES256 and SM2 signer keys of a verifier's trust store, each with its comb table
+/// (`crypto::ec::FastKey`) built by the key's first bulk verification.
+#[derive(Debug, Default)]
+pub(super) struct EcKeys {
+    /// Sorted by kid; filled on the first bulk verification.
+    slots: OnceLock<Vec<EcSlot>>,
+    /// Tables built (or tried) so far.
+    built: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct EcSlot {
+    kid: [u8; 8],
+    raw: Box<[u8]>,
+    table: OnceLock<Option<FastKey>>,
+}
+
+impl EcKeys {
+    /// The prepared key of `signer`, building its table on first use; `None` for other
+    /// algorithms, keys that are not curve points, and keys past the table budget.
+    fn key_for(&self, trust: &TrustStore, signer: &TrustedSigner) -> Option<&FastKey> {
+        let slots = self.slots.get_or_init(|| {
+            let mut slots: Vec<EcSlot> = trust
+                .signers()
+                .iter()
+                .filter(|s| s.key().algorithm() != Algorithm::EdDsa)
+                .map(|s| EcSlot {
+                    kid: *s.kid(),
+                    raw: s.key().raw().into(),
+                    table: OnceLock::new(),
+                })
+                .collect();
+            slots.sort_by_key(|a| a.kid);
+            slots
+        });
+        let i = slots.binary_search_by(|e| e.kid.cmp(signer.kid())).ok()?;
+        let slot = slots.get(i)?;
+        if slot.raw[..] != *signer.key().raw() {
+            return None;
+        }
+        slot.table
+            .get_or_init(|| {
+                if self.built.fetch_add(1, Ordering::Relaxed) >= MAX_KEY_TABLES {
+                    return None;
+                }
+                FastKey::new(signer.key())
+            })
+            .as_ref()
+    }
+}
 
 /// One Ed25519 payload waiting for the batch equation: where its verdict goes and what the
 /// steps after the signature need.
@@ -75,6 +141,8 @@ impl Verifier {
             }
             let mut pending: Vec<Pending<'_, '_>> = Vec::new();
             let mut terms: Vec<Term> = Vec::new();
+            let mut fast = FastBatch::default();
+            let mut fast_pending: Vec<Pending<'_, '_>> = Vec::new();
             for (cose, decoded) in coses.iter().zip(decoded.drain(..)) {
                 let slot = out.len();
                 if let Err(reason) = decoded {
@@ -94,6 +162,43 @@ impl Verifier {
                     (Algorithm::EdDsa, [signer]) => keys.index_of(signer).map(|k| (k, signer)),
                     _ => None,
                 };
+                // An ES256 or SM2 kid held by one key with a comb table: the fast verifier.
+                let fast_key = match (checked.alg, checked.candidates.under_kid) {
+                    (Algorithm::EdDsa, _) => None,
+                    (alg, [signer]) => {
+                        let low_s_ok =
+                            alg != Algorithm::Es256 || crypto::p256_is_low_s(checked.msg.signature);
+                        self.ec
+                            .key_for(&self.trust, signer)
+                            .map(|key| (key, signer, low_s_ok))
+                    }
+                    _ => None,
+                };
+                if let Some((key, signer, low_s_ok)) = fast_key {
+                    let digest = cache.and_then(|_| cache::digest_of(cose));
+                    if let (Some(cache), Some(d)) = (cache, digest) {
+                        // Verified before by the single check or this path (both exact).
+                        if cache.get_single(&d) == Some(0) {
+                            self.after_signature(&mut verdict, checked.payload, signer, now);
+                            out.push(verdict);
+                            continue;
+                        }
+                    }
+                    if low_s_ok {
+                        checked.msg.sig_structure(&[], &mut tbs);
+                        fast.push(key, &tbs, checked.msg.signature);
+                        fast_pending.push(Pending {
+                            slot,
+                            payload: checked.payload,
+                            signer,
+                            digest,
+                        });
+                    } else {
+                        verdict.result = Err(Reason::Signature);
+                    }
+                    out.push(verdict);
+                    continue;
+                }
                 let digest = match (cache, batch_key) {
                     (Some(cache), Some((_, signer))) => match cache::digest_of(cose) {
                         // Cached: this exact message verified under its one candidate.
@@ -142,6 +247,19 @@ impl Verifier {
                     }
                 }
                 out.push(verdict);
+            }
+            let good = fast.verify();
+            for (p, good) in fast_pending.iter().zip(good) {
+                if let Some(verdict) = out.get_mut(p.slot) {
+                    if good {
+                        if let (Some(cache), Some(d)) = (cache, p.digest) {
+                            cache.insert_single(d, 0);
+                        }
+                        self.after_signature(verdict, p.payload, p.signer, now);
+                    } else {
+                        verdict.result = Err(Reason::Signature);
+                    }
+                }
             }
             let bad = find_bad(&terms, keys, &rng);
             for (p, bad) in pending.iter().zip(bad) {

@@ -50,7 +50,7 @@ mod steps;
 pub mod stream;
 mod view;
 
-pub use self::bulk::BATCH_SIZE;
+pub use self::bulk::{BATCH_SIZE, MAX_KEY_TABLES};
 pub use self::cache::VerifiedCache;
 pub use self::document::DocumentVerdict;
 pub use self::reason::{HcertError, Reason};
@@ -152,6 +152,8 @@ pub struct Verifier {
     allowed: Vec<Algorithm>,
     /// The Ed25519 keys of `trust` that may enter a batch equation, built on first use.
     ed25519: OnceLock<ed25519_batch::EdKeys>,
+    /// The ES256 / SM2 keys of `trust` with comb tables for bulk verification, built on use.
+    ec: bulk::EcKeys,
     cache: Option<VerifiedCache>,
     status: Option<StatusList>,
 }
@@ -230,6 +232,7 @@ impl Verifier {
             limits: Limits::DEFAULT,
             allowed: Algorithm::PAYLOAD.to_vec(),
             ed25519: OnceLock::new(),
+            ec: bulk::EcKeys::default(),
             cache: None,
             status: None,
         }

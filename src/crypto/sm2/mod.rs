@@ -103,7 +103,7 @@ pub fn compute_z(id: &[u8], xy: &[u8; 64]) -> Result<[u8; 32], CryptoError> {
 }
 
 /// e = SM3(Z ‖ M), the message digest that is signed.
-fn digest(z: &[u8; 32], message: &[u8]) -> [u8; 32] {
+pub(crate) fn digest(z: &[u8; 32], message: &[u8]) -> [u8; 32] {
     Sm3::new_with_prefix(z)
         .chain_update(message)
         .finalize()
