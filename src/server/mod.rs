@@ -234,8 +234,16 @@ pub async fn run(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let current = tokio::spawn(status::keep_current(service.clone()));
     let app = router(service);
+    // TCP_NODELAY on every connection: a response is one small write, and Nagle's algorithm
+    // against the client's delayed ACK would hold a reply back by up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on an accepted connection");
+        }
+    });
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
