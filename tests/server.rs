@@ -861,6 +861,27 @@ fn print_config_shows_the_effective_configuration() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SUBMIT_TOKEN));
 }
 
+#[test]
+fn print_config_leaves_out_the_database_password() {
+    let f = fixture();
+    let out = Command::new(env!("CARGO_BIN_EXE_certseal"))
+        .args(["serve", "--print-config", "--db"])
+        .arg("postgres://issuer:s3cret-pw@db.example:5432/certseal")
+        .arg("--keys")
+        .arg(f.dir.join("keys"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("s3cret-pw"), "{text}");
+    let printed = ServerConfig::from_toml(&text).unwrap();
+    assert_eq!(printed.db, "postgres://issuer@db.example:5432/certseal");
+}
+
 /// Issue 11: the verifier behind `POST /v1/verify` carries the status the server publishes,
 /// and a revocation through the API shows in the very next verification (single and batch),
 /// with the same JSON as `certseal verify --json`.

@@ -78,7 +78,13 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         config.trust_list = Some(v);
     }
     if args.print_config {
-        write!(out, "{}", config.to_toml())?;
+        // The effective configuration without secrets: tokens are digests already, and a
+        // database URL's password is left out.
+        let shown = ServerConfig {
+            db: certseal::registry::redacted(&config.db),
+            ..config
+        };
+        write!(out, "{}", shown.to_toml())?;
         return Ok(Outcome::Ok);
     }
     certseal::server::serve(config, |addr| {
