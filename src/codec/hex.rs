@@ -42,6 +42,28 @@ fn nibble(b: u8) -> Option<u8> {
     }
 }
 
+/// 64 hex digits to 32 bytes, at compile time (curve constants). Panics — a compile error in a
+/// `const` — on anything else; never call it on outside data.
+pub(crate) const fn decode_32(s: &str) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => panic!("not a hex digit"),
+        }
+    }
+    let b = s.as_bytes();
+    assert!(b.len() == 64, "need 64 hex digits");
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

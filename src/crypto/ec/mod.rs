@@ -32,6 +32,7 @@ use self::comb::{CombTable, Digits};
 use self::mont::{add_mod, sub_mod};
 use self::mont::{batch_invert, limbs_from_be, lt, reduce_once, Modulus, Mont};
 use self::point::{Affine, Jacobian};
+use crate::codec::hex;
 
 /// A short Weierstrass curve y² = x³ − 3x + b over a prime field with p ≡ −1 (mod 2⁶⁴),
 /// of prime order n with p > n > 2²⁵⁵.
@@ -95,9 +96,12 @@ pub(crate) enum P256 {}
 impl Curve for P256 {
     type P = P256Field;
     type N = P256Order;
-    const B: [u8; 32] = hex32("5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B");
-    const GX: [u8; 32] = hex32("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296");
-    const GY: [u8; 32] = hex32("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
+    const B: [u8; 32] =
+        hex::decode_32("5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B");
+    const GX: [u8; 32] =
+        hex::decode_32("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296");
+    const GY: [u8; 32] =
+        hex::decode_32("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
     fn generator_table() -> &'static CombTable<Self> {
         static TABLE: OnceLock<CombTable<P256>> = OnceLock::new();
         generator_table(&TABLE)
@@ -140,34 +144,16 @@ pub(crate) enum Sm2 {}
 impl Curve for Sm2 {
     type P = Sm2Field;
     type N = Sm2Order;
-    const B: [u8; 32] = hex32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
-    const GX: [u8; 32] = hex32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
-    const GY: [u8; 32] = hex32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
+    const B: [u8; 32] =
+        hex::decode_32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
+    const GX: [u8; 32] =
+        hex::decode_32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
+    const GY: [u8; 32] =
+        hex::decode_32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
     fn generator_table() -> &'static CombTable<Self> {
         static TABLE: OnceLock<CombTable<Sm2>> = OnceLock::new();
         generator_table(&TABLE)
     }
-}
-
-/// 64 hex digits to 32 bytes, at compile time.
-const fn hex32(s: &str) -> [u8; 32] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("not a hex digit"),
-        }
-    }
-    let b = s.as_bytes();
-    assert!(b.len() == 64, "need 64 hex digits");
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
 }
 
 /// A signer's public key with its comb table: the per-key precomputation of bulk

@@ -31,6 +31,7 @@ mod comb;
 
 use self::comb::{scalar_reduce, CombTable};
 use super::{spki_from_raw, Algorithm, CryptoError, Signer};
+use crate::codec::hex;
 
 /// The COSE algorithm value certseal uses for SM2 with SM3, raw r‖s signatures. COSE has no
 /// registered SM2 value; this one is from the private-use range (below −65536).
@@ -53,32 +54,11 @@ pub const OID_SM2_WITH_SM3: &[u8] = &[0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 
 
 /// Curve coefficients a, b and the base point G of sm2p256v1, in the order Z hashes them.
 const CURVE_A_B_G: [[u8; 32]; 4] = [
-    hex32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC"),
-    hex32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93"),
-    hex32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"),
-    hex32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0"),
+    hex::decode_32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC"),
+    hex::decode_32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93"),
+    hex::decode_32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"),
+    hex::decode_32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0"),
 ];
-
-/// 64 hex digits to 32 bytes, at compile time.
-const fn hex32(s: &str) -> [u8; 32] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("not a hex digit"),
-        }
-    }
-    let b = s.as_bytes();
-    assert!(b.len() == 64, "need 64 hex digits");
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
 
 /// Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) for the public key `xy` (xA ‖ yA, 64 bytes).
 ///
