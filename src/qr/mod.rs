@@ -30,8 +30,9 @@ pub mod verified;
 pub use self::error::QrError;
 
 /// Fuzzing entry: scan arbitrary bytes as an image with default limits, ignoring the result.
-/// A fuzz target calls this; it must never panic. With zxing-cpp built in (the fuzz crate
-/// enables `qr-zxing`) the rxing cascade of the default build runs on the same picture too.
+/// A fuzz target calls this; it must never panic. With zxing-cpp built in (the fuzz crate's
+/// feature `zxing`, off by default) the rxing cascade of the default build runs on the same
+/// picture too.
 #[doc(hidden)]
 pub fn fuzz_scan(data: &[u8]) {
     let limits = scan::ScanLimits::default();
