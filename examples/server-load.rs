@@ -5,6 +5,12 @@
 //! tokio runtime, on the same cores as the in-process loops and the load generator.
 //!
 //! `cargo run --release --example server-load -- [SECONDS]` (default 5 s a measurement).
+//!
+//! `server-load count KIND N` (KIND `304` or `verify`) makes N requests of one kind over one
+//! keep-alive connection from a raw socket (no HTTP client library) and exits: run it under
+//! `valgrind --tool=callgrind` at two N and divide the difference in instructions by the
+//! difference in N for the server's instructions a request, independent of the machine's
+//! load (the raw client's share is a few hundred instructions of syscalls).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -103,11 +109,79 @@ fn paced(url: &str, body: &str, rate: f64, secs: u64) -> (f64, f64) {
     (all.len() as f64 / secs as f64, p99)
 }
 
+/// Reads one HTTP/1.1 response (headers, then `Content-Length` bytes) from `s` into `buf`,
+/// reading through `chunk`; the status code. Cheap on purpose (no allocation, no UTF-8
+/// conversion): under callgrind its instructions count with the server's.
+fn read_response(s: &mut std::net::TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8]) -> u16 {
+    use std::io::Read;
+    buf.clear();
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let mut len = 0usize;
+            for line in buf[..end].split(|&b| b == b'\n') {
+                if line.len() > 15 && line[..15].eq_ignore_ascii_case(b"content-length:") {
+                    len = std::str::from_utf8(&line[15..]).unwrap().trim().parse().unwrap();
+                }
+            }
+            while buf.len() < end + 4 + len {
+                let n = s.read(chunk).unwrap();
+                assert!(n > 0, "connection closed");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let code = &buf[9..12];
+            return code
+                .iter()
+                .fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+        }
+        let n = s.read(chunk).unwrap();
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// `count KIND N`: N requests of KIND over one raw keep-alive connection.
+fn count(base: &str, addr: std::net::SocketAddr, kind: &str, n: usize, one: &str) {
+    use std::io::Write;
+    let mut get = ureq::get(&format!("{base}/v1/status/snapshot"))
+        .call()
+        .unwrap();
+    let tag = get.headers().get("etag").unwrap().to_str().unwrap().to_owned();
+    let _ = get.body_mut().read_to_vec();
+    let (req, want) = match kind {
+        "304" => (
+            format!(
+                "GET /v1/status/snapshot HTTP/1.1\r\nHost: {addr}\r\nIf-None-Match: {tag}\r\n\r\n"
+            ),
+            304,
+        ),
+        "verify" => (
+            format!(
+                "POST /v1/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{one}",
+                one.len()
+            ),
+            200,
+        ),
+        _ => panic!("KIND is 304 or verify"),
+    };
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_nodelay(true).unwrap();
+    let (mut buf, mut chunk) = (Vec::with_capacity(8192), vec![0u8; 8192]);
+    for _ in 0..n {
+        s.write_all(req.as_bytes()).unwrap();
+        assert_eq!(read_response(&mut s, &mut buf, &mut chunk), want);
+    }
+    println!("{n} {kind} requests answered");
+}
+
 fn main() {
-    let secs: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let args: Vec<String> = std::env::args().collect();
+    let counted = (args.get(1).map(String::as_str) == Some("count")).then(|| {
+        (
+            args.get(2).cloned().unwrap_or_default(),
+            args.get(3).and_then(|s| s.parse::<usize>().ok()).unwrap_or(1000),
+        )
+    });
+    let secs: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
     let (dir, keys) = support::key_dir(Algorithm::EdDsa, 1);
     let issuer = certseal::issue::Issuer::from_key_dir(&keys, support::NOW).unwrap();
     let qrs = support::issue_many(&issuer, 100);
@@ -136,6 +210,11 @@ fn main() {
     ));
     std::thread::sleep(Duration::from_millis(200));
     let base = format!("http://{addr}");
+    if let Some((kind, n)) = counted {
+        let one = serde_json::json!({ "qr": qrs[0] }).to_string();
+        count(&base, addr, &kind, n, &one);
+        return;
+    }
 
     // In process, under the same status snapshot the server verifies with.
     let mut snap = ureq::get(&format!("{base}/v1/status/snapshot"))
