@@ -44,7 +44,17 @@ pub(crate) fn verifier(
 
 /// The request's `If-None-Match` values (every line of it), and nothing else of its headers:
 /// the signed-document routes' extractor (axum's `HeaderMap` extractor copies the whole map).
-pub(crate) struct IfNoneMatch(pub(crate) Vec<HeaderValue>);
+/// The usual single line is held without a heap allocation.
+pub(crate) struct IfNoneMatch {
+    first: Option<HeaderValue>,
+    rest: Vec<HeaderValue>,
+}
+
+impl IfNoneMatch {
+    fn values(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.first.iter().chain(&self.rest)
+    }
+}
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfNoneMatch {
     type Rejection = std::convert::Infallible;
@@ -53,14 +63,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfNoneMatch {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<IfNoneMatch, Self::Rejection> {
-        Ok(IfNoneMatch(
-            parts
-                .headers
-                .get_all(header::IF_NONE_MATCH)
-                .iter()
-                .cloned()
-                .collect(),
-        ))
+        let mut all = parts.headers.get_all(header::IF_NONE_MATCH).iter();
+        Ok(IfNoneMatch {
+            first: all.next().cloned(),
+            rest: all.cloned().collect(),
+        })
     }
 }
 
@@ -75,8 +82,7 @@ pub(crate) fn signed(
 ) -> Response {
     let now = crate::time::SystemClock.now();
     let matches = if_none_match
-        .0
-        .iter()
+        .values()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| {
