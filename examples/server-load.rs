@@ -154,7 +154,11 @@ fn read_response(s: &mut std::net::TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8
             let mut len = 0usize;
             for line in buf[..end].split(|&b| b == b'\n') {
                 if line.len() > 15 && line[..15].eq_ignore_ascii_case(b"content-length:") {
-                    len = std::str::from_utf8(&line[15..]).unwrap().trim().parse().unwrap();
+                    len = std::str::from_utf8(&line[15..])
+                        .unwrap()
+                        .trim()
+                        .parse()
+                        .unwrap();
                 }
             }
             while buf.len() < end + 4 + len {
@@ -163,9 +167,7 @@ fn read_response(s: &mut std::net::TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8
                 buf.extend_from_slice(&chunk[..n]);
             }
             let code = &buf[9..12];
-            return code
-                .iter()
-                .fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+            return code.iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
         }
         let n = s.read(chunk).unwrap();
         assert!(n > 0, "connection closed");
@@ -179,7 +181,13 @@ fn count(base: &str, addr: std::net::SocketAddr, kind: &str, n: usize, one: &str
     let mut get = ureq::get(&format!("{base}/v1/status/snapshot"))
         .call()
         .unwrap();
-    let tag = get.headers().get("etag").unwrap().to_str().unwrap().to_owned();
+    let tag = get
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let _ = get.body_mut().read_to_vec();
     let (req, want) = match kind {
         "304" => (
@@ -212,7 +220,9 @@ fn main() {
     let counted = (args.get(1).map(String::as_str) == Some("count")).then(|| {
         (
             args.get(2).cloned().unwrap_or_default(),
-            args.get(3).and_then(|s| s.parse::<usize>().ok()).unwrap_or(1000),
+            args.get(3)
+                .and_then(|s| s.parse::<usize>().ok())
+                .unwrap_or(1000),
         )
     });
     let secs: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);

@@ -126,7 +126,12 @@ impl Metrics {
             .iter()
             .position(|m| *m == method)
             .and_then(|m| r.requests.get(m))
-            .and_then(|by| STATUSES.iter().position(|s| *s == status).and_then(|s| by.get(s)));
+            .and_then(|by| {
+                STATUSES
+                    .iter()
+                    .position(|s| *s == status)
+                    .and_then(|s| by.get(s))
+            });
         match slot {
             Some(n) => {
                 n.fetch_add(1, Ordering::Relaxed);
@@ -192,7 +197,8 @@ impl Metrics {
             return out;
         };
         // Everything by route template (sorted), then (method, status).
-        let mut requests: BTreeMap<String, BTreeMap<(&'static str, u16), u64>> = rare.requests.clone();
+        let mut requests: BTreeMap<String, BTreeMap<(&'static str, u16), u64>> =
+            rare.requests.clone();
         // Per route: non-cumulative bucket counts, count, sum in seconds.
         let mut latency: BTreeMap<String, ([u64; BUCKETS.len()], u64, f64)> = rare.latency.clone();
         for (route, r) in ROUTES.iter().zip(&self.routes) {
@@ -211,7 +217,10 @@ impl Metrics {
             let count = r.latency.count.load(Ordering::Relaxed);
             if count > 0 {
                 let counts = std::array::from_fn(|i| {
-                    r.latency.counts.get(i).map_or(0, |c| c.load(Ordering::Relaxed))
+                    r.latency
+                        .counts
+                        .get(i)
+                        .map_or(0, |c| c.load(Ordering::Relaxed))
                 });
                 let sum = r.latency.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
                 latency.insert((*route).to_owned(), (counts, count, sum));

@@ -346,3 +346,21 @@ pub fn serve(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SignedDoc;
+
+    #[test]
+    fn cache_control_counts_down_to_next_update() {
+        let doc = SignedDoc::new(b"signed bytes".to_vec(), 1_000);
+        assert_eq!(doc.cache_control(900), "public, max-age=100");
+        // The same second again: the value made for it.
+        assert_eq!(doc.cache_control(900), "public, max-age=100");
+        assert_eq!(doc.cache_control(901), "public, max-age=99");
+        assert_eq!(doc.cache_control(1_000), "public, max-age=0");
+        assert_eq!(doc.cache_control(5_000), "public, max-age=0");
+        assert_eq!(doc.etag_header, doc.etag.as_str());
+        assert_eq!(doc.etag.len(), 34);
+    }
+}

@@ -116,8 +116,12 @@ async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Respons
             p.retry_after = Some(wait);
             let res = p.into_response();
             let status = res.status().as_u16();
-            svc.metrics
-                .request(route, method.as_str(), status, start.elapsed().as_secs_f64());
+            svc.metrics.request(
+                route,
+                method.as_str(),
+                status,
+                start.elapsed().as_secs_f64(),
+            );
             tracing::info!(method = %method, route = %route, status, "request");
             return res;
         }
@@ -301,10 +305,7 @@ async fn lookup(
     lookup_one(svc, Lookup::ManagementNumber { number, name }).await
 }
 
-async fn trust_list(
-    State(svc): State<Shared>,
-    headers: IfNoneMatch,
-) -> Result<Response, Problem> {
+async fn trust_list(State(svc): State<Shared>, headers: IfNoneMatch) -> Result<Response, Problem> {
     let doc = svc.trust_list.as_ref().ok_or_else(|| {
         Problem::new(
             ProblemReason::NotConfigured,
