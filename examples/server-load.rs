@@ -314,6 +314,8 @@ fn main() {
         one.len()
     );
     let half = paced(addr, raw_one.as_bytes(), max_one / 2.0, secs);
+    // And at half the 2-connection rate (what runs before 2026-11-30 paced at).
+    let half_c2 = paced(addr, raw_one.as_bytes(), http_one / 2.0, secs);
 
     let etag = Command::new("sh")
         .args([
@@ -372,6 +374,14 @@ fn main() {
         half.p99_corrected * 1e3,
         half.p99_client_late * 1e3,
         half.p99_service * 1e3
+    );
+    println!(
+        "  and at half the 2-connection rate ({http_one:.0} req/s): {:.0} req/s achieved; p99 {:.3} ms from schedule, {:.3} ms without the generator's lateness (p99 {:.3} ms), service time p99 {:.3} ms",
+        half_c2.rate,
+        half_c2.p99_from_schedule * 1e3,
+        half_c2.p99_corrected * 1e3,
+        half_c2.p99_client_late * 1e3,
+        half_c2.p99_service * 1e3
     );
     println!("HTTP GET snapshot, 304        {http_304:>10.0} req/s  ({:.1}x single verify requests; p99 {p99_304})", http_304 / http_one);
     println!("saturated, wrk -t1 -c16: POST /v1/verify one {sat_one:.0} req/s; GET snapshot 304 {sat_304:.0} req/s ({:.1}x; p99 {p99_sat_304})", sat_304 / sat_one);
