@@ -37,6 +37,33 @@ fn wrk(url: &str, script: &str, secs: u64) -> (f64, String) {
     wrk_c(url, script, secs, 2)
 }
 
+/// This process's user and system CPU seconds so far (`/proc/self/stat`, clock ticks of
+/// 1/100 s); (0, 0) where there is no `/proc`.
+fn cpu_secs() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (
+        f.get(11).copied().unwrap_or(0.0) / 100.0,
+        f.get(12).copied().unwrap_or(0.0) / 100.0,
+    )
+}
+
+/// [`wrk_c`], with the server's CPU a request in microseconds (user, system): while wrk runs,
+/// this process does nothing but serve.
+fn wrk_cpu(url: &str, script: &str, secs: u64, connections: u32) -> (f64, String, (f64, f64)) {
+    let (u0, s0) = cpu_secs();
+    let (rps, p99) = wrk_c(url, script, secs, connections);
+    let (u1, s1) = cpu_secs();
+    let n = (rps * secs as f64).max(1.0);
+    (rps, p99, ((u1 - u0) * 1e6 / n, (s1 - s0) * 1e6 / n))
+}
+
 /// [`wrk`] over `connections` keep-alive connections (one wrk thread).
 fn wrk_c(url: &str, script: &str, secs: u64, connections: u32) -> (f64, String) {
     let out = Command::new("wrk")
@@ -302,7 +329,7 @@ fn main() {
 
     // The maximum single rate: 2 connections, and saturated (16); the paced run goes at half
     // the larger.
-    let (sat_one, _) = wrk_c(
+    let (sat_one, _, cpu_one) = wrk_cpu(
         &format!("{base}/v1/verify"),
         &lua(&one, "one.lua"),
         secs,
@@ -352,7 +379,7 @@ fn main() {
 
     // The 304 saturated too: two connections leave a 304 waiting on the loopback round trip
     // (wrk and the server take turns), not on the server's work.
-    let (sat_304, p99_sat_304) = wrk_c(
+    let (sat_304, p99_sat_304, cpu_304) = wrk_cpu(
         &format!("{base}/v1/status/snapshot"),
         &cond.display().to_string(),
         secs,
@@ -385,4 +412,8 @@ fn main() {
     );
     println!("HTTP GET snapshot, 304        {http_304:>10.0} req/s  ({:.1}x single verify requests; p99 {p99_304})", http_304 / http_one);
     println!("saturated, wrk -t1 -c16: POST /v1/verify one {sat_one:.0} req/s; GET snapshot 304 {sat_304:.0} req/s ({:.1}x; p99 {p99_sat_304})", sat_304 / sat_one);
+    println!(
+        "server CPU a request, saturated (user + system): verify {:.1} + {:.1} us; 304 {:.1} + {:.1} us",
+        cpu_one.0, cpu_one.1, cpu_304.0, cpu_304.1
+    );
 }
