@@ -809,6 +809,12 @@ fn binary_serves_on_loopback_and_stops_on_sigterm_keeping_submissions() {
     std::io::Read::read_to_string(server.child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(log.contains("route=/v1/verify"), "{log}");
     assert!(log.contains("stopped"), "{log}");
+    // The trust list's 200 is logged; its matching poll (a 304) is `debug`, below the default.
+    assert!(
+        log.contains("route=/v1/trust-list") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(!log.contains("status=304"), "{log}");
     for secret in [
         "李秀英",
         "张伟明",

@@ -28,6 +28,12 @@ impl RateLimiter {
         }
     }
 
+    /// Whether a limit is set (`rate` above 0): when not, the router need not look up the
+    /// client at all.
+    pub fn enabled(&self) -> bool {
+        self.rate > 0.0
+    }
+
     /// `Ok` when `client` may make a request now, else the seconds to wait.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
         if self.rate <= 0.0 {

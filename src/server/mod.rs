@@ -72,24 +72,59 @@ pub enum ServerError {
     },
 }
 
-/// The signed trust list as served: its bytes, strong ETag and next update.
+/// A signed document as served (the trust list, a status snapshot, delta or token status
+/// list): its bytes, strong ETag and next update, with the response header values made once
+/// when the document is published, so that a request (a 304 above all) formats nothing.
 pub(crate) struct SignedDoc {
     pub(crate) bytes: axum::body::Bytes,
     pub(crate) etag: String,
     pub(crate) next_update: i64,
+    /// `etag` as a header value.
+    pub(crate) etag_header: axum::http::HeaderValue,
+    /// `Cache-Control: public, max-age=S` for the wall-clock second it was made in (S: the
+    /// seconds from then to `next_update`); made again when a request comes in a later
+    /// second, so a poll re-formats it at most once a second.
+    cache_control: std::sync::RwLock<(i64, axum::http::HeaderValue)>,
 }
 
 impl SignedDoc {
     pub(crate) fn new(bytes: Vec<u8>, next_update: i64) -> SignedDoc {
         let digest = crate::crypto::sha256(&bytes);
+        let etag = format!(
+            "\"{}\"",
+            crate::codec::hex::encode(digest.get(..16).unwrap_or(&digest))
+        );
         SignedDoc {
-            etag: format!(
-                "\"{}\"",
-                crate::codec::hex::encode(digest.get(..16).unwrap_or(&digest))
-            ),
+            // Hex between quotes: always a valid header value.
+            etag_header: axum::http::HeaderValue::from_str(&etag)
+                .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"\"")),
+            etag,
             bytes: bytes.into(),
             next_update,
+            cache_control: std::sync::RwLock::new((
+                i64::MIN,
+                axum::http::HeaderValue::from_static("no-cache"),
+            )),
         }
+    }
+
+    /// The `Cache-Control` value at `now` (Unix seconds): `public, max-age=S`, S the seconds
+    /// to `next_update` (0 once past it).
+    pub(crate) fn cache_control(&self, now: i64) -> axum::http::HeaderValue {
+        if let Ok(c) = self.cache_control.read() {
+            if c.0 == now {
+                return c.1.clone();
+            }
+        }
+        let max_age = self.next_update.saturating_sub(now).max(0);
+        let value = axum::http::HeaderValue::from_maybe_shared(axum::body::Bytes::from(format!(
+            "public, max-age={max_age}"
+        )))
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("no-cache"));
+        if let Ok(mut c) = self.cache_control.write() {
+            *c = (now, value.clone());
+        }
+        value
     }
 }
 
@@ -310,4 +345,22 @@ pub fn serve(
         tracing::info!("stopped: requests in flight answered");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignedDoc;
+
+    #[test]
+    fn cache_control_counts_down_to_next_update() {
+        let doc = SignedDoc::new(b"signed bytes".to_vec(), 1_000);
+        assert_eq!(doc.cache_control(900), "public, max-age=100");
+        // The same second again: the value made for it.
+        assert_eq!(doc.cache_control(900), "public, max-age=100");
+        assert_eq!(doc.cache_control(901), "public, max-age=99");
+        assert_eq!(doc.cache_control(1_000), "public, max-age=0");
+        assert_eq!(doc.cache_control(5_000), "public, max-age=0");
+        assert_eq!(doc.etag_header, doc.etag.as_str());
+        assert_eq!(doc.etag.len(), 34);
+    }
 }

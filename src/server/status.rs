@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -18,7 +17,7 @@ use crate::status::StatusList;
 use crate::time::Clock;
 
 use super::problem::{Problem, ProblemReason};
-use super::shared::{blocking, lock, signed, Shared};
+use super::shared::{blocking, lock, signed, IfNoneMatch, Shared};
 use super::{Service, SignedDoc, StatusCache};
 
 /// How long the log's head is taken as known without asking the registry again.
@@ -198,7 +197,7 @@ pub(crate) fn invalidate(svc: &super::Service) {
 /// `GET /v1/status/snapshot`
 pub(crate) async fn snapshot(
     State(svc): State<Shared>,
-    headers: HeaderMap,
+    headers: IfNoneMatch,
 ) -> Result<Response, Problem> {
     let doc = document(svc, Kind::Snapshot).await?;
     Ok(signed(&doc, &headers, "application/cose"))
@@ -214,7 +213,7 @@ pub(crate) struct Since {
 /// `GET /v1/status/delta?since=N`
 pub(crate) async fn delta(
     State(svc): State<Shared>,
-    headers: HeaderMap,
+    headers: IfNoneMatch,
     q: Result<Query<Since>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(q) = q.map_err(|e| Problem::field("since", e.body_text()))?;
@@ -225,7 +224,7 @@ pub(crate) async fn delta(
 /// `GET /v1/status/token-status-list`
 pub(crate) async fn token_list(
     State(svc): State<Shared>,
-    headers: HeaderMap,
+    headers: IfNoneMatch,
 ) -> Result<Response, Problem> {
     let doc = document(svc, Kind::TokenList).await?;
     Ok(signed(&doc, &headers, "application/statuslist+cwt"))
