@@ -84,13 +84,8 @@ fn main() -> Result<(), certseal::Error> {
             format: SubmissionFormat::Csv,
             encoding: Encoding::Utf8,
         };
-        let (rep, issued) = r.submit_and_issue_file(
-            &csv,
-            &meta,
-            &keys,
-            &IssueOptions::at(now),
-            &mut |_, _| {},
-        )?;
+        let (rep, issued) =
+            r.submit_and_issue_file(&csv, &meta, &keys, &IssueOptions::at(now), &mut |_, _| {})?;
         let (wall, cpu_all) = (t0.elapsed().as_secs_f64(), cpu() - c0);
         println!(
             "{alg} {n} records pipelined: {wall:.2} s wall / {cpu_all:.2} s cpu ({} accepted, {} issued)",

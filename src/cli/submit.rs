@@ -13,7 +13,7 @@ use super::registry::{parse_date, DbFlags};
 use super::{usage, CliResult, Outcome};
 
 /// `certseal submit [--db F] --body B --batch ID [--exam E] [--results-published DATE]
-/// [--format csv|json] [--encoding utf-8|gb18030] [--issue KEYS] [--json] FILE`
+/// [--format csv|json] [--encoding utf-8|gb18030] [--issue KEYS [--chunk N]] [--json] FILE`
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
@@ -40,6 +40,9 @@ pub(crate) struct Args {
     /// `issue --pending` does; a new CSV batch is issued while it is still being read.
     #[arg(long, value_name = "KEYS")]
     issue: Option<PathBuf>,
+    /// Records reserved, signed and stored together (with --issue).
+    #[arg(long, default_value_t = certseal::registry::IssueOptions::DEFAULT_CHUNK, requires = "issue")]
+    chunk: usize,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -89,11 +92,13 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         Some(keys) => {
             let keys = certseal::trust::KeyDir::open(keys)?;
             let bar = super::issue_pending::progress_bar(args.json);
+            let mut opts = certseal::registry::IssueOptions::at(super::now());
+            opts.chunk = args.chunk;
             let (report, issued) = registry.submit_and_issue_file(
                 &args.file,
                 &meta,
                 &keys,
-                &certseal::registry::IssueOptions::at(super::now()),
+                &opts,
                 &mut |done, total| {
                     bar.set_length(total);
                     bar.set_position(done);

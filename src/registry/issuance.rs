@@ -385,25 +385,27 @@ impl Registry {
             // The next chunk: records the feed has ready stored first, then reservations an
             // interrupted run left, then new records. Runs inside a transaction; returns the
             // state to adopt once it commits.
-            let mut fetch = |tx: &mut dyn Tx,
-                             resuming: bool,
-                             cursor: i64,
-                             fed: bool,
-                             wait: bool|
-             -> Result<(Vec<Assignment>, bool, i64, bool), crate::Error> {
-                let fed = match feed.as_mut() {
-                    Some(f) if !fed => f(tx, wait)?,
-                    _ => true,
-                };
-                if resuming {
-                    let batch = tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
-                    if !batch.is_empty() {
-                        return Ok((batch, true, cursor, fed));
+            let mut fetch =
+                |tx: &mut dyn Tx,
+                 resuming: bool,
+                 cursor: i64,
+                 fed: bool,
+                 wait: bool|
+                 -> Result<(Vec<Assignment>, bool, i64, bool), crate::Error> {
+                    let fed = match feed.as_mut() {
+                        Some(f) if !fed => f(tx, wait)?,
+                        _ => true,
+                    };
+                    if resuming {
+                        let batch =
+                            tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
+                        if !batch.is_empty() {
+                            return Ok((batch, true, cursor, fed));
+                        }
                     }
-                }
-                let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
-                Ok((batch, false, next, fed))
-            };
+                    let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
+                    Ok((batch, false, next, fed))
+                };
             loop {
                 // Chunks in flight: one signing, the others queued, while the last is recorded
                 // (the signers never wait for the recording transaction to commit).

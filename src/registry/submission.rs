@@ -1359,10 +1359,7 @@ fn check_meta(meta: &SubmissionMeta) -> Result<(), crate::Error> {
 
 /// Opens a submission file, refuses it if too large, scans it ([`prescan`]) and rewinds it;
 /// returns it and its data rows (0 for a JSON array, which is bounded while it is read).
-fn open_scanned(
-    path: &Path,
-    meta: &SubmissionMeta,
-) -> Result<(std::fs::File, u64), crate::Error> {
+fn open_scanned(path: &Path, meta: &SubmissionMeta) -> Result<(std::fs::File, u64), crate::Error> {
     let mut file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
     let len = file
         .metadata()
