@@ -129,7 +129,14 @@ fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     println!("final run: {summary}");
 
-    let mut r = Registry::open(&db).unwrap();
+    assert_issued_exactly_once(&db, &keys, now);
+}
+
+/// Every status index 0..RECORDS used by one certificate, every management number issued
+/// once, every 97th payload valid and carrying its index, no reservation left, the audit
+/// chain intact.
+fn assert_issued_exactly_once(db: &std::path::Path, keys: &KeyDir, now: i64) {
+    let mut r = Registry::open(db).unwrap();
     let verifier = Verifier::new(keys.trust_store().unwrap()).with_clock(FixedClock(now + 3600));
     let mut indices = Vec::new();
     let mut numbers = HashSet::new();
@@ -167,6 +174,88 @@ fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
     );
     let audit = r.verify_audit(None).unwrap();
     assert!(audit.is_intact(), "{:?}", audit.findings);
+}
+
+/// The same for `certseal submit --issue` (`Registry::submit_and_issue_file`): the submission
+/// is stored chunk by chunk in the issuing transactions, so a kill also interrupts the
+/// submission; running the same command again resubmits the file (the stored rows come back
+/// unchanged) and finishes the issuance.
+#[test]
+fn killed_submit_and_issue_resumes_with_every_record_issued_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let now = certseal::Clock::now(&certseal::SystemClock);
+    let keys = KeyDir::init(
+        &keys_dir,
+        InitOptions {
+            alg: Algorithm::Es256,
+            authority_name: "人力资源社会保障部人事考试中心".into(),
+            authority_uscc: "12100000400010398P".into(),
+            signers: 1,
+            now,
+            signer_validity_days: 365,
+            force: false,
+        },
+    )
+    .unwrap();
+    let db = dir.path().join("registry.db");
+    let csv = dir.path().join("batch.csv");
+    let mut bytes = Vec::new();
+    write_synthetic_csv(&mut bytes, 0, RECORDS).unwrap();
+    std::fs::write(&csv, bytes).unwrap();
+    let bin = env!("CARGO_BIN_EXE_certseal");
+    let submit = || {
+        let mut c = Command::new(bin);
+        c.args([
+            "submit", "--json", "--body", "crash", "--batch", "1", "--db",
+        ])
+        .arg(&db)
+        .arg("--issue")
+        .arg(&keys_dir)
+        .args(["--chunk", "64"])
+        .arg(&csv)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+        c
+    };
+    let mut rng = Rng(0x0dd_ba11_5eed_f00d);
+    let mut interrupted = Vec::new();
+    for _ in 0..8 {
+        let mut child = submit().stdout(Stdio::null()).spawn().unwrap();
+        let wait = Duration::from_millis(100 + rng.next() % 1000);
+        let start = Instant::now();
+        while start.elapsed() < wait {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        let n = if db.exists() { issued(&db) } else { 0 };
+        interrupted.push((wait.as_millis(), status.code(), n));
+        if n == RECORDS {
+            break;
+        }
+    }
+    println!("kills (wait ms, exit code, issued after): {interrupted:?}");
+    assert!(
+        interrupted
+            .iter()
+            .any(|&(_, code, n)| code.is_none() && n > 0 && n < RECORDS),
+        "no run was killed part-way: {interrupted:?}"
+    );
+    let out = submit().output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("final run: {summary}");
+    assert_eq!(summary["rows"], RECORDS);
+    assert_eq!(summary["rejected"], 0);
+    assert_issued_exactly_once(&db, &keys, now);
 }
 
 /// The same on PostgreSQL (issue 13), with two issuers at once: each round starts two

@@ -1,6 +1,7 @@
 //! `certseal submit FILE`: an examination body's batch into the registry (rules arts. 8–9),
 //! through `Registry::submit_file`. Prints the counts and every row not simply accepted;
-//! exit 1 when rows were rejected or refused.
+//! exit 1 when rows were rejected or refused. With `--issue KEYS`, also issues every pending
+//! record (art. 10), pipelined with the submission, through `Registry::submit_and_issue_file`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use super::registry::{parse_date, DbFlags};
 use super::{usage, CliResult, Outcome};
 
 /// `certseal submit [--db F] --body B --batch ID [--exam E] [--results-published DATE]
-/// [--format csv|json] [--encoding utf-8|gb18030] [--json] FILE`
+/// [--format csv|json] [--encoding utf-8|gb18030] [--issue KEYS [--chunk N]] [--json] FILE`
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
@@ -35,6 +36,13 @@ pub(crate) struct Args {
     /// utf-8 (a BOM is fine) or gb18030 (also gbk, gb2312).
     #[arg(long, default_value = "utf-8")]
     encoding: String,
+    /// Then issue every pending record with the active signer in this key directory, as
+    /// `issue --pending` does; a new CSV batch is issued while it is still being read.
+    #[arg(long, value_name = "KEYS")]
+    issue: Option<PathBuf>,
+    /// Records reserved, signed and stored together (with --issue).
+    #[arg(long, default_value_t = certseal::registry::IssueOptions::DEFAULT_CHUNK, requires = "issue")]
+    chunk: usize,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -79,9 +87,33 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
         encoding,
     };
     let mut registry = args.db.open()?;
-    let report = registry.submit_file(&args.file, &meta, super::now())?;
+    let (report, issued) = match &args.issue {
+        None => (registry.submit_file(&args.file, &meta, super::now())?, None),
+        Some(keys) => {
+            let keys = certseal::trust::KeyDir::open(keys)?;
+            let bar = super::issue_pending::progress_bar(args.json);
+            let mut opts = certseal::registry::IssueOptions::at(super::now());
+            opts.chunk = args.chunk;
+            let (report, issued) = registry.submit_and_issue_file(
+                &args.file,
+                &meta,
+                &keys,
+                &opts,
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )?;
+            bar.finish_and_clear();
+            (report, Some(issued))
+        }
+    };
     if args.json {
-        writeln!(out, "{}", report.to_json())?;
+        let mut value = report.to_json();
+        if let Some(i) = &issued {
+            value["issued"] = super::issue_pending::report_json(i);
+        }
+        writeln!(out, "{value}")?;
     } else {
         for p in &report.problems {
             writeln!(out, "{p}")?;
@@ -100,6 +132,9 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             report.refused,
             report.audit_seq
         )?;
+        if let Some(i) = &issued {
+            writeln!(out, "{}", super::issue_pending::report_line(i))?;
+        }
     }
     Ok(if report.rejected == 0 && report.refused == 0 {
         Outcome::Ok

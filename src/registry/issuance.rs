@@ -28,6 +28,10 @@ use crate::issue::{Issued, Issuer};
 use crate::model::{Certificate, IssueKind};
 use crate::trust::KeyDir;
 
+/// Stores more pending records inside an issuing transaction: `(tx, wait)` → whether
+/// everything is stored (see [`Registry::issue_fed`]).
+pub(crate) type Feed<'f> = &'f mut dyn FnMut(&mut dyn Tx, bool) -> Result<bool, crate::Error>;
+
 /// Largest chunk.
 const MAX_CHUNK: usize = 65_536;
 
@@ -292,12 +296,12 @@ fn reserve(
             lease_until,
             reserved_at: opts.now,
         };
-        tx.insert_assignment(&a)?;
         digest.update(&a.status_index.to_be_bytes());
         digest.update(&r.id.to_be_bytes());
         digest.update(a.serial.as_bytes());
         out.push(a);
     }
+    tx.insert_assignments(&out)?;
     let mut payload = [0u8; 32];
     payload.copy_from_slice(digest.finish().as_ref());
     let last_index = first_index.saturating_add(n.saturating_sub(1));
@@ -322,6 +326,22 @@ impl Registry {
         opts: &IssueOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<IssueReport, crate::Error> {
+        self.issue_fed(keys, opts, progress, None, 0)
+    }
+
+    /// [`Registry::issue_pending`], storing more records as it goes: `feed(tx, wait)` runs at
+    /// the start of every issuing transaction and stores the records that are ready (with
+    /// `wait`, it first waits for some), returning `true` once it has stored everything
+    /// (`submit_and_issue_file`). Issuance ends only after the feed has. `expected`: the
+    /// records the feed will add, for `progress`.
+    pub(crate) fn issue_fed(
+        &mut self,
+        keys: &KeyDir,
+        opts: &IssueOptions,
+        progress: &mut dyn FnMut(u64, u64),
+        mut feed: Option<Feed<'_>>,
+        expected: u64,
+    ) -> Result<IssueReport, crate::Error> {
         let mut effective = opts.clone();
         if effective.lease_secs == 0 {
             effective.lease_secs = self.store.default_lease_secs();
@@ -332,6 +352,7 @@ impl Registry {
         let issuer = Issuer::from_key_dir(keys, now)?;
         let (signer, total) =
             self.read(|tx| Ok((signer_row(tx, keys, now)?, tx.count_pending()?)))?;
+        let total = total.saturating_add(expected);
         let chunk = opts.chunk.clamp(1, MAX_CHUNK);
         let actor = self.actor.clone();
         let lease_until = now.saturating_add(opts.lease_secs.max(0));
@@ -360,30 +381,49 @@ impl Registry {
             let mut exhausted = false;
             let mut cursor = 0i64;
             let mut in_flight = 0usize;
-            // The next chunk: reservations an interrupted run left first, then new records.
-            // Runs inside a transaction; returns the state to adopt once it commits.
-            let fetch = |tx: &mut dyn Tx,
-                         resuming: bool,
-                         cursor: i64|
-             -> Result<(Vec<Assignment>, bool, i64), crate::Error> {
-                if resuming {
-                    let batch = tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
-                    if !batch.is_empty() {
-                        return Ok((batch, true, cursor));
+            let mut fed = feed.is_none();
+            // The next chunk: records the feed has ready stored first, then reservations an
+            // interrupted run left, then new records. Runs inside a transaction; returns the
+            // state to adopt once it commits.
+            let mut fetch =
+                |tx: &mut dyn Tx,
+                 resuming: bool,
+                 cursor: i64,
+                 fed: bool,
+                 wait: bool|
+                 -> Result<(Vec<Assignment>, bool, i64, bool), crate::Error> {
+                    let fed = match feed.as_mut() {
+                        Some(f) if !fed => f(tx, wait)?,
+                        _ => true,
+                    };
+                    if resuming {
+                        let batch =
+                            tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
+                        if !batch.is_empty() {
+                            return Ok((batch, true, cursor, fed));
+                        }
                     }
-                }
-                let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
-                Ok((batch, false, next))
-            };
+                    let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
+                    Ok((batch, false, next, fed))
+                };
             loop {
                 // Chunks in flight: one signing, the others queued, while the last is recorded
                 // (the signers never wait for the recording transaction to commit).
                 while in_flight < IN_FLIGHT && !exhausted {
-                    let (batch, resumed, next) = self.write(|tx| fetch(tx, resuming, cursor))?;
-                    (resuming, cursor) = (resumed, next);
+                    // With nothing in flight, wait for the feed's next records.
+                    let wait = in_flight == 0;
+                    let (batch, resumed, next, now_fed) =
+                        self.write(|tx| fetch(tx, resuming, cursor, fed, wait))?;
+                    (resuming, cursor, fed) = (resumed, next, now_fed);
                     if batch.is_empty() {
-                        exhausted = true;
-                        break;
+                        if fed {
+                            exhausted = true;
+                            break;
+                        }
+                        if in_flight > 0 {
+                            break;
+                        }
+                        continue;
                     }
                     if work_tx.send((resumed, batch)).is_err() {
                         return Err(RegistryError::inconsistent("signing thread stopped"));
@@ -400,7 +440,7 @@ impl Registry {
                 let signed = signed?;
                 // Recording this chunk and reserving the next share one transaction (one commit).
                 let more = !exhausted;
-                let (batch, next_resumed, next) = self.write(|tx| {
+                let (batch, next_resumed, next, now_fed) = self.write(|tx| {
                     record(
                         tx,
                         &signed,
@@ -411,15 +451,15 @@ impl Registry {
                         StatusReason::Change,
                     )?;
                     if more {
-                        fetch(tx, resuming, cursor)
+                        fetch(tx, resuming, cursor, fed, false)
                     } else {
-                        Ok((Vec::new(), resuming, cursor))
+                        Ok((Vec::new(), resuming, cursor, fed))
                     }
                 })?;
-                (resuming, cursor) = (next_resumed, next);
+                (resuming, cursor, fed) = (next_resumed, next, now_fed);
                 if more {
                     if batch.is_empty() {
-                        exhausted = true;
+                        exhausted = fed;
                     } else if work_tx.send((next_resumed, batch)).is_err() {
                         return Err(RegistryError::inconsistent("signing thread stopped"));
                     } else {

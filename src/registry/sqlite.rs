@@ -425,6 +425,62 @@ impl Tx for SqliteTx<'_> {
             .ctx("record")
     }
 
+    fn insert_records(&mut self, rows: &[RecordRow]) -> Result<(), crate::Error> {
+        // One multi-row INSERT a group of 256 instead of one statement a row (ids in order).
+        const OP: &str = "insert records";
+        const COLS: usize = 10;
+        for group in rows.chunks(256) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", ");
+            let mut insert = self
+                .c
+                .prepare_cached(&format!(
+                    "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
+                     management_number, certificate, error_field, error_rule, received_at) \
+                     VALUES {values}"
+                ))
+                .ctx(OP)?;
+            for (k, row) in group.iter().enumerate() {
+                if row.id != 0 {
+                    return Err(RegistryError::inconsistent(format!(
+                        "insert records: row {} has id {}, expected a new row",
+                        row.row_no, row.id
+                    )));
+                }
+                let (accepted, number, cert, field, rule) = match &row.outcome {
+                    RecordOutcome::Accepted {
+                        management_number,
+                        certificate,
+                    } => (
+                        1i64,
+                        Some(management_number.as_str()),
+                        Some(certificate.as_str()),
+                        None,
+                        None,
+                    ),
+                    RecordOutcome::Rejected { field, rule } => {
+                        (0i64, None, None, Some(field.as_str()), Some(rule.as_str()))
+                    }
+                };
+                let at = k.saturating_mul(COLS);
+                let p = |i: usize| at.saturating_add(i);
+                insert.raw_bind_parameter(p(1), row.submission_id).ctx(OP)?;
+                insert.raw_bind_parameter(p(2), &row.row_key).ctx(OP)?;
+                insert
+                    .raw_bind_parameter(p(3), to_i64(row.row_no, "record row")?)
+                    .ctx(OP)?;
+                insert.raw_bind_parameter(p(4), &row.digest[..]).ctx(OP)?;
+                insert.raw_bind_parameter(p(5), accepted).ctx(OP)?;
+                insert.raw_bind_parameter(p(6), number).ctx(OP)?;
+                insert.raw_bind_parameter(p(7), cert).ctx(OP)?;
+                insert.raw_bind_parameter(p(8), field).ctx(OP)?;
+                insert.raw_bind_parameter(p(9), rule).ctx(OP)?;
+                insert.raw_bind_parameter(p(10), row.received_at).ctx(OP)?;
+            }
+            insert.raw_execute().ctx(OP)?;
+        }
+        Ok(())
+    }
+
     fn put_record(&mut self, row: &RecordRow) -> Result<i64, crate::Error> {
         let (accepted, number, cert, field, rule) = match &row.outcome {
             RecordOutcome::Accepted {
@@ -588,6 +644,52 @@ impl Tx for SqliteTx<'_> {
                 a.reserved_at
             ])
             .ctx("insert assignment")?;
+        Ok(())
+    }
+
+    fn insert_assignments(&mut self, rows: &[Assignment]) -> Result<(), crate::Error> {
+        // One multi-row INSERT a group of 256 instead of one statement a reservation.
+        const OP: &str = "insert assignments";
+        const COLS: usize = 10;
+        for group in rows.chunks(256) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", ");
+            let mut insert = self
+                .c
+                .prepare_cached(&format!(
+                    "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
+                     predecessor, certificate, owner, lease_until, reserved_at) VALUES {values}"
+                ))
+                .ctx(OP)?;
+            for (k, a) in group.iter().enumerate() {
+                let at = k.saturating_mul(COLS);
+                let p = |i: usize| at.saturating_add(i);
+                // As `insert_assignment`: a first issue's certificate is its record's.
+                let first_issue = a.record_id.is_some() && a.predecessor.is_none();
+                let cert = (!first_issue).then_some(a.certificate.as_str());
+                let record_id = if a.predecessor.is_none() {
+                    a.record_id
+                } else {
+                    None
+                };
+                let predecessor = a
+                    .predecessor
+                    .map(|v| to_i64(v, "predecessor"))
+                    .transpose()?;
+                insert
+                    .raw_bind_parameter(p(1), to_i64(a.status_index, "status index")?)
+                    .ctx(OP)?;
+                insert.raw_bind_parameter(p(2), &a.serial).ctx(OP)?;
+                insert.raw_bind_parameter(p(3), a.version).ctx(OP)?;
+                insert.raw_bind_parameter(p(4), a.kind.code()).ctx(OP)?;
+                insert.raw_bind_parameter(p(5), record_id).ctx(OP)?;
+                insert.raw_bind_parameter(p(6), predecessor).ctx(OP)?;
+                insert.raw_bind_parameter(p(7), cert).ctx(OP)?;
+                insert.raw_bind_parameter(p(8), &a.owner).ctx(OP)?;
+                insert.raw_bind_parameter(p(9), a.lease_until).ctx(OP)?;
+                insert.raw_bind_parameter(p(10), a.reserved_at).ctx(OP)?;
+            }
+            insert.raw_execute().ctx(OP)?;
+        }
         Ok(())
     }
 

@@ -301,6 +301,14 @@ pub trait Tx {
     fn next_numbers(&mut self, count: u64, serials: u64) -> Result<(u64, u64), crate::Error>;
     /// Stores a reservation.
     fn insert_assignment(&mut self, a: &Assignment) -> Result<(), crate::Error>;
+    /// Stores reservations, each as [`Tx::insert_assignment`] would, in order; a backend may
+    /// send them as one statement (a chunk's reservations).
+    fn insert_assignments(&mut self, rows: &[Assignment]) -> Result<(), crate::Error> {
+        for a in rows {
+            self.insert_assignment(a)?;
+        }
+        Ok(())
+    }
     /// Up to `limit` reservations not issued whose lease has run out at `now` and whose owner
     /// is not `owner`, leased to `owner` until `lease_until`; in status index order.
     fn claim_unfinished(

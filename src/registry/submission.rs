@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{mpsc, OnceLock};
 
 use rayon::prelude::*;
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
@@ -1182,15 +1182,7 @@ impl Registry {
         meta: &SubmissionMeta,
         now: i64,
     ) -> Result<SubmissionReport, crate::Error> {
-        for (field, value) in [("body", &meta.body), ("batch", &meta.batch)] {
-            let n = value.chars().count();
-            if n == 0 || n > 64 || value.chars().any(char::is_control) {
-                return Err(RegistryError::request(
-                    field,
-                    format!("{value:?} is not 1..=64 characters without control characters"),
-                ));
-            }
-        }
+        check_meta(meta)?;
         let catalogue = Catalogue::builtin();
         let actor = self.actor.clone();
         let mut input = Some(input);
@@ -1291,30 +1283,250 @@ impl Registry {
         meta: &SubmissionMeta,
         now: i64,
     ) -> Result<SubmissionReport, crate::Error> {
-        let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| crate::Error::io(path, e))?
-            .len();
-        if len > MAX_SUBMISSION_BYTES {
-            return Err(refuse(format!(
-                "{}: {len} bytes, at most {MAX_SUBMISSION_BYTES} (split the batch)",
-                path.display()
-            )));
-        }
-        // A file can be read twice: count its rows (and check its encoding) before the
-        // transaction, so that a file over the row bound is refused without writing.
-        prescan(&file, meta)?;
-        use std::io::Seek as _;
-        let mut file = file;
-        file.rewind().map_err(|e| crate::Error::io(path, e))?;
+        let (file, _) = open_scanned(path, meta)?;
         self.submit(file, meta, now)
+    }
+
+    /// [`Registry::submit_file`] then [`Registry::issue_pending`] (submitted at `opts.now`),
+    /// pipelined for a new batch of CSV: issuance signs the first records while later ones
+    /// are still read and stored. Each chunk of rows is stored in the transaction that
+    /// records a signed chunk and reserves the next one (with an audit entry `submit-part`;
+    /// `submit` when the file is done), so the submission is not one transaction: a file the
+    /// first scan accepts can still fail later only if it changes while it is read (then the
+    /// rows stored so far stay, as after a crash); submitting and issuing again resumes (the
+    /// batch then exists, and the stored rows come back `unchanged`). A resubmission, JSON,
+    /// or an empty file go through the two calls one after the other.
+    pub fn submit_and_issue_file(
+        &mut self,
+        path: &Path,
+        meta: &SubmissionMeta,
+        keys: &crate::trust::KeyDir,
+        opts: &super::IssueOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(SubmissionReport, super::IssueReport), crate::Error> {
+        check_meta(meta)?;
+        let (file, rows) = open_scanned(path, meta)?;
+        let exists = self.read(|tx| Ok(tx.submission(&meta.body, &meta.batch)?.is_some()))?;
+        if exists || rows == 0 || meta.format != SubmissionFormat::Csv {
+            drop(file);
+            let submitted = self.submit_file(path, meta, opts.now)?;
+            let issued = self.issue_pending(keys, opts, progress)?;
+            return Ok((submitted, issued));
+        }
+        let actor = self.actor.clone();
+        std::thread::scope(|scope| {
+            // Two converted chunks wait at most (memory flat).
+            let (out, rx) = mpsc::sync_channel::<Piece>(2);
+            scope.spawn(move || read_converted(file, meta, &out));
+            let mut feed = SubmitFeed {
+                rx,
+                meta,
+                now: opts.now,
+                actor,
+                submission: None,
+                seen: HashMap::new(),
+                report: SubmissionReport {
+                    new_batch: true,
+                    ..SubmissionReport::default()
+                },
+            };
+            let issued = self.issue_fed(
+                keys,
+                opts,
+                progress,
+                Some(&mut |tx: &mut dyn Tx, wait: bool| feed.store(tx, wait)),
+                rows,
+            );
+            // Dropping the receiver stops the reader if issuance failed.
+            let SubmitFeed { report, .. } = feed;
+            Ok((report, issued?))
+        })
+    }
+}
+
+fn check_meta(meta: &SubmissionMeta) -> Result<(), crate::Error> {
+    for (field, value) in [("body", &meta.body), ("batch", &meta.batch)] {
+        let n = value.chars().count();
+        if n == 0 || n > 64 || value.chars().any(char::is_control) {
+            return Err(RegistryError::request(
+                field,
+                format!("{value:?} is not 1..=64 characters without control characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Opens a submission file, refuses it if too large, scans it ([`prescan`]) and rewinds it;
+/// returns it and its data rows (0 for a JSON array, which is bounded while it is read).
+fn open_scanned(path: &Path, meta: &SubmissionMeta) -> Result<(std::fs::File, u64), crate::Error> {
+    let mut file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| crate::Error::io(path, e))?
+        .len();
+    if len > MAX_SUBMISSION_BYTES {
+        return Err(refuse(format!(
+            "{}: {len} bytes, at most {MAX_SUBMISSION_BYTES} (split the batch)",
+            path.display()
+        )));
+    }
+    // A file can be read twice: count its rows (and check its encoding) before the
+    // transaction, so that a file over the row bound is refused without writing.
+    let rows = prescan(&file, meta)?;
+    use std::io::Seek as _;
+    file.rewind().map_err(|e| crate::Error::io(path, e))?;
+    Ok((file, rows))
+}
+
+/// What the reader of a pipelined submission hands the store.
+enum Piece {
+    /// A converted chunk of rows.
+    Rows(Vec<Converted>),
+    /// The end of the file: data rows read and the SHA-256 of its bytes.
+    End(u64, [u8; 32]),
+    /// The file was refused after all.
+    Failed(crate::Error),
+}
+
+/// Reads and converts `file` chunk by chunk (conversion on the rayon pool) into `out`.
+fn read_converted(file: std::fs::File, meta: &SubmissionMeta, out: &mpsc::SyncSender<Piece>) {
+    let catalogue = Catalogue::builtin();
+    let mut metered = Metered {
+        inner: file,
+        read: 0,
+        max: MAX_SUBMISSION_BYTES,
+        hash: ring::digest::Context::new(&ring::digest::SHA256),
+    };
+    let mut rows = 0u64;
+    let read = read_rows(
+        Decoded::new(&mut metered, meta.encoding),
+        meta.format,
+        |shape, chunk| {
+            rows = rows.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+            let converted: Vec<Converted> = chunk
+                .into_par_iter()
+                .map(|(row, raw)| convert(row, raw, shape, catalogue))
+                .collect();
+            out.send(Piece::Rows(converted))
+                .map_err(|_| RegistryError::inconsistent("submission stopped"))
+        },
+    );
+    let piece = match read {
+        Ok(()) => {
+            let mut sha = [0u8; 32];
+            sha.copy_from_slice(metered.hash.finish().as_ref());
+            Piece::End(rows, sha)
+        }
+        Err(e) => Piece::Failed(e),
+    };
+    let _ = out.send(piece);
+}
+
+/// The submission side of [`Registry::submit_and_issue_file`]: stores what the reader sent.
+struct SubmitFeed<'m> {
+    rx: mpsc::Receiver<Piece>,
+    meta: &'m SubmissionMeta,
+    now: i64,
+    actor: String,
+    /// The submission, once its first chunk is stored.
+    submission: Option<i64>,
+    seen: HashMap<[u8; 16], u64>,
+    report: SubmissionReport,
+}
+
+impl SubmitFeed<'_> {
+    /// Stores every chunk ready (waiting for one first if `wait`); `true` once the file is
+    /// stored whole and its `submit` audit entry appended.
+    fn store(&mut self, tx: &mut dyn Tx, wait: bool) -> Result<bool, crate::Error> {
+        let stopped = || RegistryError::inconsistent("submission reader stopped");
+        let mut wait = wait;
+        loop {
+            let piece = if wait {
+                self.rx.recv().map_err(|_| stopped())?
+            } else {
+                match self.rx.try_recv() {
+                    Ok(p) => p,
+                    Err(mpsc::TryRecvError::Empty) => return Ok(false),
+                    Err(mpsc::TryRecvError::Disconnected) => return Err(stopped()),
+                }
+            };
+            wait = false;
+            let subject = format!("{}/{}", self.meta.body, self.meta.batch);
+            match piece {
+                Piece::Failed(e) => return Err(e),
+                Piece::Rows(chunk) => {
+                    let submission = match self.submission {
+                        Some(id) => id,
+                        None => {
+                            // Another process may have created the batch since the check.
+                            if tx.submission(&self.meta.body, &self.meta.batch)?.is_some() {
+                                return Err(refuse(format!(
+                                    "{subject} was submitted meanwhile: submit it again"
+                                )));
+                            }
+                            let id = tx.insert_submission(&SubmissionRow {
+                                id: 0,
+                                body: self.meta.body.clone(),
+                                batch: self.meta.batch.clone(),
+                                exam: self.meta.exam.clone(),
+                                results_published: self
+                                    .meta
+                                    .results_published
+                                    .map(|d| d.days_since_epoch()),
+                                received_at: self.now,
+                            })?;
+                            self.submission = Some(id);
+                            self.report.submission_id = id;
+                            id
+                        }
+                    };
+                    let (first, last) = (
+                        chunk.first().map_or(0, |c| c.row),
+                        chunk.last().map_or(0, |c| c.row),
+                    );
+                    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+                    for c in &chunk {
+                        digest.update(&c.row.to_be_bytes());
+                        digest.update(&c.digest);
+                    }
+                    let mut payload = [0u8; 32];
+                    payload.copy_from_slice(digest.finish().as_ref());
+                    store_new_chunk(
+                        tx,
+                        submission,
+                        self.now,
+                        chunk,
+                        &mut self.seen,
+                        &mut self.report,
+                    )?;
+                    audit::append(
+                        tx,
+                        self.now,
+                        &self.actor,
+                        "submit-part",
+                        &format!("{subject} rows {first}..={last}"),
+                        payload,
+                    )?;
+                }
+                Piece::End(rows, sha) => {
+                    if rows == 0 {
+                        return Err(refuse("no data rows"));
+                    }
+                    self.report.rows = rows;
+                    self.report.input_sha256 = sha;
+                    self.report.audit_seq =
+                        audit::append(tx, self.now, &self.actor, "submit", &subject, sha)?;
+                    return Ok(true);
+                }
+            }
+        }
     }
 }
 
 /// Reads `file` once without converting rows: refuses it (encoding, syntax, row and byte
 /// bounds) as the transaction would, but before any write.
-fn prescan(file: &std::fs::File, meta: &SubmissionMeta) -> Result<(), crate::Error> {
+fn prescan(file: &std::fs::File, meta: &SubmissionMeta) -> Result<u64, crate::Error> {
     let metered = Metered {
         inner: file,
         read: 0,
@@ -1368,7 +1580,7 @@ fn prescan(file: &std::fs::File, meta: &SubmissionMeta) -> Result<(), crate::Err
                 let text = buf.trim_ascii();
                 if first && !text.is_empty() {
                     if text.first() == Some(&b'[') {
-                        return Ok(());
+                        return Ok(0);
                     }
                     first = false;
                 }
@@ -1378,7 +1590,7 @@ fn prescan(file: &std::fs::File, meta: &SubmissionMeta) -> Result<(), crate::Err
             }
         }
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// Fuzzing entry: the submission readers (CSV, JSON array, JSON lines; UTF-8 and GB18030)

@@ -92,9 +92,13 @@ pub struct BulkSpeed {
     /// Seconds for the bare signing: two signatures a record, in parallel on the pool (the
     /// best of three runs taking turns with the pipeline's).
     pub bare_secs: f64,
-    /// Seconds for submit (file → validated rows committed) plus issue (reserve, sign, record
-    /// committed): the better of two runs, each into a fresh file.
+    /// Seconds for [`Registry::submit_and_issue_file`] (file → validated rows committed,
+    /// reserved, signed, recorded and committed; issuance starts while the file is still
+    /// read): the better of two runs, each into a fresh file.
     pub bulk_secs: f64,
+    /// Seconds for the same work one step after the other ([`Registry::submit_file`], then
+    /// [`Registry::issue_pending`]), the better of two runs in the same rounds.
+    pub sequential_secs: f64,
     /// Of which, the submission.
     pub submit_secs: f64,
 }
@@ -109,6 +113,15 @@ impl BulkSpeed {
         }
     }
 
+    /// `sequential_secs / bare_secs`.
+    pub fn sequential_ratio(&self) -> f64 {
+        if self.bare_secs > 0.0 {
+            self.sequential_secs / self.bare_secs
+        } else {
+            f64::NAN
+        }
+    }
+
     /// The JSON view.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -117,8 +130,10 @@ impl BulkSpeed {
             "threads": self.threads,
             "bare_sign_secs": self.bare_secs,
             "bulk_secs": self.bulk_secs,
+            "sequential_secs": self.sequential_secs,
             "submit_secs": self.submit_secs,
             "bulk_vs_bare_sign": self.ratio(),
+            "sequential_vs_bare_sign": self.sequential_ratio(),
         })
     }
 }
@@ -135,7 +150,8 @@ impl Drop for Scratch {
 /// Measures bulk issuance of `records` synthetic records with `alg` keys in a scratch
 /// directory under `dir`: bare signing (two signatures a record, message sizes of a document
 /// and a QR payload) on the current rayon pool, and submit + issue into a fresh SQLite file on
-/// the same pool, taking turns (bare, bulk, bare, bulk, bare); each keeps its best run.
+/// the same pool, pipelined ([`Registry::submit_and_issue_file`]) and one step after the
+/// other, taking turns (bare, pipelined, sequential, bare, …); each keeps its best run.
 pub fn measure_bulk(
     dir: &Path,
     alg: Algorithm,
@@ -176,44 +192,63 @@ pub fn measure_bulk(
         })?;
         Ok(start.elapsed().as_secs_f64())
     };
-    // Rows take turns (bare, bulk, bare, bulk, bare) and each keeps its best run, so load from
-    // elsewhere on the machine skews both alike.
+    let meta = SubmissionMeta {
+        body: "speed".into(),
+        batch: "1".into(),
+        exam: None,
+        results_published: None,
+        format: SubmissionFormat::Csv,
+        encoding: Encoding::Utf8,
+    };
+    let check = |issued: u64| {
+        if issued == records {
+            Ok(())
+        } else {
+            Err(super::RegistryError::inconsistent(format!(
+                "bulk measurement issued {issued}, expected {records}"
+            )))
+        }
+    };
+    let remove = |db: &Path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+    };
+    // Rows take turns (bare, pipelined, sequential, bare, …) and each keeps its best run, so
+    // load from elsewhere on the machine skews them alike.
     let mut bare_secs = bare()?;
     let mut bulk_secs = f64::INFINITY;
+    let mut sequential_secs = f64::INFINITY;
     let mut submit_secs = f64::INFINITY;
     for round in 0..2u32 {
         let db = scratch.0.join(format!("registry-{round}.db"));
         let start = Instant::now();
         let mut registry = Registry::open(&db)?.with_actor("speed");
-        registry.submit_file(
+        let (_, report) = registry.submit_and_issue_file(
             &csv,
-            &SubmissionMeta {
-                body: "speed".into(),
-                batch: "1".into(),
-                exam: None,
-                results_published: None,
-                format: SubmissionFormat::Csv,
-                encoding: Encoding::Utf8,
-            },
-            now,
+            &meta,
+            &keys,
+            &IssueOptions::at(now),
+            &mut |_, _| {},
         )?;
+        drop(registry);
+        bulk_secs = bulk_secs.min(start.elapsed().as_secs_f64());
+        check(report.issued)?;
+        remove(&db);
+
+        let start = Instant::now();
+        let mut registry = Registry::open(&db)?.with_actor("speed");
+        registry.submit_file(&csv, &meta, now)?;
         let submitted = start.elapsed().as_secs_f64();
         let report = registry.issue_pending(&keys, &IssueOptions::at(now), &mut |_, _| {})?;
-        let elapsed = start.elapsed().as_secs_f64();
         drop(registry);
-        if report.issued != records {
-            return Err(super::RegistryError::inconsistent(format!(
-                "bulk measurement issued {}, expected {records}",
-                report.issued
-            )));
-        }
-        if elapsed < bulk_secs {
-            bulk_secs = elapsed;
+        let elapsed = start.elapsed().as_secs_f64();
+        check(report.issued)?;
+        if elapsed < sequential_secs {
+            sequential_secs = elapsed;
             submit_secs = submitted;
         }
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
+        remove(&db);
         bare_secs = bare_secs.min(bare()?);
     }
     Ok(BulkSpeed {
@@ -222,6 +257,7 @@ pub fn measure_bulk(
         threads: rayon::current_num_threads(),
         bare_secs,
         bulk_secs,
+        sequential_secs,
         submit_secs,
     })
 }
