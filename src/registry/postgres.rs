@@ -403,8 +403,12 @@ fn once(
         transient: false,
         certs: Vec::new(),
         assignments: Vec::new(),
+        audit_later: Vec::new(),
     };
-    let out = f(&mut tx).and_then(|()| tx.flush());
+    // Deferred audit entries are linked last: the chain's head is locked only for the commit.
+    let out = f(&mut tx)
+        .and_then(|()| tx.flush())
+        .and_then(|()| tx.link_audit());
     let retry = tx.transient;
     match out {
         Ok(()) if write => match tx.t.commit() {
@@ -475,6 +479,8 @@ struct PgTx<'a> {
     certs: Vec<CertificateRow>,
     /// Reservations waiting to be sent as one statement.
     assignments: Vec<Assignment>,
+    /// Audit entries linked after the chain's head just before commit ([`Tx::defer_audit`]).
+    audit_later: Vec<AuditEntry>,
 }
 
 fn to_i64(v: u64, what: &'static str) -> Result<i64, crate::Error> {
@@ -602,6 +608,69 @@ impl PgTx<'_> {
         op: &'static str,
     ) -> Result<T, crate::Error> {
         r.try_get(i).map_err(|e| self.fail(op, &e))
+    }
+
+    /// Links the deferred audit entries after the chain's head and stores them as one
+    /// statement: the head row is locked from here to commit, which follows at once (the only
+    /// part of an issuing transaction two issuers take turns on apart from the counters).
+    fn link_audit(&mut self) -> Result<(), crate::Error> {
+        if self.audit_later.is_empty() {
+            return Ok(());
+        }
+        let mut entries = std::mem::take(&mut self.audit_later);
+        self.lock_chain("audit")?;
+        let (mut seq, mut prev) = self.read_audit_head()?.unwrap_or((0, [0u8; 32]));
+        let n = entries.len();
+        let mut seqs = Vec::with_capacity(n);
+        let mut at = Vec::with_capacity(n);
+        let mut actor = Vec::with_capacity(n);
+        let mut operation = Vec::with_capacity(n);
+        let mut subject = Vec::with_capacity(n);
+        let mut payload = Vec::with_capacity(n);
+        let mut prevs = Vec::with_capacity(n);
+        let mut hash = Vec::with_capacity(n);
+        for e in &mut entries {
+            seq = seq.saturating_add(1);
+            e.seq = seq;
+            e.prev = prev;
+            e.hash = e.compute_hash();
+            prev = e.hash;
+            seqs.push(to_i64(seq, "audit")?);
+        }
+        for e in &entries {
+            at.push(e.at);
+            actor.push(e.actor.as_str());
+            operation.push(e.operation.as_str());
+            subject.push(e.subject.as_str());
+            payload.push(&e.payload[..]);
+            prevs.push(&e.prev[..]);
+            hash.push(&e.hash[..]);
+        }
+        self.execute(
+            "append audit",
+            "INSERT INTO audit (seq, at, actor, operation, subject, payload, prev, hash) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+             $5::text[], $6::bytea[], $7::bytea[], $8::bytea[])",
+            &[
+                &seqs, &at, &actor, &operation, &subject, &payload, &prevs, &hash,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The chain's last entry (sequence number, hash), the head locked by the caller.
+    fn read_audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, crate::Error> {
+        match self.query_opt(
+            "audit head",
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            &[],
+        )? {
+            Some(r) => Ok(Some((
+                u64_of(self.get(&r, 0, "audit head")?, "audit head")?,
+                fixed(self.get(&r, 1, "audit head")?, "audit head")?,
+            ))),
+            None => Ok(None),
+        }
     }
 
     fn flush(&mut self) -> Result<(), crate::Error> {
@@ -1687,6 +1756,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn append_audit(&mut self, e: &AuditEntry) -> Result<u64, crate::Error> {
+        // Entries deferred earlier in this transaction come first.
+        self.link_audit()?;
         // Normally locked already by `audit_head` in this transaction; taking it again is free.
         self.lock_chain("audit")?;
         let r = self.query_opt(
@@ -1710,19 +1781,19 @@ impl Tx for PgTx<'_> {
 
     fn audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, crate::Error> {
         // In a write transaction the chain's head row is locked first and held to commit:
-        // a second writer waits here and then reads the head this one appended.
+        // a second writer waits here and then reads the head this one appended. Entries
+        // deferred earlier in this transaction are linked first (they come before).
+        self.link_audit()?;
         self.lock_chain("audit")?;
-        match self.query_opt(
-            "audit head",
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            &[],
-        )? {
-            Some(r) => Ok(Some((
-                u64_of(self.get(&r, 0, "audit head")?, "audit head")?,
-                fixed(self.get(&r, 1, "audit head")?, "audit head")?,
-            ))),
-            None => Ok(None),
+        self.read_audit_head()
+    }
+
+    fn defer_audit(&mut self, entry: &AuditEntry) -> Result<bool, crate::Error> {
+        if !self.write {
+            return Err(backend("append audit", "in a read-only transaction"));
         }
+        self.audit_later.push(entry.clone());
+        Ok(true)
     }
 
     fn each_audit(
