@@ -6,7 +6,9 @@
 //!
 //! - write transactions run at READ COMMITTED with explicit row locks: the `counters` row
 //!   (status indices, serials: dense, never shared), a `chain_locks` row per dense log (audit
-//!   chain, status log) taken before its head is read and held to commit, the certificate row
+//!   chain, status log) taken before its head is read and held to commit (issuance defers its
+//!   audit entries, [`Tx::defer_audit`], so the audit head is taken last, just before commit,
+//!   and two issuers take turns only on that and the counters), the certificate row
 //!   a lifecycle check reads the status of, the signer row an issuance checks the revocation of;
 //!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`;
 //! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot;
