@@ -72,7 +72,7 @@ fn generate(first: u64, n: u64, submission: i64) -> Vec<Gen> {
         let (id, sex, birth) = synthetic_id_number(k);
         let level = 1 + k % 3;
         csv.push_str(&format!(
-            "9,{level},{},{sex},{birth},111,{id},M{k:015},2024-01-15,0\n",
+            "9,{level},{},{sex},{birth},111,{id},M{k:015},2024-01-15,{k}\n",
             synthetic_name(k)
         ));
     }
@@ -81,7 +81,9 @@ fn generate(first: u64, n: u64, submission: i64) -> Vec<Gen> {
     batch
         .accepted
         .into_par_iter()
-        .map(|(row_no, cert)| {
+        .map(|(row_no, mut cert)| {
+            // As the registry stores an accepted row: the serial a placeholder until issuance.
+            cert.serial = "0".into();
             let json = serde_json::to_string(&cert).expect("json");
             let digest = ring::digest::digest(&ring::digest::SHA256, json.as_bytes());
             let mut d = [0u8; 32];

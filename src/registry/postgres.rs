@@ -24,7 +24,7 @@
 //! `sslmode` (disable / prefer / require) is read from the URL; with TLS the server certificate
 //! is always verified, against `sslrootcert=FILE` (PEM) when given, else the system's roots.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -406,6 +406,7 @@ fn once(
         certs: Vec::new(),
         assignments: Vec::new(),
         audit_later: Vec::new(),
+        seen: None,
     };
     // Deferred audit entries are linked last: the chain's head is locked only for the commit.
     let out = f(&mut tx)
@@ -483,6 +484,19 @@ struct PgTx<'a> {
     assignments: Vec<Assignment>,
     /// Audit entries linked after the chain's head just before commit ([`Tx::defer_audit`]).
     audit_later: Vec<AuditEntry>,
+    /// Read transactions: lineages fetched whole by a lookup, with their statuses.
+    seen: Option<Box<Prefetched>>,
+}
+
+/// What one lookup query brought into a read transaction (one snapshot, so it stays true to
+/// its end): lineages by serial, each version's latest status, the versions with no
+/// objection. A lookup by identifier or management number then costs one statement instead of
+/// one a version for the lineage, its statuses and its objections.
+#[derive(Default)]
+struct Prefetched {
+    lineages: HashMap<String, Vec<CertificateRow>>,
+    status: HashMap<u64, Option<StatusChange>>,
+    no_objections: HashSet<u64>,
 }
 
 fn to_i64(v: u64, what: &'static str) -> Result<i64, crate::Error> {
@@ -908,20 +922,25 @@ impl PgTx<'_> {
     }
 
     fn status_row(&mut self, r: &Row) -> Result<StatusChange, crate::Error> {
+        self.status_row_at(r, 0)
+    }
+
+    /// A status row whose columns ([`STATUS_COLS`]) start at column `b` of `r`.
+    fn status_row_at(&mut self, r: &Row, b: usize) -> Result<StatusChange, crate::Error> {
         let op = "status log";
-        let index: Option<i64> = self.get(r, 1, op)?;
-        let kid: Option<Vec<u8>> = self.get(r, 2, op)?;
+        let index: Option<i64> = self.get(r, b + 1, op)?;
+        let kid: Option<Vec<u8>> = self.get(r, b + 2, op)?;
         let subject = match (index, kid) {
             (Some(i), None) => StatusSubject::Index(u64_of(i, op)?),
             (None, Some(k)) => StatusSubject::Kid(fixed(k, op)?),
             _ => return Err(backend(op, "a row with both or neither of index and kid")),
         };
-        let state: i32 = self.get(r, 3, op)?;
-        let reason: i32 = self.get(r, 4, op)?;
+        let state: i32 = self.get(r, b + 3, op)?;
+        let reason: i32 = self.get(r, b + 4, op)?;
         let decision = match (
-            self.get::<Option<String>>(r, 7, op)?,
-            self.get::<Option<String>>(r, 8, op)?,
-            self.get::<Option<i32>>(r, 9, op)?,
+            self.get::<Option<String>>(r, b + 7, op)?,
+            self.get::<Option<String>>(r, b + 8, op)?,
+            self.get::<Option<i32>>(r, b + 9, op)?,
         ) {
             (Some(body), Some(reference), Some(days)) => Some(Decision {
                 body,
@@ -932,7 +951,7 @@ impl PgTx<'_> {
             _ => None,
         };
         Ok(StatusChange {
-            seq: u64_of(self.get(r, 0, op)?, op)?,
+            seq: u64_of(self.get(r, b + 0, op)?, op)?,
             subject,
             state: u8::try_from(state)
                 .ok()
@@ -942,10 +961,10 @@ impl PgTx<'_> {
                 .ok()
                 .and_then(StatusReason::from_code)
                 .ok_or_else(|| backend(op, format!("reason {reason}")))?,
-            at: self.get(r, 5, op)?,
-            actor: self.get(r, 6, op)?,
+            at: self.get(r, b + 5, op)?,
+            actor: self.get(r, b + 6, op)?,
             decision,
-            note: self.get(r, 10, op)?,
+            note: self.get(r, b + 10, op)?,
         })
     }
 
@@ -982,6 +1001,55 @@ impl PgTx<'_> {
             prev: fixed(self.get(r, 6, op)?, op)?,
             hash: fixed(self.get(r, 7, op)?, op)?,
         })
+    }
+
+    /// Read transactions: every version of the certificates whose `key` (`identifier` or
+    /// `management_number`) is `value`, with each version's latest status and whether it has
+    /// objections, in ONE statement; kept in [`Prefetched`] for the lineage, status and
+    /// objection reads of the same lookup. Returns the versions whose `key` matched.
+    fn prefetch(
+        &mut self,
+        key: &'static str,
+        value: &str,
+    ) -> Result<Vec<CertificateRow>, crate::Error> {
+        let (cols, from) = CERT_SELECT.split_once(" FROM ").unwrap_or((CERT_SELECT, ""));
+        let sql = format!(
+            "{cols}, s.seq, s.status_index, s.kid, s.state, s.reason, s.at, s.actor, \
+             s.decision_body, s.decision_ref, s.decision_date, s.note, \
+             EXISTS (SELECT 1 FROM objections o WHERE o.status_index = c.status_index) \
+             FROM {from} LEFT JOIN LATERAL (SELECT {STATUS_COLS} FROM status_log l \
+             WHERE l.status_index = c.status_index ORDER BY l.seq DESC LIMIT 1) s ON true \
+             WHERE c.serial IN (SELECT serial FROM certificates WHERE {key} = $1) \
+             ORDER BY c.serial, c.version"
+        );
+        let rows = self.query("lookup", &sql, &[&value])?;
+        let mut seen = self.seen.take().unwrap_or_default();
+        let mut matched = Vec::new();
+        let mut lineages: HashMap<String, Vec<CertificateRow>> = HashMap::new();
+        for r in &rows {
+            let c = self.certificate_row(r)?;
+            let has_status = self.get::<Option<i64>>(r, 17, "lookup")?.is_some();
+            let status = if has_status {
+                Some(self.status_row_at(r, 17)?)
+            } else {
+                None
+            };
+            seen.status.insert(c.status_index, status);
+            if !self.get::<bool>(r, 28, "lookup")? {
+                seen.no_objections.insert(c.status_index);
+            }
+            let hit = match key {
+                "identifier" => c.identifier == value,
+                _ => c.management_number == value,
+            };
+            if hit {
+                matched.push(c.clone());
+            }
+            lineages.entry(c.serial.clone()).or_default().push(c);
+        }
+        seen.lineages.extend(lineages);
+        self.seen = Some(seen);
+        Ok(matched)
     }
 
     fn certs_where(
@@ -1403,6 +1471,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn certificate(&mut self, identifier: &str) -> Result<Option<CertificateRow>, crate::Error> {
+        if !self.write {
+            return Ok(self.prefetch("identifier", identifier)?.into_iter().next());
+        }
         Ok(self
             .certs_where("c.identifier = $1", &[&identifier])?
             .into_iter()
@@ -1421,10 +1492,18 @@ impl Tx for PgTx<'_> {
     }
 
     fn lineage(&mut self, serial: &str) -> Result<Vec<CertificateRow>, crate::Error> {
+        if let Some(rows) = self.seen.as_ref().and_then(|p| p.lineages.get(serial)) {
+            return Ok(rows.clone());
+        }
         self.certs_where("c.serial = $1 ORDER BY c.version", &[&serial])
     }
 
     fn by_management_number(&mut self, number: &str) -> Result<Vec<CertificateRow>, crate::Error> {
+        if !self.write {
+            let mut rows = self.prefetch("management_number", number)?;
+            rows.sort_by_key(|c| c.status_index);
+            return Ok(rows);
+        }
         self.certs_where(
             "c.management_number = $1 ORDER BY c.status_index",
             &[&number],
@@ -1535,6 +1614,9 @@ impl Tx for PgTx<'_> {
                 &[&i],
             )?;
         }
+        if let Some(s) = self.seen.as_ref().and_then(|p| p.status.get(&status_index)) {
+            return Ok(s.clone());
+        }
         let sql = format!(
             "SELECT {STATUS_COLS} FROM status_log WHERE status_index = $1 ORDER BY seq DESC LIMIT 1"
         );
@@ -1642,6 +1724,13 @@ impl Tx for PgTx<'_> {
     }
 
     fn objections(&mut self, status_index: u64) -> Result<Vec<ObjectionRow>, crate::Error> {
+        if self
+            .seen
+            .as_ref()
+            .is_some_and(|p| p.no_objections.contains(&status_index))
+        {
+            return Ok(Vec::new());
+        }
         let sql = format!(
             "SELECT {OBJECTION_COLS} FROM objections o \
              LEFT JOIN objection_outcomes x ON x.objection_id = o.id \
