@@ -39,8 +39,8 @@ use rayon::prelude::*;
 use certseal::crypto::Algorithm;
 use certseal::model::{parse_csv, Uscc};
 use certseal::registry::{
-    synthetic_id_number, synthetic_name, write_synthetic_csv, Assignment, CertificateRow,
-    Encoding, IssueOptions, Lookup, RecordOutcome, RecordRow, Registry, Store, SubmissionFormat,
+    synthetic_id_number, synthetic_name, write_synthetic_csv, Assignment, CertificateRow, Encoding,
+    IssueOptions, Lookup, RecordOutcome, RecordRow, Registry, Store, SubmissionFormat,
     SubmissionMeta, SubmissionRow, Tx,
 };
 use certseal::trust::{InitOptions, KeyDir};
@@ -255,16 +255,21 @@ fn main() {
     let rows: u64 = positional
         .first()
         .map(|s| s.parse().expect("ROWS"))
-        .or_else(|| std::env::var("CERTSEAL_LOOKUP_ROWS").ok().and_then(|v| v.parse().ok()))
+        .or_else(|| {
+            std::env::var("CERTSEAL_LOOKUP_ROWS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(1_000_000);
     let url = positional
         .get(1)
         .map(|s| s.to_string())
         .or_else(|| std::env::var("CERTSEAL_TEST_POSTGRES").ok())
         .expect("a PostgreSQL URL: argument 2 or CERTSEAL_TEST_POSTGRES");
-    let dir = tempfile::tempdir_in(std::env::var("CERTSEAL_LOOKUP_DIR").unwrap_or_else(|_| {
-        std::env::temp_dir().to_string_lossy().into_owned()
-    }))
+    let dir = tempfile::tempdir_in(
+        std::env::var("CERTSEAL_LOOKUP_DIR")
+            .unwrap_or_else(|_| std::env::temp_dir().to_string_lossy().into_owned()),
+    )
     .expect("temp dir");
     let keys = KeyDir::init(
         &dir.path().join("keys"),
@@ -341,7 +346,9 @@ fn main() {
     }
     drop((sqlite, pg));
     if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
-        let _ = c.batch_execute(&format!("ANALYZE {schema}.certificates; ANALYZE {schema}.records; ANALYZE {schema}.assignments"));
+        let _ = c.batch_execute(&format!(
+            "ANALYZE {schema}.certificates; ANALYZE {schema}.records; ANALYZE {schema}.assignments"
+        ));
     }
     println!(
         "loaded {} certificates into each backend in {:.0} s (writes: sqlite {secs_s:.0} s, postgresql {secs_p:.0} s); sqlite file {:.2} GiB",
@@ -379,12 +386,18 @@ fn main() {
         lat[2].0.push(timed(&mut rs, by_number, expect));
         lat[3].0.push(timed(&mut rp, by_number, expect));
     }
-    println!("{} rows, {QUERIES} lookups each (after {WARMUP} warm-up), taking turns:", rows + 1);
+    println!(
+        "{} rows, {QUERIES} lookups each (after {WARMUP} warm-up), taking turns:",
+        rows + 1
+    );
     println!("{}", lat[0].line("sqlite     by identifier"));
     println!("{}", lat[1].line("postgresql by identifier"));
     println!("{}", lat[2].line("sqlite     by management number + name"));
     println!("{}", lat[3].line("postgresql by management number + name"));
-    for (what, s, p) in [("identifier", &lat[0], &lat[1]), ("management number + name", &lat[2], &lat[3])] {
+    for (what, s, p) in [
+        ("identifier", &lat[0], &lat[1]),
+        ("management number + name", &lat[2], &lat[3]),
+    ] {
         println!(
             "p99 postgresql / sqlite by {what}: {:.2} (goal: <= 3); p50 {:.2}",
             p.at(0.99).as_secs_f64() / s.at(0.99).as_secs_f64(),

@@ -920,7 +920,9 @@ fn print_config_leaves_out_a_query_password_and_shows_the_database_section() {
         "postgres://issuer@db.example/certseal?password=redacted&sslmode=require"
     );
     assert_eq!(printed.database.pool_size, 12);
-    let text = run(Some("postgres://other:env-s3cret@db2/reg?password=env-q-s3cret"));
+    let text = run(Some(
+        "postgres://other:env-s3cret@db2/reg?password=env-q-s3cret",
+    ));
     assert!(!text.contains("s3cret"), "{text}");
     let printed = ServerConfig::from_toml(&text).unwrap();
     assert_eq!(printed.db, "postgres://other@db2/reg?password=redacted");

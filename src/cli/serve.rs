@@ -84,7 +84,11 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             db: certseal::registry::redacted(&config.db),
             ..config
         };
-        shown.database.url = shown.database.url.as_deref().map(certseal::registry::redacted);
+        shown.database.url = shown
+            .database
+            .url
+            .as_deref()
+            .map(certseal::registry::redacted);
         write!(out, "{}", shown.to_toml())?;
         return Ok(Outcome::Ok);
     }

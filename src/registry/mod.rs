@@ -652,7 +652,10 @@ fn with_param(url: &str, key: &'static str, value: &str) -> Result<String, crate
 
 /// The store at `location` connected with `settings` (PostgreSQL: pool size, connect timeout,
 /// TLS mode and root certificate; SQLite: as [`open`]).
-pub fn open_with(location: &str, settings: &ConnectSettings) -> Result<Box<dyn Store>, crate::Error> {
+pub fn open_with(
+    location: &str,
+    settings: &ConnectSettings,
+) -> Result<Box<dyn Store>, crate::Error> {
     if !(location.starts_with("postgres://") || location.starts_with("postgresql://")) {
         return open(location);
     }

@@ -1012,7 +1012,9 @@ impl PgTx<'_> {
         key: &'static str,
         value: &str,
     ) -> Result<Vec<CertificateRow>, crate::Error> {
-        let (cols, from) = CERT_SELECT.split_once(" FROM ").unwrap_or((CERT_SELECT, ""));
+        let (cols, from) = CERT_SELECT
+            .split_once(" FROM ")
+            .unwrap_or((CERT_SELECT, ""));
         let sql = format!(
             "{cols}, s.seq, s.status_index, s.kid, s.state, s.reason, s.at, s.actor, \
              s.decision_body, s.decision_ref, s.decision_date, s.note, \

@@ -226,8 +226,7 @@ impl ServerConfig {
                 ),
             ));
         }
-        let mut cfg: ServerConfig =
-            toml::from_str(text).map_err(|e| bad("config", e.message()))?;
+        let mut cfg: ServerConfig = toml::from_str(text).map_err(|e| bad("config", e.message()))?;
         if let Some(url) = cfg.database.url.take() {
             cfg.db = url;
         }
@@ -390,7 +389,10 @@ mod tests {
              tls_root_cert = \"/etc/ca.pem\"\n",
         )
         .unwrap();
-        assert_eq!(cfg.db, "postgres://u:pw@db:5432/reg", "[database] url wins over db");
+        assert_eq!(
+            cfg.db, "postgres://u:pw@db:5432/reg",
+            "[database] url wins over db"
+        );
         let s = cfg.database.settings();
         assert_eq!(s.pool_size, 16);
         assert_eq!(s.connect_timeout, std::time::Duration::from_secs(3));
@@ -404,7 +406,10 @@ mod tests {
         assert_eq!(ServerConfig::from_toml(&cfg.to_toml()).unwrap(), cfg);
         for (text, field) in [
             ("[database]\npool_size = 0", "database.pool_size"),
-            ("[database]\nconnect_timeout_secs = 601", "database.connect_timeout_secs"),
+            (
+                "[database]\nconnect_timeout_secs = 601",
+                "database.connect_timeout_secs",
+            ),
             ("[database]\ntls = \"verify-full\"", "config"),
             ("[database]\npassword = \"x\"", "config"),
         ] {
