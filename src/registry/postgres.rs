@@ -951,7 +951,7 @@ impl PgTx<'_> {
             _ => None,
         };
         Ok(StatusChange {
-            seq: u64_of(self.get(r, b + 0, op)?, op)?,
+            seq: u64_of(self.get(r, b, op)?, op)?,
             subject,
             state: u8::try_from(state)
                 .ok()
