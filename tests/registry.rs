@@ -1074,26 +1074,43 @@ fn two_concurrent_issuers_share_no_number_and_keep_one_audit_chain(f: &mut Fixtu
     assert!(r.verify_audit(None).unwrap().is_intact());
 }
 
-/// Two operators revoke the same certificate at the same moment: one revocation is recorded,
-/// the other is refused as already revoked; the status log has one row.
+/// Two operators revoke the same certificate at the same moment (separate connections): one
+/// revocation is recorded, the other is refused as already revoked (the typed `Revoked`);
+/// the status log and the audit log have one new row each.
 fn concurrent_revocations_of_one_certificate_record_one(f: &mut Fixture) {
     let f = &*f;
     let mut r = issued_registry(f, 2);
     let id = first_identifier(&mut r);
     let before = r.status_head().unwrap().seq;
+    let audit_before = r.audit_head().unwrap().map_or(0, |(seq, _)| seq);
     drop(r);
-    let results: Vec<bool> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<u64>, certseal::Error>> = std::thread::scope(|s| {
         let runs: Vec<_> = (0..2)
             .map(|_| {
                 let id = id.clone();
-                s.spawn(move || f.open().invalidate(&id, &invalidation(), NOW + 10).is_ok())
+                s.spawn(move || f.open().invalidate(&id, &invalidation(), NOW + 10))
             })
             .collect();
         runs.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for e in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(e, certseal::Error::Registry(RegistryError::Revoked { .. })),
+            "{e}"
+        );
+    }
     let mut r = f.open();
     assert_eq!(r.status_head().unwrap().seq, before + 1);
+    assert_eq!(
+        r.audit_head().unwrap().map_or(0, |(seq, _)| seq),
+        audit_before + 1,
+        "one audit entry"
+    );
     assert_eq!(state(&mut r, &id), State::Revoked);
     assert!(r.verify_audit(None).unwrap().is_intact());
 }

@@ -888,6 +888,52 @@ fn print_config_leaves_out_the_database_password() {
     assert_eq!(printed.db, "postgres://issuer@db.example:5432/certseal");
 }
 
+/// Issue 13: the `[database]` section's URL and `DATABASE_URL` are printed without their
+/// password, in the userinfo and in the `password=` query parameter libpq also reads.
+#[test]
+fn print_config_leaves_out_a_query_password_and_shows_the_database_section() {
+    let f = fixture();
+    let conf = f.dir.join("db.toml");
+    std::fs::write(
+        &conf,
+        "[database]\nurl = \"postgres://issuer@db.example/certseal?password=q-s3cret&sslmode=require\"\npool_size = 12\n",
+    )
+    .unwrap();
+    let run = |env: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_certseal"));
+        c.args(["serve", "--print-config", "--config"])
+            .arg(&conf)
+            .arg("--keys")
+            .arg(f.dir.join("keys"))
+            .env_remove("CERTSEAL_DB")
+            .env_remove("DATABASE_URL");
+        if let Some(url) = env {
+            c.env("DATABASE_URL", url);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(None);
+    assert!(!text.contains("q-s3cret"), "{text}");
+    let printed = ServerConfig::from_toml(&text).unwrap();
+    assert_eq!(
+        printed.db,
+        "postgres://issuer@db.example/certseal?password=redacted&sslmode=require"
+    );
+    assert_eq!(printed.database.pool_size, 12);
+    let text = run(Some(
+        "postgres://other:env-s3cret@db2/reg?password=env-q-s3cret",
+    ));
+    assert!(!text.contains("s3cret"), "{text}");
+    let printed = ServerConfig::from_toml(&text).unwrap();
+    assert_eq!(printed.db, "postgres://other@db2/reg?password=redacted");
+}
+
 /// Issue 11: the verifier behind `POST /v1/verify` carries the status the server publishes,
 /// and a revocation through the API shows in the very next verification (single and batch),
 /// with the same JSON as `certseal verify --json`.

@@ -80,10 +80,15 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     if args.print_config {
         // The effective configuration without secrets: tokens are digests already, and a
         // database URL's password is left out.
-        let shown = ServerConfig {
+        let mut shown = ServerConfig {
             db: certseal::registry::redacted(&config.db),
             ..config
         };
+        shown.database.url = shown
+            .database
+            .url
+            .as_deref()
+            .map(certseal::registry::redacted);
         write!(out, "{}", shown.to_toml())?;
         return Ok(Outcome::Ok);
     }

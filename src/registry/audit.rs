@@ -97,6 +97,33 @@ pub(crate) fn append(
     tx.append_audit(&e)
 }
 
+/// Appends an entry whose sequence number the caller does not need: a backend that can
+/// links it when the transaction commits ([`Tx::defer_audit`]), so the chain's head is held
+/// only for the commit; otherwise as [`append`].
+pub(crate) fn append_unnumbered(
+    tx: &mut dyn Tx,
+    at: i64,
+    actor: &str,
+    operation: &str,
+    subject: &str,
+    payload: [u8; 32],
+) -> Result<(), crate::Error> {
+    let e = AuditEntry {
+        seq: 0,
+        at,
+        actor: actor.to_owned(),
+        operation: operation.to_owned(),
+        subject: subject.to_owned(),
+        payload,
+        prev: [0; 32],
+        hash: [0; 32],
+    };
+    if !tx.defer_audit(&e)? {
+        append(tx, at, actor, operation, subject, payload)?;
+    }
+    Ok(())
+}
+
 /// One thing wrong with the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

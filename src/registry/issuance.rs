@@ -245,7 +245,7 @@ pub(crate) fn record(
     };
     let mut payload = [0u8; 32];
     payload.copy_from_slice(digest.finish().as_ref());
-    audit::append(
+    audit::append_unnumbered(
         tx,
         now,
         actor,
@@ -305,7 +305,7 @@ fn reserve(
     let mut payload = [0u8; 32];
     payload.copy_from_slice(digest.finish().as_ref());
     let last_index = first_index.saturating_add(n.saturating_sub(1));
-    audit::append(
+    audit::append_unnumbered(
         tx,
         opts.now,
         actor,

@@ -386,6 +386,14 @@ impl Registry {
         Ok(Registry::new(open(location)?))
     }
 
+    /// [`Registry::open_url`] with connection settings (the server's `[database]`).
+    pub fn open_url_with(
+        location: &str,
+        settings: &ConnectSettings,
+    ) -> Result<Registry, crate::Error> {
+        Ok(Registry::new(open_with(location, settings)?))
+    }
+
     /// A registry over any backend.
     pub fn new(store: Box<dyn Store>) -> Registry {
         Registry {
@@ -553,18 +561,131 @@ pub fn open(location: &str) -> Result<Box<dyn Store>, crate::Error> {
     Ok(Box::new(SqliteStore::open(Path::new(path))?))
 }
 
-/// `location` without a password (`postgres://user:secret@host/db` →
-/// `postgres://user@host/db`), for messages and logs.
+/// `location` without a password, for messages, logs and printed configurations: the
+/// userinfo's (`postgres://user:secret@host/db` → `postgres://user@host/db`) and a
+/// `password=` query parameter's (libpq reads both; `?password=secret` → `?password=redacted`).
 pub fn redacted(location: &str) -> String {
-    match location.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((auth, host)) => {
-                let user = auth.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}@{host}")
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_owned();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    // The userinfo ends at the last '@' before the path (a password may contain '@').
+    let authority_end = before_query.find('/').unwrap_or(before_query.len());
+    let (authority, path) = before_query.split_at(authority_end);
+    let mut out = format!("{scheme}://");
+    match authority.rsplit_once('@') {
+        Some((auth, host)) => {
+            out.push_str(auth.split(':').next().unwrap_or(""));
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(authority),
+    }
+    out.push_str(path);
+    if let Some(q) = query {
+        out.push('?');
+        let pairs: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=redacted"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// How a PostgreSQL registry is connected to, beside its URL (the server's `[database]`
+/// configuration; SQLite ignores it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectSettings {
+    /// Connections the pool keeps at most.
+    pub pool_size: u32,
+    /// How long opening a connection may take before the server is reported unreachable.
+    pub connect_timeout: std::time::Duration,
+    /// TLS: `disable`, `prefer` or `require` (libpq's `sslmode`); `None` leaves it to the URL.
+    pub tls: Option<String>,
+    /// The PEM file the server's certificate is verified against (libpq's `sslrootcert`);
+    /// `None` leaves it to the URL, else the system's roots.
+    pub root_cert: Option<std::path::PathBuf>,
+}
+
+impl Default for ConnectSettings {
+    fn default() -> Self {
+        ConnectSettings {
+            pool_size: 4,
+            connect_timeout: std::time::Duration::from_secs(10),
+            tls: None,
+            root_cert: None,
+        }
+    }
+}
+
+/// `url` with `key=value` added to its query; refused when the URL names `key` with another
+/// value (one setting, one place).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+fn with_param(url: &str, key: &'static str, value: &str) -> Result<String, crate::Error> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    for pair in query.split('&') {
+        if let Some((k, v)) = pair.split_once('=') {
+            if k == key {
+                if v == value {
+                    return Ok(url.to_owned());
+                }
+                return Err(RegistryError::request(
+                    key,
+                    format!(
+                        "got {value:?} in the configuration and {v:?} in the database URL, \
+                         expected one of them"
+                    ),
+                ));
             }
-            None => location.to_owned(),
-        },
-        None => location.to_owned(),
+        }
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}{key}={value}"))
+}
+
+/// The store at `location` connected with `settings` (PostgreSQL: pool size, connect timeout,
+/// TLS mode and root certificate; SQLite: as [`open`]).
+pub fn open_with(
+    location: &str,
+    settings: &ConnectSettings,
+) -> Result<Box<dyn Store>, crate::Error> {
+    if !(location.starts_with("postgres://") || location.starts_with("postgresql://")) {
+        return open(location);
+    }
+    #[cfg(feature = "postgres")]
+    {
+        let mut url = location.to_owned();
+        if let Some(mode) = &settings.tls {
+            if !matches!(mode.as_str(), "disable" | "prefer" | "require") {
+                return Err(RegistryError::request(
+                    "tls",
+                    format!("got {mode:?}, expected disable, prefer or require"),
+                ));
+            }
+            url = with_param(&url, "sslmode", mode)?;
+        }
+        if let Some(root) = &settings.root_cert {
+            let root = root.to_str().ok_or_else(|| {
+                RegistryError::request("tls_root_cert", "got a path that is not UTF-8")
+            })?;
+            url = with_param(&url, "sslrootcert", root)?;
+        }
+        let mut opts = PgOptions::new(url);
+        opts.pool_size = settings.pool_size;
+        opts.connect_timeout = settings.connect_timeout;
+        Ok(Box::new(PgStore::open_with(&opts)?))
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = settings;
+        open(location)
     }
 }
 

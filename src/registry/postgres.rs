@@ -6,7 +6,9 @@
 //!
 //! - write transactions run at READ COMMITTED with explicit row locks: the `counters` row
 //!   (status indices, serials: dense, never shared), a `chain_locks` row per dense log (audit
-//!   chain, status log) taken before its head is read and held to commit, the certificate row
+//!   chain, status log) taken before its head is read and held to commit (issuance defers its
+//!   audit entries, [`Tx::defer_audit`], so the audit head is taken last, just before commit,
+//!   and two issuers take turns only on that and the counters), the certificate row
 //!   a lifecycle check reads the status of, the signer row an issuance checks the revocation of;
 //!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`;
 //! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot;
@@ -22,7 +24,7 @@
 //! `sslmode` (disable / prefer / require) is read from the URL; with TLS the server certificate
 //! is always verified, against `sslrootcert=FILE` (PEM) when given, else the system's roots.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -403,8 +405,13 @@ fn once(
         transient: false,
         certs: Vec::new(),
         assignments: Vec::new(),
+        audit_later: Vec::new(),
+        seen: None,
     };
-    let out = f(&mut tx).and_then(|()| tx.flush());
+    // Deferred audit entries are linked last: the chain's head is locked only for the commit.
+    let out = f(&mut tx)
+        .and_then(|()| tx.flush())
+        .and_then(|()| tx.link_audit());
     let retry = tx.transient;
     match out {
         Ok(()) if write => match tx.t.commit() {
@@ -475,6 +482,21 @@ struct PgTx<'a> {
     certs: Vec<CertificateRow>,
     /// Reservations waiting to be sent as one statement.
     assignments: Vec<Assignment>,
+    /// Audit entries linked after the chain's head just before commit ([`Tx::defer_audit`]).
+    audit_later: Vec<AuditEntry>,
+    /// Read transactions: lineages fetched whole by a lookup, with their statuses.
+    seen: Option<Box<Prefetched>>,
+}
+
+/// What one lookup query brought into a read transaction (one snapshot, so it stays true to
+/// its end): lineages by serial, each version's latest status, the versions with no
+/// objection. A lookup by identifier or management number then costs one statement instead of
+/// one a version for the lineage, its statuses and its objections.
+#[derive(Default)]
+struct Prefetched {
+    lineages: HashMap<String, Vec<CertificateRow>>,
+    status: HashMap<u64, Option<StatusChange>>,
+    no_objections: HashSet<u64>,
 }
 
 fn to_i64(v: u64, what: &'static str) -> Result<i64, crate::Error> {
@@ -602,6 +624,69 @@ impl PgTx<'_> {
         op: &'static str,
     ) -> Result<T, crate::Error> {
         r.try_get(i).map_err(|e| self.fail(op, &e))
+    }
+
+    /// Links the deferred audit entries after the chain's head and stores them as one
+    /// statement: the head row is locked from here to commit, which follows at once (the only
+    /// part of an issuing transaction two issuers take turns on apart from the counters).
+    fn link_audit(&mut self) -> Result<(), crate::Error> {
+        if self.audit_later.is_empty() {
+            return Ok(());
+        }
+        let mut entries = std::mem::take(&mut self.audit_later);
+        self.lock_chain("audit")?;
+        let (mut seq, mut prev) = self.read_audit_head()?.unwrap_or((0, [0u8; 32]));
+        let n = entries.len();
+        let mut seqs = Vec::with_capacity(n);
+        let mut at = Vec::with_capacity(n);
+        let mut actor = Vec::with_capacity(n);
+        let mut operation = Vec::with_capacity(n);
+        let mut subject = Vec::with_capacity(n);
+        let mut payload = Vec::with_capacity(n);
+        let mut prevs = Vec::with_capacity(n);
+        let mut hash = Vec::with_capacity(n);
+        for e in &mut entries {
+            seq = seq.saturating_add(1);
+            e.seq = seq;
+            e.prev = prev;
+            e.hash = e.compute_hash();
+            prev = e.hash;
+            seqs.push(to_i64(seq, "audit")?);
+        }
+        for e in &entries {
+            at.push(e.at);
+            actor.push(e.actor.as_str());
+            operation.push(e.operation.as_str());
+            subject.push(e.subject.as_str());
+            payload.push(&e.payload[..]);
+            prevs.push(&e.prev[..]);
+            hash.push(&e.hash[..]);
+        }
+        self.execute(
+            "append audit",
+            "INSERT INTO audit (seq, at, actor, operation, subject, payload, prev, hash) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+             $5::text[], $6::bytea[], $7::bytea[], $8::bytea[])",
+            &[
+                &seqs, &at, &actor, &operation, &subject, &payload, &prevs, &hash,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The chain's last entry (sequence number, hash), the head locked by the caller.
+    fn read_audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, crate::Error> {
+        match self.query_opt(
+            "audit head",
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            &[],
+        )? {
+            Some(r) => Ok(Some((
+                u64_of(self.get(&r, 0, "audit head")?, "audit head")?,
+                fixed(self.get(&r, 1, "audit head")?, "audit head")?,
+            ))),
+            None => Ok(None),
+        }
     }
 
     fn flush(&mut self) -> Result<(), crate::Error> {
@@ -837,20 +922,25 @@ impl PgTx<'_> {
     }
 
     fn status_row(&mut self, r: &Row) -> Result<StatusChange, crate::Error> {
+        self.status_row_at(r, 0)
+    }
+
+    /// A status row whose columns ([`STATUS_COLS`]) start at column `b` of `r`.
+    fn status_row_at(&mut self, r: &Row, b: usize) -> Result<StatusChange, crate::Error> {
         let op = "status log";
-        let index: Option<i64> = self.get(r, 1, op)?;
-        let kid: Option<Vec<u8>> = self.get(r, 2, op)?;
+        let index: Option<i64> = self.get(r, b + 1, op)?;
+        let kid: Option<Vec<u8>> = self.get(r, b + 2, op)?;
         let subject = match (index, kid) {
             (Some(i), None) => StatusSubject::Index(u64_of(i, op)?),
             (None, Some(k)) => StatusSubject::Kid(fixed(k, op)?),
             _ => return Err(backend(op, "a row with both or neither of index and kid")),
         };
-        let state: i32 = self.get(r, 3, op)?;
-        let reason: i32 = self.get(r, 4, op)?;
+        let state: i32 = self.get(r, b + 3, op)?;
+        let reason: i32 = self.get(r, b + 4, op)?;
         let decision = match (
-            self.get::<Option<String>>(r, 7, op)?,
-            self.get::<Option<String>>(r, 8, op)?,
-            self.get::<Option<i32>>(r, 9, op)?,
+            self.get::<Option<String>>(r, b + 7, op)?,
+            self.get::<Option<String>>(r, b + 8, op)?,
+            self.get::<Option<i32>>(r, b + 9, op)?,
         ) {
             (Some(body), Some(reference), Some(days)) => Some(Decision {
                 body,
@@ -861,7 +951,7 @@ impl PgTx<'_> {
             _ => None,
         };
         Ok(StatusChange {
-            seq: u64_of(self.get(r, 0, op)?, op)?,
+            seq: u64_of(self.get(r, b, op)?, op)?,
             subject,
             state: u8::try_from(state)
                 .ok()
@@ -871,10 +961,10 @@ impl PgTx<'_> {
                 .ok()
                 .and_then(StatusReason::from_code)
                 .ok_or_else(|| backend(op, format!("reason {reason}")))?,
-            at: self.get(r, 5, op)?,
-            actor: self.get(r, 6, op)?,
+            at: self.get(r, b + 5, op)?,
+            actor: self.get(r, b + 6, op)?,
             decision,
-            note: self.get(r, 10, op)?,
+            note: self.get(r, b + 10, op)?,
         })
     }
 
@@ -911,6 +1001,57 @@ impl PgTx<'_> {
             prev: fixed(self.get(r, 6, op)?, op)?,
             hash: fixed(self.get(r, 7, op)?, op)?,
         })
+    }
+
+    /// Read transactions: every version of the certificates whose `key` (`identifier` or
+    /// `management_number`) is `value`, with each version's latest status and whether it has
+    /// objections, in ONE statement; kept in [`Prefetched`] for the lineage, status and
+    /// objection reads of the same lookup. Returns the versions whose `key` matched.
+    fn prefetch(
+        &mut self,
+        key: &'static str,
+        value: &str,
+    ) -> Result<Vec<CertificateRow>, crate::Error> {
+        let (cols, from) = CERT_SELECT
+            .split_once(" FROM ")
+            .unwrap_or((CERT_SELECT, ""));
+        let sql = format!(
+            "{cols}, s.seq, s.status_index, s.kid, s.state, s.reason, s.at, s.actor, \
+             s.decision_body, s.decision_ref, s.decision_date, s.note, \
+             EXISTS (SELECT 1 FROM objections o WHERE o.status_index = c.status_index) \
+             FROM {from} LEFT JOIN LATERAL (SELECT {STATUS_COLS} FROM status_log l \
+             WHERE l.status_index = c.status_index ORDER BY l.seq DESC LIMIT 1) s ON true \
+             WHERE c.serial IN (SELECT serial FROM certificates WHERE {key} = $1) \
+             ORDER BY c.serial, c.version"
+        );
+        let rows = self.query("lookup", &sql, &[&value])?;
+        let mut seen = self.seen.take().unwrap_or_default();
+        let mut matched = Vec::new();
+        let mut lineages: HashMap<String, Vec<CertificateRow>> = HashMap::new();
+        for r in &rows {
+            let c = self.certificate_row(r)?;
+            let has_status = self.get::<Option<i64>>(r, 17, "lookup")?.is_some();
+            let status = if has_status {
+                Some(self.status_row_at(r, 17)?)
+            } else {
+                None
+            };
+            seen.status.insert(c.status_index, status);
+            if !self.get::<bool>(r, 28, "lookup")? {
+                seen.no_objections.insert(c.status_index);
+            }
+            let hit = match key {
+                "identifier" => c.identifier == value,
+                _ => c.management_number == value,
+            };
+            if hit {
+                matched.push(c.clone());
+            }
+            lineages.entry(c.serial.clone()).or_default().push(c);
+        }
+        seen.lineages.extend(lineages);
+        self.seen = Some(seen);
+        Ok(matched)
     }
 
     fn certs_where(
@@ -1332,6 +1473,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn certificate(&mut self, identifier: &str) -> Result<Option<CertificateRow>, crate::Error> {
+        if !self.write {
+            return Ok(self.prefetch("identifier", identifier)?.into_iter().next());
+        }
         Ok(self
             .certs_where("c.identifier = $1", &[&identifier])?
             .into_iter()
@@ -1350,10 +1494,18 @@ impl Tx for PgTx<'_> {
     }
 
     fn lineage(&mut self, serial: &str) -> Result<Vec<CertificateRow>, crate::Error> {
+        if let Some(rows) = self.seen.as_ref().and_then(|p| p.lineages.get(serial)) {
+            return Ok(rows.clone());
+        }
         self.certs_where("c.serial = $1 ORDER BY c.version", &[&serial])
     }
 
     fn by_management_number(&mut self, number: &str) -> Result<Vec<CertificateRow>, crate::Error> {
+        if !self.write {
+            let mut rows = self.prefetch("management_number", number)?;
+            rows.sort_by_key(|c| c.status_index);
+            return Ok(rows);
+        }
         self.certs_where(
             "c.management_number = $1 ORDER BY c.status_index",
             &[&number],
@@ -1464,6 +1616,9 @@ impl Tx for PgTx<'_> {
                 &[&i],
             )?;
         }
+        if let Some(s) = self.seen.as_ref().and_then(|p| p.status.get(&status_index)) {
+            return Ok(s.clone());
+        }
         let sql = format!(
             "SELECT {STATUS_COLS} FROM status_log WHERE status_index = $1 ORDER BY seq DESC LIMIT 1"
         );
@@ -1571,6 +1726,13 @@ impl Tx for PgTx<'_> {
     }
 
     fn objections(&mut self, status_index: u64) -> Result<Vec<ObjectionRow>, crate::Error> {
+        if self
+            .seen
+            .as_ref()
+            .is_some_and(|p| p.no_objections.contains(&status_index))
+        {
+            return Ok(Vec::new());
+        }
         let sql = format!(
             "SELECT {OBJECTION_COLS} FROM objections o \
              LEFT JOIN objection_outcomes x ON x.objection_id = o.id \
@@ -1687,6 +1849,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn append_audit(&mut self, e: &AuditEntry) -> Result<u64, crate::Error> {
+        // Entries deferred earlier in this transaction come first.
+        self.link_audit()?;
         // Normally locked already by `audit_head` in this transaction; taking it again is free.
         self.lock_chain("audit")?;
         let r = self.query_opt(
@@ -1710,19 +1874,19 @@ impl Tx for PgTx<'_> {
 
     fn audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, crate::Error> {
         // In a write transaction the chain's head row is locked first and held to commit:
-        // a second writer waits here and then reads the head this one appended.
+        // a second writer waits here and then reads the head this one appended. Entries
+        // deferred earlier in this transaction are linked first (they come before).
+        self.link_audit()?;
         self.lock_chain("audit")?;
-        match self.query_opt(
-            "audit head",
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            &[],
-        )? {
-            Some(r) => Ok(Some((
-                u64_of(self.get(&r, 0, "audit head")?, "audit head")?,
-                fixed(self.get(&r, 1, "audit head")?, "audit head")?,
-            ))),
-            None => Ok(None),
+        self.read_audit_head()
+    }
+
+    fn defer_audit(&mut self, entry: &AuditEntry) -> Result<bool, crate::Error> {
+        if !self.write {
+            return Err(backend("append audit", "in a read-only transaction"));
         }
+        self.audit_later.push(entry.clone());
+        Ok(true)
     }
 
     fn each_audit(

@@ -421,6 +421,16 @@ pub trait Tx {
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<u64, crate::Error>;
     /// The last audit entry's sequence number and hash.
     fn audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, crate::Error>;
+    /// Takes an audit entry (its `seq`, `prev` and `hash` ignored) that the backend links
+    /// after the chain's head as it is when the transaction commits, hashing it with
+    /// [`AuditEntry::compute_hash`]; returns false when the backend does not defer (the caller
+    /// then appends with [`Tx::audit_head`] and [`Tx::append_audit`]). Deferring keeps a shared
+    /// chain's head locked only for the commit instead of the whole transaction (PostgreSQL
+    /// with several issuing processes); the caller gives up knowing the entry's `seq`.
+    fn defer_audit(&mut self, entry: &AuditEntry) -> Result<bool, crate::Error> {
+        let _ = entry;
+        Ok(false)
+    }
     /// Every audit entry in sequence order.
     fn each_audit(
         &mut self,

@@ -168,3 +168,27 @@ fn submission_readers_survive_mutated_seeds() {
         super::fuzz_submission(&data);
     }
 }
+
+#[test]
+fn redacted_leaves_out_a_password_in_the_userinfo_and_in_the_query() {
+    use super::redacted;
+    assert_eq!(
+        redacted("postgres://issuer:s3cret@db:5432/reg"),
+        "postgres://issuer@db:5432/reg"
+    );
+    assert_eq!(
+        redacted("postgres://issuer@db/reg?sslmode=require&password=s3cret&application_name=x"),
+        "postgres://issuer@db/reg?sslmode=require&password=redacted&application_name=x"
+    );
+    assert_eq!(
+        redacted("postgresql://db/reg?PASSWORD=s3cret"),
+        "postgresql://db/reg?PASSWORD=redacted"
+    );
+    // An '@' in the query is not the userinfo's.
+    assert_eq!(
+        redacted("postgres://u:p@ss@db/reg?options=a@b&password=x@y"),
+        "postgres://u@db/reg?options=a@b&password=redacted"
+    );
+    assert_eq!(redacted("registry.db"), "registry.db");
+    assert_eq!(redacted("sqlite:/var/lib/r.db"), "sqlite:/var/lib/r.db");
+}

@@ -89,6 +89,8 @@ pub struct ServerConfig {
     pub status_uri: String,
     /// The bearer tokens.
     pub tokens: Vec<TokenConfig>,
+    /// How the registry's database is connected to (`[database]`).
+    pub database: DatabaseConfig,
 }
 
 impl Default for ServerConfig {
@@ -108,7 +110,92 @@ impl Default for ServerConfig {
             status_valid_for: 3600,
             status_uri: "https://certseal.invalid/v1/status/token-status-list".into(),
             tokens: Vec::new(),
+            database: DatabaseConfig::default(),
         }
+    }
+}
+
+/// TLS to the database server (libpq's `sslmode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// Plain TCP.
+    Disable,
+    /// TLS when the server offers it.
+    Prefer,
+    /// TLS or no connection; the server certificate is always verified.
+    Require,
+}
+
+/// The `[database]` section: the registry's location and how a PostgreSQL registry is
+/// connected to. `url` is the same setting as the top-level `db` (it wins when both are
+/// given); `DATABASE_URL`, then `CERTSEAL_DB`, then `--db` override it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://user:password@host:port/db?…`, `sqlite:FILE` or a file.
+    pub url: Option<String>,
+    /// Connections the pool keeps at most (1..=256).
+    pub pool_size: u32,
+    /// Seconds opening a connection may take before the server is reported unreachable
+    /// (1..=600).
+    pub connect_timeout_secs: u32,
+    /// TLS mode; unset leaves it to the URL's `sslmode` (a different `sslmode` there is
+    /// refused at start).
+    pub tls: Option<TlsMode>,
+    /// PEM file the server's certificate is verified against (else the system's roots).
+    pub tls_root_cert: Option<PathBuf>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            pool_size: 4,
+            connect_timeout_secs: 10,
+            tls: None,
+            tls_root_cert: None,
+        }
+    }
+}
+
+impl DatabaseConfig {
+    /// The registry's connection settings.
+    pub fn settings(&self) -> crate::registry::ConnectSettings {
+        crate::registry::ConnectSettings {
+            pool_size: self.pool_size,
+            connect_timeout: std::time::Duration::from_secs(u64::from(self.connect_timeout_secs)),
+            tls: self.tls.map(|t| {
+                match t {
+                    TlsMode::Disable => "disable",
+                    TlsMode::Prefer => "prefer",
+                    TlsMode::Require => "require",
+                }
+                .to_owned()
+            }),
+            root_cert: self.tls_root_cert.clone(),
+        }
+    }
+
+    /// Checks the bounds.
+    fn check(&self) -> Result<(), ServerError> {
+        if !(1..=256).contains(&self.pool_size) {
+            return Err(bad(
+                "database.pool_size",
+                format!("got {}, expected 1..=256", self.pool_size),
+            ));
+        }
+        if !(1..=600).contains(&self.connect_timeout_secs) {
+            return Err(bad(
+                "database.connect_timeout_secs",
+                format!("got {}, expected 1..=600", self.connect_timeout_secs),
+            ));
+        }
+        if self.url.as_deref() == Some("") {
+            return Err(bad("database.url", "got an empty URL, expected a location"));
+        }
+        Ok(())
     }
 }
 
@@ -139,7 +226,10 @@ impl ServerConfig {
                 ),
             ));
         }
-        let cfg: ServerConfig = toml::from_str(text).map_err(|e| bad("config", e.message()))?;
+        let mut cfg: ServerConfig = toml::from_str(text).map_err(|e| bad("config", e.message()))?;
+        if let Some(url) = cfg.database.url.take() {
+            cfg.db = url;
+        }
         cfg.check()?;
         Ok(cfg)
     }
@@ -215,6 +305,7 @@ impl ServerConfig {
                 format!("got {}, expected at most {MAX_TOKENS}", self.tokens.len()),
             ));
         }
+        self.database.check()?;
         self.parsed_tokens().map(|_| ())
     }
 
@@ -288,6 +379,43 @@ mod tests {
         assert!(cfg
             .apply_env(|k| (k == "CERTSEAL_LISTEN").then(|| "nowhere".to_string()))
             .is_err());
+    }
+
+    #[test]
+    fn reads_the_database_section_and_database_url_overrides_it() {
+        let cfg = ServerConfig::from_toml(
+            "db = \"other.db\"\n[database]\nurl = \"postgres://u:pw@db:5432/reg\"\n\
+             pool_size = 16\nconnect_timeout_secs = 3\ntls = \"require\"\n\
+             tls_root_cert = \"/etc/ca.pem\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.db, "postgres://u:pw@db:5432/reg",
+            "[database] url wins over db"
+        );
+        let s = cfg.database.settings();
+        assert_eq!(s.pool_size, 16);
+        assert_eq!(s.connect_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(s.tls.as_deref(), Some("require"));
+        assert_eq!(s.root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        let mut over = cfg.clone();
+        over.apply_env(|k| (k == "DATABASE_URL").then(|| "postgres://x@h/d".to_string()))
+            .unwrap();
+        assert_eq!(over.db, "postgres://x@h/d");
+        assert_eq!(over.database.pool_size, 16, "the other settings stay");
+        assert_eq!(ServerConfig::from_toml(&cfg.to_toml()).unwrap(), cfg);
+        for (text, field) in [
+            ("[database]\npool_size = 0", "database.pool_size"),
+            (
+                "[database]\nconnect_timeout_secs = 601",
+                "database.connect_timeout_secs",
+            ),
+            ("[database]\ntls = \"verify-full\"", "config"),
+            ("[database]\npassword = \"x\"", "config"),
+        ] {
+            let e = ServerConfig::from_toml(text).unwrap_err();
+            assert!(e.to_string().contains(field), "{text}: {e}");
+        }
     }
 
     #[test]

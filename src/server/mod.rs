@@ -23,7 +23,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use self::config::{Role, ServerConfig, TokenConfig, MAX_CONFIG_BYTES};
+pub use self::config::{
+    DatabaseConfig, Role, ServerConfig, TlsMode, TokenConfig, MAX_CONFIG_BYTES,
+};
 pub use self::problem::{Problem, ProblemReason};
 pub use self::requests::{
     fuzz_requests, parse_objection, parse_reissue, parse_revoke, parse_verify, VerifyRequest,
@@ -224,7 +226,8 @@ impl Service {
                 }
             },
         };
-        let registry = Registry::open_url(&config.db).map_err(open_err(redacted(&config.db)))?;
+        let registry = Registry::open_url_with(&config.db, &config.database.settings())
+            .map_err(open_err(redacted(&config.db)))?;
         let status_trust = match &keys {
             Some(k) if k.status_signer().is_some() => Some(
                 k.trust_store()
