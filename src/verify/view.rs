@@ -6,8 +6,8 @@
 use crate::claims::payload::{QrClaims, Serial};
 use crate::cose::CwtError;
 use crate::model::{
-    Catalogue, Date, ElicenceId, IdDocType, IssueKind, Level, Qualification, QualificationRef, Sex,
-    Specialty, TextField, Uscc, YearMonth,
+    Catalogue, Date, ElicenceId, IdDocType, IdentifierStem, IssueKind, Level, Qualification,
+    QualificationRef, Sex, Specialty, StemmedId, TextField, Uscc, YearMonth,
 };
 use crate::time::rfc3339;
 use crate::trust::TrustedSigner;
@@ -146,12 +146,80 @@ impl CertificateView {
     }
 }
 
+/// Most (qualification, authority) pairs an [`IdentifierStems`] keeps; past it, it starts over.
+const MAX_STEMS: usize = 32;
+
+/// [`CertificateView::identifier`] for many views: the stem of each (qualification code,
+/// authority USCC) pair — the catalogue's licence type and the authority's code, checked — is
+/// made once and kept, so a view's identifier costs only its serial and version check. A
+/// bulk report's lines are signed by a few signers for a few qualifications.
+#[derive(Debug, Default)]
+pub(crate) struct IdentifierStems {
+    /// (qualification code, authority USCC as the signer certificate gives it, its stem;
+    /// `None` when the code is not in the built-in catalogue or the authority code is broken).
+    entries: Vec<(u16, String, Option<IdentifierStem>)>,
+}
+
+impl IdentifierStems {
+    /// What `view.identifier()` displays, or `None` where it gives none.
+    pub(crate) fn identifier<'a>(&'a mut self, view: &'a CertificateView) -> Option<StemmedId<'a>> {
+        let authority = view.authority_uscc.as_deref()?;
+        let code = view.qualification.code;
+        let found = self
+            .entries
+            .iter()
+            .position(|(c, a, _)| *c == code && a == authority);
+        let index = match found {
+            Some(i) => i,
+            None => {
+                let stem = Catalogue::builtin().get(code).and_then(|q| {
+                    let uscc = Uscc::parse(authority).ok()?;
+                    IdentifierStem::new(&q.licence_type, &uscc).ok()
+                });
+                if self.entries.len() >= MAX_STEMS {
+                    self.entries.clear();
+                }
+                self.entries.push((code, authority.to_owned(), stem));
+                self.entries.len().saturating_sub(1)
+            }
+        };
+        let stem = self.entries.get(index)?.2.as_ref()?;
+        stem.show(&view.serial, view.version).ok()
+    }
+}
+
 /// A value written through its `Display` (no intermediate `String`).
 pub(crate) struct Shown<T>(pub(crate) T);
 
 impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&self.0)
+    }
+}
+
+/// Bytes shown as lower-case hex (the text of `codec::hex::encode`, nothing allocated).
+pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
+
+impl Hex<'_> {
+    const DIGITS: &'static [u8; 16] = b"0123456789abcdef";
+
+    /// Appends the hex to `out`.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        for &b in self.0 {
+            out.push(Self::DIGITS[usize::from(b >> 4)]);
+            out.push(Self::DIGITS[usize::from(b & 0x0f)]);
+        }
+    }
+}
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for &b in self.0 {
+            f.write_char(char::from(Self::DIGITS[usize::from(b >> 4)]))?;
+            f.write_char(char::from(Self::DIGITS[usize::from(b & 0x0f)]))?;
+        }
+        Ok(())
     }
 }
 
@@ -193,33 +261,50 @@ impl std::fmt::Display for MaskedId<'_> {
 
 impl serde::Serialize for CertificateView {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ViewJson {
+            view: self,
+            identifier: self.identifier(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A view's JSON with its identifier given (made by [`IdentifierStems`] in a bulk report).
+pub(crate) struct ViewJson<'a, I> {
+    pub(crate) view: &'a CertificateView,
+    pub(crate) identifier: Option<I>,
+}
+
+impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let names = self.catalogue_names();
-        let q = &self.qualification;
+        let this = self.view;
+        let names = this.catalogue_names();
+        let q = &this.qualification;
         let mut m = s.serialize_map(Some(13))?;
-        m.serialize_entry("approval_date", &Shown(self.approval_date))?;
+        m.serialize_entry("approval_date", &Shown(this.approval_date))?;
         m.serialize_entry(
             "authority",
             &AuthorityJson {
-                name: self.authority_name.as_deref(),
-                uscc: self.authority_uscc.as_deref(),
+                name: this.authority_name.as_deref(),
+                uscc: this.authority_uscc.as_deref(),
             },
         )?;
-        m.serialize_entry("expires_at", &self.expires_at.map(|t| Shown(Rfc3339(t))))?;
+        m.serialize_entry("expires_at", &this.expires_at.map(|t| Shown(Rfc3339(t))))?;
         m.serialize_entry(
             "holder",
             &HolderJson {
-                birth: Shown(self.birth),
-                id_number: Shown(MaskedId(&self.id_tail)),
-                id_type: self.id_type,
-                name: &self.holder_name,
-                sex: self.sex.label_zh(),
+                birth: Shown(this.birth),
+                id_number: Shown(MaskedId(&this.id_tail)),
+                id_type: this.id_type,
+                name: &this.holder_name,
+                sex: this.sex.label_zh(),
             },
         )?;
-        m.serialize_entry("identifier", &self.identifier().map(Shown))?;
-        m.serialize_entry("issued_at", &Shown(Rfc3339(self.issued_at)))?;
-        m.serialize_entry("kind", self.kind.label_zh())?;
-        m.serialize_entry("management_number", &self.management_number)?;
+        m.serialize_entry("identifier", &self.identifier.as_ref().map(Shown))?;
+        m.serialize_entry("issued_at", &Shown(Rfc3339(this.issued_at)))?;
+        m.serialize_entry("kind", this.kind.label_zh())?;
+        m.serialize_entry("management_number", &this.management_number)?;
         m.serialize_entry(
             "qualification",
             &QualificationJson {
@@ -232,10 +317,10 @@ impl serde::Serialize for CertificateView {
                 specialty_name: names.specialty.map(|s| s.name.as_str()),
             },
         )?;
-        m.serialize_entry("replacement", &(self.kind == IssueKind::Replacement))?;
-        m.serialize_entry("serial", &self.serial)?;
-        m.serialize_entry("status_index", &self.status_index)?;
-        m.serialize_entry("version", &self.version)?;
+        m.serialize_entry("replacement", &(this.kind == IssueKind::Replacement))?;
+        m.serialize_entry("serial", &this.serial)?;
+        m.serialize_entry("status_index", &this.status_index)?;
+        m.serialize_entry("version", &this.version)?;
         m.end()
     }
 }

@@ -11,6 +11,8 @@ use std::io::Write;
 use serde::ser::SerializeMap;
 
 use super::lines::LineError;
+use crate::model::StemmedId;
+use crate::verify::view::{Hex, IdentifierStems};
 use crate::verify::Verdict;
 
 /// The form of a streaming run's report.
@@ -94,27 +96,44 @@ pub(crate) fn csv_header(out: &mut Vec<u8>) {
     let _ = w.flush();
 }
 
-/// Appends `record` in `format` to `out`.
-pub(crate) fn render(format: Format, r: &Record<'_>, out: &mut Vec<u8>) {
+/// Appends `record` in `format` to `out`; `stems` makes the certificate identifiers (kept
+/// by the worker across its batches).
+pub(crate) fn render(
+    format: Format,
+    r: &Record<'_>,
+    stems: &mut IdentifierStems,
+    out: &mut Vec<u8>,
+) {
+    let identifier = match r.checked {
+        Checked::Verdict(v) => v.certificate.as_ref().and_then(|c| stems.identifier(c)),
+        Checked::Line(_) => None,
+    };
     match format {
-        Format::Table => table_row(r, out),
+        Format::Table => table_row(r, identifier, out),
         Format::JsonLines => {
             // Writing into a Vec fails only on a map key that is not a string: none here.
-            let _ = serde_json::to_writer(&mut *out, r);
+            let _ = serde_json::to_writer(&mut *out, &JsonRecord { r, identifier });
             out.push(b'\n');
         }
-        Format::Csv => csv_row(r, out),
+        Format::Csv => csv_row(r, identifier, out),
     }
 }
 
-impl serde::Serialize for Record<'_> {
+/// A record as JSON, its certificate's identifier given.
+struct JsonRecord<'a, 'r> {
+    r: &'a Record<'r>,
+    identifier: Option<StemmedId<'a>>,
+}
+
+impl serde::Serialize for JsonRecord<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.r;
         let mut m = s.serialize_map(Some(10))?;
-        m.serialize_entry("file", &self.file)?;
-        m.serialize_entry("line", &self.line)?;
-        m.serialize_entry("input_id", &self.input_id)?;
-        match self.checked {
-            Checked::Verdict(v) => v.serialize_members(&mut m)?,
+        m.serialize_entry("file", &r.file)?;
+        m.serialize_entry("line", &r.line)?;
+        m.serialize_entry("input_id", &r.input_id)?;
+        match r.checked {
+            Checked::Verdict(v) => v.serialize_members(&mut m, Some(self.identifier))?,
             Checked::Line(e) => {
                 m.serialize_entry("alg", &None::<&str>)?;
                 m.serialize_entry("certificate", &None::<&str>)?;
@@ -129,25 +148,72 @@ impl serde::Serialize for Record<'_> {
     }
 }
 
-fn table_row(r: &Record<'_>, out: &mut Vec<u8>) {
+/// Appends the decimal digits of `n`.
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i = i.saturating_sub(1);
+        if let Some(d) = buf.get_mut(i) {
+            // n % 10 < 10: the cast cannot truncate.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+}
+
+/// `n` right-aligned in `width` columns (`{n:>width$}`).
+fn push_u64_right(out: &mut Vec<u8>, n: u64, width: usize) {
+    let from = out.len();
+    push_u64(out, n);
+    let len = out.len().saturating_sub(from);
+    if len < width {
+        let pad = width.saturating_sub(len);
+        out.splice(from..from, std::iter::repeat_n(b' ', pad));
+    }
+}
+
+/// `s` left-aligned in `width` characters (`{s:<width$}`).
+fn push_left(out: &mut Vec<u8>, s: &str, width: usize) {
+    out.extend_from_slice(s.as_bytes());
+    let used = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    };
+    out.extend(std::iter::repeat_n(b' ', width.saturating_sub(used)));
+}
+
+fn table_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+    push_u64_right(out, r.line, 8);
+    out.extend_from_slice(b"  ");
     let v = match r.checked {
         Checked::Verdict(v) => v,
         Checked::Line(e) => {
-            let _ = writeln!(out, "{:>8}  {:<8} {:<18} {e}", r.line, "error", e.code());
+            push_left(out, "error", 8);
+            out.push(b' ');
+            push_left(out, e.code(), 18);
+            let _ = writeln!(out, " {e}");
             return;
         }
     };
-    let status = if v.is_valid() { "valid" } else { "invalid" };
-    let reason = v.result.as_ref().err().map_or("-", |e| e.code());
-    let alg = v.alg.map_or("-", |a| a.name());
-    let kid = v
-        .kid
-        .map_or_else(|| "-".into(), |k| crate::codec::hex::encode(&k));
-    let _ = write!(
-        out,
-        "{:>8}  {status:<8} {reason:<18} {alg:<6} {kid:<16} ",
-        r.line
-    );
+    push_left(out, if v.is_valid() { "valid" } else { "invalid" }, 8);
+    out.push(b' ');
+    push_left(out, v.result.as_ref().err().map_or("-", |e| e.code()), 18);
+    out.push(b' ');
+    push_left(out, v.alg.map_or("-", |a| a.name()), 6);
+    out.push(b' ');
+    match &v.kid {
+        // 8 bytes: 16 hex digits, the column's width.
+        Some(k) => Hex(k).write_to(out),
+        None => push_left(out, "-", 16),
+    }
+    out.push(b' ');
     match &v.certificate {
         Some(c) => {
             let names = c.catalogue_names();
@@ -171,16 +237,18 @@ fn table_row(r: &Record<'_>, out: &mut Vec<u8>) {
             if first {
                 out.push(b'-');
             }
-            let _ = match c.identifier() {
-                Some(id) => write!(out, " / {id}"),
-                None => write!(out, " / {}", r.input_id.unwrap_or("-")),
-            };
+            out.extend_from_slice(b" / ");
+            match identifier {
+                Some(id) => id.write_to(out),
+                None => out.extend_from_slice(r.input_id.unwrap_or("-").as_bytes()),
+            }
         }
         None => {
             pad(out, "-", 10);
             out.push(b' ');
             pad(out, "-", 8);
-            let _ = write!(out, " - / {}", r.input_id.unwrap_or("-"));
+            out.extend_from_slice(b" - / ");
+            out.extend_from_slice(r.input_id.unwrap_or("-").as_bytes());
         }
     }
     out.push(b'\n');
@@ -198,79 +266,150 @@ fn pad(out: &mut Vec<u8>, s: &str, width: usize) {
     out.extend(std::iter::repeat_n(b' ', width.saturating_sub(used)));
 }
 
-fn csv_row(r: &Record<'_>, out: &mut Vec<u8>) {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(&mut *out);
-    let line = r.line.to_string();
-    let mut cells: [Cow<'_, str>; 21] = Default::default();
-    cells[0] = csv_cell(r.file.unwrap_or(""));
-    cells[1] = line.as_str().into();
-    cells[2] = csv_cell(r.input_id.unwrap_or(""));
+/// A CSV record written straight into the report: fields separated by `,`, a field holding
+/// `,` `"` CR or LF quoted with its quotes doubled, `\n` at the end — what the `csv` crate's
+/// default writer writes (`QuoteStyle::Necessary`; a test compares the two), without a
+/// writer, its buffer and a `String` per field.
+struct CsvRecord<'o> {
+    out: &'o mut Vec<u8>,
+    fields: usize,
+}
+
+impl<'o> CsvRecord<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        CsvRecord { out, fields: 0 }
+    }
+
+    /// Starts a field; returns where its text starts.
+    fn open(&mut self) -> usize {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields = self.fields.saturating_add(1);
+        self.out.len()
+    }
+
+    /// Quotes the field that started at `from` if it must be.
+    fn close(&mut self, from: usize) {
+        let text = self.out.get(from..).unwrap_or_default();
+        if text.iter().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+            let raw = self.out.split_off(from);
+            self.out.push(b'"');
+            for b in raw {
+                if b == b'"' {
+                    self.out.push(b'"');
+                }
+                self.out.push(b);
+            }
+            self.out.push(b'"');
+        }
+    }
+
+    /// A field of trusted text (codes, names from the catalogue).
+    fn text(&mut self, s: &str) {
+        let from = self.open();
+        self.out.extend_from_slice(s.as_bytes());
+        self.close(from);
+    }
+
+    /// A field of outside text, through the formula guard (as [`csv_cell`]).
+    fn guarded(&mut self, s: &str) {
+        let from = self.open();
+        if matches!(
+            s.as_bytes().first(),
+            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        ) {
+            self.out.push(b'\'');
+        }
+        self.out.extend_from_slice(s.as_bytes());
+        self.close(from);
+    }
+
+    /// A field written by `write`.
+    fn with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let from = self.open();
+        write(self.out);
+        self.close(from);
+    }
+
+    /// Empty fields up to `n` in all, and the record's end.
+    fn end(self, n: usize) {
+        for _ in self.fields..n {
+            self.out.push(b',');
+        }
+        self.out.push(b'\n');
+    }
+}
+
+fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+    let mut w = CsvRecord::new(out);
+    w.guarded(r.file.unwrap_or(""));
+    w.with(|o| push_u64(o, r.line));
+    w.guarded(r.input_id.unwrap_or(""));
     match r.checked {
         Checked::Line(e) => {
-            cells[3] = "error".into();
-            cells[4] = e.code().into();
-            cells[5] = "input".into();
-            cells[6] = csv_cell(&e.to_string()).into_owned().into();
+            w.text("error");
+            w.text(e.code());
+            w.text("input");
+            w.guarded(&e.to_string());
         }
         Checked::Verdict(v) => {
             let err = v.result.as_ref().err();
-            cells[3] = if v.is_valid() { "valid" } else { "invalid" }.into();
-            cells[4] = err.map_or("", |e| e.code()).into();
-            cells[5] = err.map_or("", |e| e.stage()).into();
-            cells[6] = err
-                .map(|e| csv_cell(&e.to_string()).into_owned())
-                .unwrap_or_default()
-                .into();
-            cells[7] = v.alg.map_or("", |a| a.name()).into();
-            cells[8] = v
-                .kid
-                .map(|k| crate::codec::hex::encode(&k))
-                .unwrap_or_default()
-                .into();
+            w.text(if v.is_valid() { "valid" } else { "invalid" });
+            w.text(err.map_or("", |e| e.code()));
+            w.text(err.map_or("", |e| e.stage()));
+            match err {
+                Some(e) => w.guarded(&e.to_string()),
+                None => w.text(""),
+            }
+            w.text(v.alg.map_or("", |a| a.name()));
+            match &v.kid {
+                Some(k) => w.with(|o| Hex(k).write_to(o)),
+                None => w.text(""),
+            }
             if let Some(c) = &v.certificate {
                 let names = c.catalogue_names();
                 let q = &c.qualification;
-                cells[9] = c
-                    .identifier()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default()
-                    .into();
-                cells[10] = csv_cell(&c.holder_name);
-                cells[11] = c.masked_id_number().into();
-                cells[12] = names
-                    .qualification
-                    .map_or_else(|| q.code.to_string(), |n| n.name.clone())
-                    .into();
-                cells[13] = names
-                    .level
-                    .map_or_else(|| q.level.to_string(), |n| n.name.clone())
-                    .into();
-                cells[14] = match (names.specialty, q.specialty) {
-                    (Some(n), _) => n.name.as_str().into(),
-                    (None, Some(code)) => code.to_string().into(),
-                    (None, None) => "".into(),
-                };
-                cells[15] = c.kind.label_zh().into();
-                cells[16] = csv_cell(&c.management_number);
-                cells[17] = c.approval_date.to_string().into();
-                cells[18] = c
-                    .status_index
-                    .map(|i| i.to_string())
-                    .unwrap_or_default()
-                    .into();
-                cells[19] = crate::time::rfc3339(c.issued_at).into();
-                cells[20] = c
-                    .expires_at
-                    .map(crate::time::rfc3339)
-                    .unwrap_or_default()
-                    .into();
+                match identifier {
+                    Some(id) => w.with(|o| id.write_to(o)),
+                    None => w.text(""),
+                }
+                w.guarded(&c.holder_name);
+                w.with(|o| {
+                    o.extend_from_slice(b"**************");
+                    o.extend_from_slice(c.id_tail.as_bytes());
+                });
+                match names.qualification {
+                    Some(n) => w.text(&n.name),
+                    None => w.with(|o| push_u64(o, q.code.into())),
+                }
+                match names.level {
+                    Some(n) => w.text(&n.name),
+                    None => w.with(|o| push_u64(o, q.level.into())),
+                }
+                match (names.specialty, q.specialty) {
+                    (Some(n), _) => w.text(&n.name),
+                    (None, Some(code)) => w.with(|o| push_u64(o, code.into())),
+                    (None, None) => w.text(""),
+                }
+                w.text(c.kind.label_zh());
+                w.guarded(&c.management_number);
+                w.with(|o| {
+                    let _ = write!(o, "{}", c.approval_date);
+                });
+                match c.status_index {
+                    Some(i) => w.with(|o| push_u64(o, i)),
+                    None => w.text(""),
+                }
+                w.text(&crate::time::rfc3339(c.issued_at));
+                match c.expires_at {
+                    Some(t) => w.text(&crate::time::rfc3339(t)),
+                    None => w.text(""),
+                }
             }
         }
     }
-    let _ = w.write_record(cells.iter().map(|c| c.as_bytes()));
-    let _ = w.flush();
+    w.end(CSV_HEADER.len());
 }
 
 /// Counts of one batch, merged into the [`Summary`] in input order.
