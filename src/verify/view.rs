@@ -325,6 +325,179 @@ impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
     }
 }
 
+/// JSON text written by hand into a report buffer: byte for byte what `serde_json`'s compact
+/// writer writes for the same values (the stream's tests compare the two), without a
+/// serializer, a `String` per value or escaping of keys and codes known to be plain.
+pub(crate) mod json {
+    use std::fmt::Display;
+    use std::io::Write as _;
+
+    /// Whether `b` must be escaped inside a JSON string (`"`, `\`, C0 controls).
+    fn special(b: u8) -> bool {
+        b < 0x20 || b == b'"' || b == b'\\'
+    }
+
+    /// Appends `bytes` escaped as `serde_json` escapes a string's contents.
+    fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for &b in bytes {
+            let short = match b {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                0x08 => b'b',
+                0x0c => b'f',
+                b'\n' => b'n',
+                b'\r' => b'r',
+                b'\t' => b't',
+                0x00..=0x1f => {
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0x0f)]);
+                    continue;
+                }
+                _ => {
+                    out.push(b);
+                    continue;
+                }
+            };
+            out.push(b'\\');
+            out.push(short);
+        }
+    }
+
+    /// A JSON string.
+    pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
+        out.push(b'"');
+        if s.bytes().any(special) {
+            escape(out, s.as_bytes());
+        } else {
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.push(b'"');
+    }
+
+    /// A JSON string, or `null`.
+    pub(crate) fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// `value`'s `Display` text as a JSON string.
+    pub(crate) fn display(out: &mut Vec<u8>, value: &dyn Display) {
+        out.push(b'"');
+        let from = out.len();
+        let _ = write!(out, "{value}");
+        if out.get(from..).unwrap_or_default().iter().any(|&b| special(b)) {
+            let raw = out.split_off(from);
+            escape(out, &raw);
+        }
+        out.push(b'"');
+    }
+
+    /// The decimal digits of `n`.
+    pub(crate) fn u64(out: &mut Vec<u8>, n: u64) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut n = n;
+        loop {
+            i = i.saturating_sub(1);
+            if let Some(d) = buf.get_mut(i) {
+                // n % 10 < 10: the cast cannot truncate.
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    }
+
+    /// A number, or `null`.
+    pub(crate) fn opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
+        match n {
+            Some(n) => u64(out, n),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+impl CertificateView {
+    /// Appends the view's JSON — the bytes `serde_json` writes for it, with `identifier` as
+    /// its identifier — to `out`: the bulk report's JSON lines without a serializer.
+    pub(crate) fn write_json(&self, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+        let names = self.catalogue_names();
+        let q = &self.qualification;
+        out.extend_from_slice(b"{\"approval_date\":");
+        json::display(out, &self.approval_date);
+        out.extend_from_slice(b",\"authority\":{\"name\":");
+        json::opt_str(out, self.authority_name.as_deref());
+        out.extend_from_slice(b",\"uscc\":");
+        json::opt_str(out, self.authority_uscc.as_deref());
+        out.extend_from_slice(b"},\"expires_at\":");
+        match self.expires_at {
+            Some(t) => json::display(out, &Rfc3339(t)),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"holder\":{\"birth\":");
+        json::display(out, &self.birth);
+        out.extend_from_slice(b",\"id_number\":");
+        json::display(out, &MaskedId(&self.id_tail));
+        out.extend_from_slice(b",\"id_type\":");
+        let _ = serde_json::to_writer(&mut *out, &self.id_type);
+        out.extend_from_slice(b",\"name\":");
+        json::str(out, &self.holder_name);
+        out.extend_from_slice(b",\"sex\":");
+        json::str(out, self.sex.label_zh());
+        out.extend_from_slice(b"},\"identifier\":");
+        match identifier {
+            // Its parts are checked: digits, upper-case letters and dots, nothing to escape.
+            Some(id) => {
+                out.push(b'"');
+                id.write_to(out);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"issued_at\":");
+        json::display(out, &Rfc3339(self.issued_at));
+        out.extend_from_slice(b",\"kind\":");
+        json::str(out, self.kind.label_zh());
+        out.extend_from_slice(b",\"management_number\":");
+        json::str(out, &self.management_number);
+        out.extend_from_slice(b",\"qualification\":{\"code\":");
+        json::u64(out, q.code.into());
+        out.extend_from_slice(b",\"level\":");
+        json::u64(out, q.level.into());
+        out.extend_from_slice(b",\"level_name\":");
+        json::opt_str(out, names.level.map(|l| l.name.as_str()));
+        out.extend_from_slice(b",\"name\":");
+        json::opt_str(out, names.qualification.map(|q| q.name.as_str()));
+        out.extend_from_slice(b",\"name_en\":");
+        json::opt_str(out, names.qualification.map(|q| q.name_en.as_str()));
+        out.extend_from_slice(b",\"specialty\":");
+        json::opt_u64(out, q.specialty.map(u64::from));
+        out.extend_from_slice(b",\"specialty_name\":");
+        json::opt_str(out, names.specialty.map(|s| s.name.as_str()));
+        out.extend_from_slice(b"},\"replacement\":");
+        let replacement: &[u8] = if self.kind == IssueKind::Replacement {
+            b"true"
+        } else {
+            b"false"
+        };
+        out.extend_from_slice(replacement);
+        out.extend_from_slice(b",\"serial\":");
+        json::str(out, &self.serial);
+        out.extend_from_slice(b",\"status_index\":");
+        json::opt_u64(out, self.status_index);
+        out.extend_from_slice(b",\"version\":");
+        json::u64(out, self.version.into());
+        out.push(b'}');
+    }
+}
+
 /// Unix seconds shown as RFC 3339 (`crate::time::rfc3339`).
 struct Rfc3339(i64);
 

@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 
-use serde::ser::SerializeMap;
-
 use super::lines::LineError;
 use crate::model::StemmedId;
-use crate::verify::view::{Hex, IdentifierStems};
+use crate::verify::view::{json, Hex, IdentifierStems};
 use crate::verify::Verdict;
 
 /// The form of a streaming run's report.
@@ -110,23 +108,82 @@ pub(crate) fn render(
     };
     match format {
         Format::Table => table_row(r, identifier, out),
-        Format::JsonLines => {
-            // Writing into a Vec fails only on a map key that is not a string: none here.
-            let _ = serde_json::to_writer(&mut *out, &JsonRecord { r, identifier });
-            out.push(b'\n');
-        }
+        Format::JsonLines => json_row(r, identifier, out),
         Format::Csv => csv_row(r, identifier, out),
     }
 }
 
-/// A record as JSON, its certificate's identifier given.
+/// A record as JSON lines: `file`, `line`, `input_id`, then the verdict's members in
+/// alphabetical order (as [`Verdict`]'s `Serialize` writes them) — byte for byte what
+/// `serde_json` writes for [`JsonRecord`] (the tests compare the two), without a serializer.
+fn json_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"file\":");
+    json::opt_str(out, r.file);
+    out.extend_from_slice(b",\"line\":");
+    json::u64(out, r.line);
+    out.extend_from_slice(b",\"input_id\":");
+    json::opt_str(out, r.input_id);
+    match r.checked {
+        Checked::Verdict(v) => {
+            let err = v.result.as_ref().err();
+            out.extend_from_slice(b",\"alg\":");
+            json::opt_str(out, v.alg.map(|a| a.name()));
+            out.extend_from_slice(b",\"certificate\":");
+            match &v.certificate {
+                Some(c) => c.write_json(identifier, out),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"detail\":");
+            match err {
+                Some(e) => json::display(out, e),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"freshness\":");
+            match &v.freshness {
+                Some(f) => {
+                    let _ = serde_json::to_writer(&mut *out, &crate::verify::freshness_json(f));
+                }
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"kid\":");
+            match &v.kid {
+                Some(k) => {
+                    out.push(b'"');
+                    Hex(k).write_to(out);
+                    out.push(b'"');
+                }
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"reason\":");
+            json::opt_str(out, err.map(|e| e.code()));
+            out.extend_from_slice(b",\"stage\":");
+            json::opt_str(out, err.map(|e| e.stage()));
+            out.extend_from_slice(b",\"status\":");
+            json::str(out, if v.is_valid() { "valid" } else { "invalid" });
+        }
+        Checked::Line(e) => {
+            out.extend_from_slice(b",\"alg\":null,\"certificate\":null,\"detail\":");
+            json::display(out, e);
+            out.extend_from_slice(b",\"kid\":null,\"reason\":");
+            json::str(out, e.code());
+            out.extend_from_slice(b",\"stage\":\"input\",\"status\":\"error\"");
+        }
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// A record as JSON through serde, its certificate's identifier given: what [`json_row`]
+/// must write.
+#[cfg(test)]
 struct JsonRecord<'a, 'r> {
     r: &'a Record<'r>,
     identifier: Option<StemmedId<'a>>,
 }
 
+#[cfg(test)]
 impl serde::Serialize for JsonRecord<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
         let r = self.r;
         let mut m = s.serialize_map(Some(10))?;
         m.serialize_entry("file", &r.file)?;
@@ -148,29 +205,10 @@ impl serde::Serialize for JsonRecord<'_, '_> {
     }
 }
 
-/// Appends the decimal digits of `n`.
-fn push_u64(out: &mut Vec<u8>, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i = i.saturating_sub(1);
-        if let Some(d) = buf.get_mut(i) {
-            // n % 10 < 10: the cast cannot truncate.
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
-}
-
 /// `n` right-aligned in `width` columns (`{n:>width$}`).
 fn push_u64_right(out: &mut Vec<u8>, n: u64, width: usize) {
     let from = out.len();
-    push_u64(out, n);
+    json::u64(out, n);
     let len = out.len().saturating_sub(from);
     if len < width {
         let pad = width.saturating_sub(len);
@@ -344,7 +382,7 @@ impl<'o> CsvRecord<'o> {
 fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
     let mut w = CsvRecord::new(out);
     w.guarded(r.file.unwrap_or(""));
-    w.with(|o| push_u64(o, r.line));
+    w.with(|o| json::u64(o, r.line));
     w.guarded(r.input_id.unwrap_or(""));
     match r.checked {
         Checked::Line(e) => {
@@ -381,15 +419,15 @@ fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>)
                 });
                 match names.qualification {
                     Some(n) => w.text(&n.name),
-                    None => w.with(|o| push_u64(o, q.code.into())),
+                    None => w.with(|o| json::u64(o, q.code.into())),
                 }
                 match names.level {
                     Some(n) => w.text(&n.name),
-                    None => w.with(|o| push_u64(o, q.level.into())),
+                    None => w.with(|o| json::u64(o, q.level.into())),
                 }
                 match (names.specialty, q.specialty) {
                     (Some(n), _) => w.text(&n.name),
-                    (None, Some(code)) => w.with(|o| push_u64(o, code.into())),
+                    (None, Some(code)) => w.with(|o| json::u64(o, code.into())),
                     (None, None) => w.text(""),
                 }
                 w.text(c.kind.label_zh());
@@ -398,7 +436,7 @@ fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>)
                     let _ = write!(o, "{}", c.approval_date);
                 });
                 match c.status_index {
-                    Some(i) => w.with(|o| push_u64(o, i)),
+                    Some(i) => w.with(|o| json::u64(o, i)),
                     None => w.text(""),
                 }
                 w.text(&crate::time::rfc3339(c.issued_at));
