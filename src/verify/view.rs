@@ -368,12 +368,17 @@ pub(crate) mod json {
     /// A JSON string.
     pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
         out.push(b'"');
+        str_contents(out, s);
+        out.push(b'"');
+    }
+
+    /// A JSON string's contents, without the quotes.
+    pub(crate) fn str_contents(out: &mut Vec<u8>, s: &str) {
         if s.bytes().any(special) {
             escape(out, s.as_bytes());
         } else {
             out.extend_from_slice(s.as_bytes());
         }
-        out.push(b'"');
     }
 
     /// A JSON string, or `null`.
@@ -415,6 +420,58 @@ pub(crate) mod json {
         out.extend_from_slice(buf.get(i..).unwrap_or_default());
     }
 
+    /// `n` in at least `width` digits, zero-padded (`{n:0width$}`).
+    pub(crate) fn zero_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+        let from = out.len();
+        u64(out, n);
+        let len = out.len().saturating_sub(from);
+        if len < width {
+            out.splice(from..from, std::iter::repeat_n(b'0', width.saturating_sub(len)));
+        }
+    }
+
+    /// A date's text, `YYYY-MM-DD` (its `Display`).
+    pub(crate) fn date(out: &mut Vec<u8>, d: crate::model::Date) {
+        zero_padded(out, d.year().into(), 4);
+        out.push(b'-');
+        zero_padded(out, d.month().into(), 2);
+        out.push(b'-');
+        zero_padded(out, d.day().into(), 2);
+    }
+
+    /// A year-month's text, `YYYY-MM` (its `Display`).
+    pub(crate) fn year_month(out: &mut Vec<u8>, ym: crate::model::YearMonth) {
+        zero_padded(out, ym.year().into(), 4);
+        out.push(b'-');
+        zero_padded(out, ym.month().into(), 2);
+    }
+
+    /// Unix seconds as `crate::time::rfc3339` writes them (`2026-11-30T03:13:23Z`; a time
+    /// outside the years 0000..=9999 as that function writes it).
+    pub(crate) fn rfc3339(out: &mut Vec<u8>, secs: i64) {
+        let days = secs.div_euclid(crate::time::DAY);
+        let rem = secs.rem_euclid(crate::time::DAY);
+        match crate::time::civil_from_days(days) {
+            Some((y, m, d)) if (0..=9999).contains(&y) => {
+                // rem is in 0..86400 and y in 0..=9999: the conversions cannot fail.
+                zero_padded(out, u64::try_from(y).unwrap_or(0), 4);
+                out.push(b'-');
+                zero_padded(out, m.into(), 2);
+                out.push(b'-');
+                zero_padded(out, d.into(), 2);
+                out.push(b'T');
+                let rem = u64::try_from(rem).unwrap_or(0);
+                zero_padded(out, rem / 3600, 2);
+                out.push(b':');
+                zero_padded(out, rem / 60 % 60, 2);
+                out.push(b':');
+                zero_padded(out, rem % 60, 2);
+                out.push(b'Z');
+            }
+            _ => out.extend_from_slice(crate::time::rfc3339(secs).as_bytes()),
+        }
+    }
+
     /// A number, or `null`.
     pub(crate) fn opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
         match n {
@@ -430,20 +487,24 @@ impl CertificateView {
     pub(crate) fn write_json(&self, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
         let names = self.catalogue_names();
         let q = &self.qualification;
-        out.extend_from_slice(b"{\"approval_date\":");
-        json::display(out, &self.approval_date);
-        out.extend_from_slice(b",\"authority\":{\"name\":");
+        out.extend_from_slice(b"{\"approval_date\":\"");
+        json::date(out, self.approval_date);
+        out.extend_from_slice(b"\",\"authority\":{\"name\":");
         json::opt_str(out, self.authority_name.as_deref());
         out.extend_from_slice(b",\"uscc\":");
         json::opt_str(out, self.authority_uscc.as_deref());
         out.extend_from_slice(b"},\"expires_at\":");
         match self.expires_at {
-            Some(t) => json::display(out, &Rfc3339(t)),
+            Some(t) => {
+                out.push(b'"');
+                json::rfc3339(out, t);
+                out.push(b'"');
+            }
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"holder\":{\"birth\":");
-        json::display(out, &self.birth);
-        out.extend_from_slice(b",\"id_number\":");
+        out.extend_from_slice(b",\"holder\":{\"birth\":\"");
+        json::year_month(out, self.birth);
+        out.extend_from_slice(b"\",\"id_number\":");
         json::display(out, &MaskedId(&self.id_tail));
         out.extend_from_slice(b",\"id_type\":");
         let _ = serde_json::to_writer(&mut *out, &self.id_type);
@@ -461,9 +522,9 @@ impl CertificateView {
             }
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"issued_at\":");
-        json::display(out, &Rfc3339(self.issued_at));
-        out.extend_from_slice(b",\"kind\":");
+        out.extend_from_slice(b",\"issued_at\":\"");
+        json::rfc3339(out, self.issued_at);
+        out.extend_from_slice(b"\",\"kind\":");
         json::str(out, self.kind.label_zh());
         out.extend_from_slice(b",\"management_number\":");
         json::str(out, &self.management_number);

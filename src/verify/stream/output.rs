@@ -370,6 +370,20 @@ impl<'o> CsvRecord<'o> {
         self.close(from);
     }
 
+    /// A field written by `write` that cannot hold a byte to quote (digits, hex, a checked
+    /// identifier, a date, a reason code): not looked at again.
+    fn plain(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.open();
+        write(self.out);
+    }
+
+    /// A field of static text without a byte to quote (status, reason and stage codes,
+    /// algorithm names, issue-kind labels).
+    fn code(&mut self, s: &'static str) {
+        self.open();
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
     /// Empty fields up to `n` in all, and the record's end.
     fn end(self, n: usize) {
         for _ in self.fields..n {
@@ -382,35 +396,35 @@ impl<'o> CsvRecord<'o> {
 fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
     let mut w = CsvRecord::new(out);
     w.guarded(r.file.unwrap_or(""));
-    w.with(|o| json::u64(o, r.line));
+    w.plain(|o| json::u64(o, r.line));
     w.guarded(r.input_id.unwrap_or(""));
     match r.checked {
         Checked::Line(e) => {
-            w.text("error");
-            w.text(e.code());
-            w.text("input");
+            w.code("error");
+            w.code(e.code());
+            w.code("input");
             w.guarded(&e.to_string());
         }
         Checked::Verdict(v) => {
             let err = v.result.as_ref().err();
-            w.text(if v.is_valid() { "valid" } else { "invalid" });
-            w.text(err.map_or("", |e| e.code()));
-            w.text(err.map_or("", |e| e.stage()));
+            w.code(if v.is_valid() { "valid" } else { "invalid" });
+            w.code(err.map_or("", |e| e.code()));
+            w.code(err.map_or("", |e| e.stage()));
             match err {
                 Some(e) => w.guarded(&e.to_string()),
-                None => w.text(""),
+                None => w.code(""),
             }
-            w.text(v.alg.map_or("", |a| a.name()));
+            w.code(v.alg.map_or("", |a| a.name()));
             match &v.kid {
-                Some(k) => w.with(|o| Hex(k).write_to(o)),
-                None => w.text(""),
+                Some(k) => w.plain(|o| Hex(k).write_to(o)),
+                None => w.code(""),
             }
             if let Some(c) = &v.certificate {
                 let names = c.catalogue_names();
                 let q = &c.qualification;
                 match identifier {
-                    Some(id) => w.with(|o| id.write_to(o)),
-                    None => w.text(""),
+                    Some(id) => w.plain(|o| id.write_to(o)),
+                    None => w.code(""),
                 }
                 w.guarded(&c.holder_name);
                 w.with(|o| {
@@ -419,30 +433,28 @@ fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>)
                 });
                 match names.qualification {
                     Some(n) => w.text(&n.name),
-                    None => w.with(|o| json::u64(o, q.code.into())),
+                    None => w.plain(|o| json::u64(o, q.code.into())),
                 }
                 match names.level {
                     Some(n) => w.text(&n.name),
-                    None => w.with(|o| json::u64(o, q.level.into())),
+                    None => w.plain(|o| json::u64(o, q.level.into())),
                 }
                 match (names.specialty, q.specialty) {
                     (Some(n), _) => w.text(&n.name),
-                    (None, Some(code)) => w.with(|o| json::u64(o, code.into())),
-                    (None, None) => w.text(""),
+                    (None, Some(code)) => w.plain(|o| json::u64(o, code.into())),
+                    (None, None) => w.code(""),
                 }
-                w.text(c.kind.label_zh());
+                w.code(c.kind.label_zh());
                 w.guarded(&c.management_number);
-                w.with(|o| {
-                    let _ = write!(o, "{}", c.approval_date);
-                });
+                w.plain(|o| json::date(o, c.approval_date));
                 match c.status_index {
-                    Some(i) => w.with(|o| json::u64(o, i)),
-                    None => w.text(""),
+                    Some(i) => w.plain(|o| json::u64(o, i)),
+                    None => w.code(""),
                 }
-                w.text(&crate::time::rfc3339(c.issued_at));
+                w.plain(|o| json::rfc3339(o, c.issued_at));
                 match c.expires_at {
-                    Some(t) => w.text(&crate::time::rfc3339(t)),
-                    None => w.text(""),
+                    Some(t) => w.plain(|o| json::rfc3339(o, t)),
+                    None => w.code(""),
                 }
             }
         }
