@@ -325,6 +325,23 @@ impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
     }
 }
 
+/// Byte tests on eight bytes of a `u64` at once (the "has a zero byte" word trick): the
+/// report writers' scans for bytes to escape or quote. Exact as a yes/no answer.
+pub(crate) mod swar {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// Whether a byte of `x` is below `n` (`n` at most 128).
+    pub(crate) fn has_below(x: u64, n: u8) -> bool {
+        x.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !x & HIGHS != 0
+    }
+
+    /// Whether a byte of `x` is `b`.
+    pub(crate) fn has_byte(x: u64, b: u8) -> bool {
+        has_below(x ^ ONES.wrapping_mul(u64::from(b)), 1)
+    }
+}
+
 /// JSON text written by hand into a report buffer: byte for byte what `serde_json`'s compact
 /// writer writes for the same values (the stream's tests compare the two), without a
 /// serializer, a `String` per value or escaping of keys and codes known to be plain.
@@ -335,6 +352,22 @@ pub(crate) mod json {
     /// Whether `b` must be escaped inside a JSON string (`"`, `\`, C0 controls).
     fn special(b: u8) -> bool {
         b < 0x20 || b == b'"' || b == b'\\'
+    }
+
+    /// Whether any byte of `bytes` is [`special`], eight at a time. A word that seems to hold
+    /// one only sends the string through [`escape`], which copies plain bytes unchanged.
+    fn any_special(bytes: &[u8]) -> bool {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+            if super::swar::has_below(x, 0x20)
+                || super::swar::has_byte(x, b'"')
+                || super::swar::has_byte(x, b'\\')
+            {
+                return true;
+            }
+        }
+        words.remainder().iter().any(|&b| special(b))
     }
 
     /// Appends `bytes` escaped as `serde_json` escapes a string's contents.
@@ -374,7 +407,7 @@ pub(crate) mod json {
 
     /// A JSON string's contents, without the quotes.
     pub(crate) fn str_contents(out: &mut Vec<u8>, s: &str) {
-        if s.bytes().any(special) {
+        if any_special(s.as_bytes()) {
             escape(out, s.as_bytes());
         } else {
             out.extend_from_slice(s.as_bytes());
@@ -394,7 +427,7 @@ pub(crate) mod json {
         out.push(b'"');
         let from = out.len();
         let _ = write!(out, "{value}");
-        if out.get(from..).unwrap_or_default().iter().any(|&b| special(b)) {
+        if any_special(out.get(from..).unwrap_or_default()) {
             let raw = out.split_off(from);
             escape(out, &raw);
         }
@@ -422,11 +455,28 @@ pub(crate) mod json {
 
     /// `n` in at least `width` digits, zero-padded (`{n:0width$}`).
     pub(crate) fn zero_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-        let from = out.len();
-        u64(out, n);
-        let len = out.len().saturating_sub(from);
-        if len < width {
-            out.splice(from..from, std::iter::repeat_n(b'0', width.saturating_sub(len)));
+        match (width, n) {
+            // The common cases (months, days, hours; years), digit by digit.
+            (2, 0..=99) => {
+                // n < 100: each digit is below 10.
+                out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+            }
+            (4, 0..=9999) => {
+                out.extend_from_slice(&[
+                    b'0' + (n / 1000) as u8,
+                    b'0' + (n / 100 % 10) as u8,
+                    b'0' + (n / 10 % 10) as u8,
+                    b'0' + (n % 10) as u8,
+                ]);
+            }
+            _ => {
+                let from = out.len();
+                u64(out, n);
+                let len = out.len().saturating_sub(from);
+                if len < width {
+                    out.splice(from..from, std::iter::repeat_n(b'0', width.saturating_sub(len)));
+                }
+            }
         }
     }
 

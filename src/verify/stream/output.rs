@@ -10,7 +10,7 @@ use std::io::Write;
 
 use super::lines::LineError;
 use crate::model::StemmedId;
-use crate::verify::view::{json, Hex, IdentifierStems};
+use crate::verify::view::{json, swar, Hex, IdentifierStems};
 use crate::verify::Verdict;
 
 /// The form of a streaming run's report.
@@ -172,12 +172,12 @@ fn json_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>
     out.extend_from_slice(b"}\n");
 }
 
-/// A record as JSON through serde, its certificate's identifier given: what [`json_row`]
-/// must write.
+/// A record as JSON through serde (the report's form before [`json_row`]): what
+/// [`json_row`] must write; with `identifier`, that one for the certificate's.
 #[cfg(test)]
 struct JsonRecord<'a, 'r> {
     r: &'a Record<'r>,
-    identifier: Option<StemmedId<'a>>,
+    identifier: Option<Option<StemmedId<'a>>>,
 }
 
 #[cfg(test)]
@@ -190,7 +190,7 @@ impl serde::Serialize for JsonRecord<'_, '_> {
         m.serialize_entry("line", &r.line)?;
         m.serialize_entry("input_id", &r.input_id)?;
         match r.checked {
-            Checked::Verdict(v) => v.serialize_members(&mut m, Some(self.identifier))?,
+            Checked::Verdict(v) => v.serialize_members(&mut m, self.identifier)?,
             Checked::Line(e) => {
                 m.serialize_entry("alg", &None::<&str>)?;
                 m.serialize_entry("certificate", &None::<&str>)?;
@@ -329,8 +329,7 @@ impl<'o> CsvRecord<'o> {
 
     /// Quotes the field that started at `from` if it must be.
     fn close(&mut self, from: usize) {
-        let text = self.out.get(from..).unwrap_or_default();
-        if text.iter().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        if needs_quotes(self.out.get(from..).unwrap_or_default()) {
             let raw = self.out.split_off(from);
             self.out.push(b'"');
             for b in raw {
@@ -391,6 +390,24 @@ impl<'o> CsvRecord<'o> {
         }
         self.out.push(b'\n');
     }
+}
+
+/// Whether a CSV field holding `text` must be quoted: it holds `,` `"` CR or LF (checked
+/// eight bytes at a time).
+fn needs_quotes(text: &[u8]) -> bool {
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\r' | b'\n');
+    let mut words = text.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+        if swar::has_byte(x, b',')
+            || swar::has_byte(x, b'"')
+            || swar::has_byte(x, b'\r')
+            || swar::has_byte(x, b'\n')
+        {
+            return true;
+        }
+    }
+    words.remainder().iter().any(special)
 }
 
 fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
@@ -567,5 +584,305 @@ impl fmt::Display for Summary {
             write!(f, "\n  {code}: {n}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The hand-written records against what the report wrote before them (serde_json, the
+    //! `csv` crate, `format!`), on views with text that must be escaped, quoted or guarded.
+    use super::*;
+    use crate::crypto::Algorithm;
+    use crate::model::{Date, IdDocType, IssueKind, QualificationRef, Sex, YearMonth};
+    use crate::status::Freshness;
+    use crate::verify::{CertificateView, Reason};
+
+    const AWKWARD: [&str; 8] = [
+        "王建国",
+        "=HYPERLINK(\"x\",1)",
+        "a, \"b\"\nc\rd\\e\u{1}\u{8}\u{c}\t\u{1f}\u{7f}",
+        "-1",
+        "@x",
+        "\tx",
+        "",
+        "0101202400001538",
+    ];
+
+    fn view(i: usize) -> CertificateView {
+        let text = |k: usize| AWKWARD[(i + k) % AWKWARD.len()].to_owned();
+        CertificateView {
+            issued_at: [1_790_000_000, -62_167_219_201, 0, 253_402_300_799][i % 4],
+            expires_at: [None, Some(1_900_000_000), Some(253_402_300_800)][i % 3],
+            qualification: [
+                QualificationRef {
+                    code: 1,
+                    level: 1,
+                    specialty: Some(1),
+                },
+                QualificationRef {
+                    code: 8,
+                    level: 2,
+                    specialty: Some(99),
+                },
+                QualificationRef {
+                    code: 9999,
+                    level: 7,
+                    specialty: None,
+                },
+            ][i % 3]
+                .clone(),
+            holder_name: text(0),
+            sex: [Sex::Male, Sex::Female, Sex::NotStated][i % 3],
+            birth: YearMonth::from_months_since_1900(u16::try_from(i * 37 % 1200).unwrap())
+                .unwrap(),
+            id_type: [IdDocType::ResidentId, IdDocType::Passport][i % 2],
+            id_tail: text(1),
+            management_number: text(2),
+            approval_date: Date::from_days(i32::try_from(i * 997 % 40_000).unwrap()).unwrap(),
+            serial: ["20240100001538", "abc", "1", "X,Y"][i % 4].to_owned(),
+            version: [1, 2, 999, 1000][i % 4],
+            kind: [IssueKind::Original, IssueKind::Replacement, IssueKind::Change][i % 3],
+            status_index: [Some(0), None, Some(u64::MAX)][i % 3],
+            authority_uscc: [
+                Some("12100000400010398P".to_owned()),
+                None,
+                Some("12100000400010398Q".to_owned()),
+                Some("911100001000000010".to_owned()),
+            ][i % 4]
+                .clone(),
+            authority_name: [Some(text(3)), None][i % 2].clone(),
+        }
+    }
+
+    fn verdicts() -> Vec<Verdict> {
+        (0..48)
+            .map(|i| Verdict {
+                result: match i % 4 {
+                    0 | 1 => Ok(()),
+                    2 => Err(Reason::TooLong { len: i, max: 7 }),
+                    _ => Err(Reason::CompressionRequired),
+                },
+                alg: [Some(Algorithm::Es256), None, Some(Algorithm::EdDsa)][i % 3],
+                kid: [Some([0x9d, 0xa9, 0xf9, 0x41, 0x73, 0x0f, 0x2a, 0x34]), None][i % 2],
+                certificate: (i % 5 != 4).then(|| view(i / 2)),
+                freshness: (i % 7 == 3).then_some(Freshness {
+                    sequence: 12,
+                    issued_at: 1_790_000_000,
+                    next_update: 1_790_086_400,
+                    stale: true,
+                    covered: false,
+                }),
+            })
+            .collect()
+    }
+
+    fn line_errors() -> Vec<LineError> {
+        vec![
+            LineError::TooLong { len: 70_000, max: 65_536 },
+            LineError::NotUtf8 { valid_up_to: 3 },
+            LineError::BundleLine {
+                detail: AWKWARD[2].to_owned(),
+            },
+        ]
+    }
+
+    /// Every record the tests render, with the file and input id around it.
+    fn records<'a>(verdicts: &'a [Verdict], errors: &'a [LineError]) -> Vec<Record<'a>> {
+        let checked = verdicts
+            .iter()
+            .map(Checked::Verdict)
+            .chain(errors.iter().map(Checked::Line));
+        checked
+            .enumerate()
+            .map(|(i, checked)| Record {
+                file: [None, Some("a,b.txt"), Some("=x.txt")][i % 3],
+                line: [1, 99_999_999, 123_456_789_012][i % 3],
+                input_id: [None, Some(AWKWARD[i % AWKWARD.len()])][i % 2],
+                checked,
+            })
+            .collect()
+    }
+
+    fn rendered(format: Format, records: &[Record<'_>]) -> Vec<Vec<u8>> {
+        let mut stems = IdentifierStems::default();
+        records
+            .iter()
+            .map(|r| {
+                let mut out = b"left over ".to_vec();
+                render(format, r, &mut stems, &mut out);
+                out.split_off(10)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_lines_are_the_bytes_serde_json_writes() {
+        let (v, e) = (verdicts(), line_errors());
+        let records = records(&v, &e);
+        for (r, got) in records.iter().zip(rendered(Format::JsonLines, &records)) {
+            let mut want = serde_json::to_vec(&JsonRecord { r, identifier: None }).unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        }
+    }
+
+    /// The CSV row as the `csv` crate writes it, cells as before the hand-written rows.
+    fn csv_reference(r: &Record<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(&mut out);
+        let mut cells: Vec<String> = vec![String::new(); 21];
+        cells[0] = csv_cell(r.file.unwrap_or("")).into_owned();
+        cells[1] = r.line.to_string();
+        cells[2] = csv_cell(r.input_id.unwrap_or("")).into_owned();
+        match r.checked {
+            Checked::Line(e) => {
+                cells[3] = "error".into();
+                cells[4] = e.code().into();
+                cells[5] = "input".into();
+                cells[6] = csv_cell(&e.to_string()).into_owned();
+            }
+            Checked::Verdict(v) => {
+                let err = v.result.as_ref().err();
+                cells[3] = if v.is_valid() { "valid" } else { "invalid" }.into();
+                cells[4] = err.map_or("", |e| e.code()).into();
+                cells[5] = err.map_or("", |e| e.stage()).into();
+                cells[6] = err
+                    .map(|e| csv_cell(&e.to_string()).into_owned())
+                    .unwrap_or_default();
+                cells[7] = v.alg.map_or("", |a| a.name()).into();
+                cells[8] = v.kid.map(|k| crate::codec::hex::encode(&k)).unwrap_or_default();
+                if let Some(c) = &v.certificate {
+                    let names = c.catalogue_names();
+                    let q = &c.qualification;
+                    cells[9] = c.identifier().map(|i| i.to_string()).unwrap_or_default();
+                    cells[10] = csv_cell(&c.holder_name).into_owned();
+                    cells[11] = c.masked_id_number();
+                    cells[12] = names
+                        .qualification
+                        .map_or_else(|| q.code.to_string(), |n| n.name.clone());
+                    cells[13] = names
+                        .level
+                        .map_or_else(|| q.level.to_string(), |n| n.name.clone());
+                    cells[14] = match (names.specialty, q.specialty) {
+                        (Some(n), _) => n.name.clone(),
+                        (None, Some(code)) => code.to_string(),
+                        (None, None) => String::new(),
+                    };
+                    cells[15] = c.kind.label_zh().into();
+                    cells[16] = csv_cell(&c.management_number).into_owned();
+                    cells[17] = c.approval_date.to_string();
+                    cells[18] = c.status_index.map(|i| i.to_string()).unwrap_or_default();
+                    cells[19] = crate::time::rfc3339(c.issued_at);
+                    cells[20] = c.expires_at.map(crate::time::rfc3339).unwrap_or_default();
+                }
+            }
+        }
+        w.write_record(&cells).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        out
+    }
+
+    #[test]
+    fn csv_rows_are_the_bytes_the_csv_crate_writes() {
+        let (v, e) = (verdicts(), line_errors());
+        let records = records(&v, &e);
+        for (r, got) in records.iter().zip(rendered(Format::Csv, &records)) {
+            let want = csv_reference(r);
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        }
+    }
+
+    /// The table row as `format!` padding wrote it.
+    fn table_reference(r: &Record<'_>) -> String {
+        let v = match r.checked {
+            Checked::Verdict(v) => v,
+            Checked::Line(e) => {
+                return format!("{:>8}  {:<8} {:<18} {e}\n", r.line, "error", e.code());
+            }
+        };
+        let status = if v.is_valid() { "valid" } else { "invalid" };
+        let reason = v.result.as_ref().err().map_or("-", |e| e.code());
+        let alg = v.alg.map_or("-", |a| a.name());
+        let kid = v
+            .kid
+            .map_or_else(|| "-".into(), |k| crate::codec::hex::encode(&k));
+        let mut s = format!(
+            "{:>8}  {status:<8} {reason:<18} {alg:<6} {kid:<16} ",
+            r.line
+        );
+        let mut out = Vec::new();
+        match &v.certificate {
+            Some(c) => {
+                let names = c.catalogue_names();
+                pad(&mut out, &c.holder_name, 10);
+                out.push(b' ');
+                pad(&mut out, c.kind.label_zh(), 8);
+                s.push_str(&String::from_utf8(out).unwrap());
+                let qual: Vec<&str> = [
+                    names.qualification.map(|q| q.name.as_str()),
+                    names.level.map(|l| l.name.as_str()),
+                    names.specialty.map(|s| s.name.as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                s.push(' ');
+                s.push_str(if qual.is_empty() { "-" } else { "" });
+                s.push_str(&qual.join(" "));
+                match c.identifier() {
+                    Some(id) => s.push_str(&format!(" / {id}")),
+                    None => s.push_str(&format!(" / {}", r.input_id.unwrap_or("-"))),
+                }
+            }
+            None => {
+                pad(&mut out, "-", 10);
+                out.push(b' ');
+                pad(&mut out, "-", 8);
+                s.push_str(&String::from_utf8(out).unwrap());
+                s.push_str(&format!(" - / {}", r.input_id.unwrap_or("-")));
+            }
+        }
+        s.push('\n');
+        s
+    }
+
+    #[test]
+    fn table_rows_are_the_text_format_padding_wrote() {
+        let (v, e) = (verdicts(), line_errors());
+        let records = records(&v, &e);
+        for (r, got) in records.iter().zip(rendered(Format::Table, &records)) {
+            assert_eq!(String::from_utf8_lossy(&got), table_reference(r));
+        }
+    }
+
+    #[test]
+    fn identifier_stems_make_the_identifier_the_view_mints() {
+        let mut stems = IdentifierStems::default();
+        let mut some = 0;
+        // More pairs than the cache keeps, so it starts over on the way.
+        for i in 0..400 {
+            let mut v = view(i);
+            v.qualification.code = u16::try_from(i % 40).unwrap();
+            v.authority_uscc = match i % 5 {
+                0 => Some("12100000400010398P".to_owned()),
+                1 => Some("12100000400010398p".to_owned()),
+                2 => Some(format!("9111000010000{:05}", i)),
+                3 => Some("91110000100000001X".to_owned()),
+                _ => None,
+            };
+            let want = v.identifier().map(|id| id.to_string());
+            let got = stems.identifier(&v).map(|id| {
+                let mut out = Vec::new();
+                id.write_to(&mut out);
+                assert_eq!(id.to_string().as_bytes(), out);
+                id.to_string()
+            });
+            assert_eq!(got, want, "view {i}");
+            some += usize::from(want.is_some());
+        }
+        assert!(some > 20, "{some} identifiers");
     }
 }
