@@ -474,7 +474,10 @@ pub(crate) mod json {
                 u64(out, n);
                 let len = out.len().saturating_sub(from);
                 if len < width {
-                    out.splice(from..from, std::iter::repeat_n(b'0', width.saturating_sub(len)));
+                    out.splice(
+                        from..from,
+                        std::iter::repeat_n(b'0', width.saturating_sub(len)),
+                    );
                 }
             }
         }

@@ -641,7 +641,11 @@ mod tests {
             approval_date: Date::from_days(i32::try_from(i * 997 % 40_000).unwrap()).unwrap(),
             serial: ["20240100001538", "abc", "1", "X,Y"][i % 4].to_owned(),
             version: [1, 2, 999, 1000][i % 4],
-            kind: [IssueKind::Original, IssueKind::Replacement, IssueKind::Change][i % 3],
+            kind: [
+                IssueKind::Original,
+                IssueKind::Replacement,
+                IssueKind::Change,
+            ][i % 3],
             status_index: [Some(0), None, Some(u64::MAX)][i % 3],
             authority_uscc: [
                 Some("12100000400010398P".to_owned()),
@@ -678,7 +682,10 @@ mod tests {
 
     fn line_errors() -> Vec<LineError> {
         vec![
-            LineError::TooLong { len: 70_000, max: 65_536 },
+            LineError::TooLong {
+                len: 70_000,
+                max: 65_536,
+            },
             LineError::NotUtf8 { valid_up_to: 3 },
             LineError::BundleLine {
                 detail: AWKWARD[2].to_owned(),
@@ -720,9 +727,16 @@ mod tests {
         let (v, e) = (verdicts(), line_errors());
         let records = records(&v, &e);
         for (r, got) in records.iter().zip(rendered(Format::JsonLines, &records)) {
-            let mut want = serde_json::to_vec(&JsonRecord { r, identifier: None }).unwrap();
+            let mut want = serde_json::to_vec(&JsonRecord {
+                r,
+                identifier: None,
+            })
+            .unwrap();
             want.push(b'\n');
-            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want)
+            );
         }
     }
 
@@ -752,7 +766,10 @@ mod tests {
                     .map(|e| csv_cell(&e.to_string()).into_owned())
                     .unwrap_or_default();
                 cells[7] = v.alg.map_or("", |a| a.name()).into();
-                cells[8] = v.kid.map(|k| crate::codec::hex::encode(&k)).unwrap_or_default();
+                cells[8] = v
+                    .kid
+                    .map(|k| crate::codec::hex::encode(&k))
+                    .unwrap_or_default();
                 if let Some(c) = &v.certificate {
                     let names = c.catalogue_names();
                     let q = &c.qualification;
@@ -791,7 +808,10 @@ mod tests {
         let records = records(&v, &e);
         for (r, got) in records.iter().zip(rendered(Format::Csv, &records)) {
             let want = csv_reference(r);
-            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want)
+            );
         }
     }
 
