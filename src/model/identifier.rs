@@ -1,6 +1,7 @@
 //! National e-licence identifiers (电子证照标识, GB/T 36904):
 //! `1.2.156.3005.2.<type:21>.<issuer:18>.<serial>.<version:3>.<check>`, the check character
-//! ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version. Also [`classify`], which tells an
+//! ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version. [`IdentifierStem`] checks a type
+//! and an issuer once for the many identifiers they share. Also [`classify`], which tells an
 //! identifier, a resident ID number and a unified social credit code apart.
 
 use std::fmt;

@@ -1,7 +1,9 @@
 //! [`CertificateView`]: the certificate a verified QR payload carries, in the model's types.
 //! Codes become `Sex`, `IdDocType`, `IssueKind`, `Date`, `YearMonth` once, here, when the
 //! claims are read after the signature; the JSON view and the certificate face only display
-//! them.
+//! them. For bulk reports it also writes a view's JSON straight into bytes (`write_json`, the
+//! bytes its `Serialize` form gives) and keeps the identifier stems of the signers and
+//! qualifications seen (`IdentifierStems`), so no line mints its identifier from scratch.
 
 use crate::claims::payload::{QrClaims, Serial};
 use crate::cose::CwtError;

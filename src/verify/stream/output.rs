@@ -56,10 +56,19 @@ pub const CSV_HEADER: [&str; 21] = [
 /// wrote, so `=HYPERLINK(..)` must arrive as text (OWASP "CSV injection"). Every CSV certseal
 /// writes (`verify --format csv`, `scan --report`) goes through this one function.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
+    if needs_guard(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
+}
+
+/// Whether [`csv_cell`] puts a `'` before `s`: it starts with `=`, `+`, `-`, `@`, TAB or CR.
+fn needs_guard(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// What a record says about its line.
@@ -352,10 +361,7 @@ impl<'o> CsvRecord<'o> {
     /// A field of outside text, through the formula guard (as [`csv_cell`]).
     fn guarded(&mut self, s: &str) {
         let from = self.open();
-        if matches!(
-            s.as_bytes().first(),
-            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-        ) {
+        if needs_guard(s) {
             self.out.push(b'\'');
         }
         self.out.extend_from_slice(s.as_bytes());
