@@ -9,7 +9,7 @@
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/stream-cost KEYS FILE
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!     target/release/certseal verify --keys KEYS --threads 1 --json --file FILE --output /tmp/r
+//!     target/release/certseal verify --keys KEYS --threads 1 --format F --file FILE --output /tmp/r
 //! ```
 
 use certseal::trust::KeyDir;

@@ -339,8 +339,6 @@ fn resume_after_sigint_writes_the_report_an_uninterrupted_run_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let issued = issue(dir);
-    let input = big_input(dir, &issued, 5_000);
-    let lines = 5_000 * (issued.len() + 1);
     // One verification time for every run, so the reports can be compared byte for byte.
     let at = std::fs::read_to_string(dir.join("out/sample-records.jsonl"))
         .unwrap()
@@ -351,6 +349,7 @@ fn resume_after_sigint_writes_the_report_an_uninterrupted_run_writes() {
             v["view"]["issued_at"].as_str().unwrap().to_owned()
         })
         .unwrap();
+    let input = "big.txt";
     for format in ["table", "json", "csv"] {
         let report = format!("report.{format}");
         let sidecar = dir.join(format!("{report}.resume"));
@@ -365,37 +364,47 @@ fn resume_after_sigint_writes_the_report_an_uninterrupted_run_writes() {
             "--format",
             format,
             "--file",
-            &input,
+            input,
             "--output",
             &report,
         ];
         let Some(exe) = option_env!("CARGO_BIN_EXE_certseal") else {
             panic!("integration tests run the binary")
         };
-        let mut child = Command::new(exe)
-            .current_dir(dir)
-            .args(base)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Interrupt once a checkpoint was saved.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !sidecar.exists() {
-            assert!(Instant::now() < deadline, "no checkpoint was saved");
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "finished before a checkpoint"
-            );
-            std::thread::sleep(Duration::from_millis(10));
+        // Interrupt once a checkpoint was saved. On a loaded machine the run may end
+        // between its first checkpoint and the signal: then again on a longer input.
+        let mut lines = 0;
+        for copies in [5_000, 20_000, 80_000] {
+            big_input(dir, &issued, copies);
+            lines = copies * (issued.len() + 1);
+            let mut child = Command::new(exe)
+                .current_dir(dir)
+                .args(base)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !sidecar.exists() {
+                assert!(Instant::now() < deadline, "no checkpoint was saved");
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "finished before a checkpoint"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let status = child.wait().unwrap();
+            assert!(!status.success(), "{format}: the run ended before SIGINT");
+            if sidecar.exists() {
+                break;
+            }
+            assert_ne!(copies, 80_000, "{format}: every run ended before SIGINT");
         }
-        let status = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let status = child.wait().unwrap();
-        assert!(!status.success(), "{format}: the run ended before SIGINT");
         assert!(sidecar.exists(), "{format}: the state stays for --resume");
         let cut = std::fs::metadata(dir.join(&report)).unwrap().len();
 

@@ -1,6 +1,7 @@
 //! National e-licence identifiers (电子证照标识, GB/T 36904):
 //! `1.2.156.3005.2.<type:21>.<issuer:18>.<serial>.<version:3>.<check>`, the check character
-//! ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version. Also [`classify`], which tells an
+//! ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version. [`IdentifierStem`] checks a type
+//! and an issuer once for the many identifiers they share. Also [`classify`], which tells an
 //! identifier, a resident ID number and a unified social credit code apart.
 
 use std::fmt;
@@ -93,21 +94,58 @@ fn check_version(version: u16) -> Result<(), ModelError> {
     }
 }
 
-/// The ISO/IEC 7064 MOD 37,36 check character over the characters of `parts` (each 0-9 or
-/// A-Z; anything else counts as 0).
-fn mod37_36<'a>(parts: impl IntoIterator<Item = &'a str>) -> char {
+/// The running state of the ISO/IEC 7064 MOD 37,36 check over characters 0-9 / A-Z
+/// (anything else counts as 0), so a fixed head (type‖issuer, [`IdentifierStem`]) is folded
+/// once and only the tail of each identifier is added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Mod37_36(u32);
+
+impl Mod37_36 {
     const M: u32 = 36;
-    let mut p = M;
-    for c in parts.into_iter().flat_map(str::chars) {
-        let a = c.to_digit(36).unwrap_or(0);
-        let s = match (p + a) % M {
-            0 => M,
-            s => s,
-        };
-        p = (s * 2) % (M + 1);
+
+    fn new() -> Self {
+        Mod37_36(Self::M)
     }
-    let check = (M + 1 - p) % M;
-    char::from_digit(check, 36).map_or('0', |c| c.to_ascii_uppercase())
+
+    fn add(self, bytes: &[u8]) -> Self {
+        let m = Self::M;
+        let mut p = self.0;
+        for &c in bytes {
+            let a = char::from(c).to_digit(36).unwrap_or(0);
+            let s = match (p + a) % m {
+                0 => m,
+                s => s,
+            };
+            p = (s * 2) % (m + 1);
+        }
+        Mod37_36(p)
+    }
+
+    fn check(self) -> char {
+        let check = (Self::M + 1 - self.0) % Self::M;
+        char::from_digit(check, 36).map_or('0', |c| c.to_ascii_uppercase())
+    }
+}
+
+/// The three ASCII digits of `version` (`check_version` bounds it to 1..=999; a larger
+/// value keeps its last three digits).
+fn version_digits(version: u16) -> [u8; 3] {
+    // Each digit is below 10: the casts cannot truncate.
+    [
+        b'0' + (version / 100 % 10) as u8,
+        b'0' + (version / 10 % 10) as u8,
+        b'0' + (version % 10) as u8,
+    ]
+}
+
+/// The check character over type‖issuer‖serial‖version.
+fn check_over(type_code: &str, issuer: &Uscc, serial: &str, version: u16) -> char {
+    Mod37_36::new()
+        .add(type_code.as_bytes())
+        .add(issuer.as_str().as_bytes())
+        .add(serial.as_bytes())
+        .add(&version_digits(version))
+        .check()
 }
 
 impl ElicenceId {
@@ -188,13 +226,7 @@ impl ElicenceId {
 
     /// The check character (ISO/IEC 7064 MOD 37,36 over type‖issuer‖serial‖version).
     pub fn check_char(&self) -> char {
-        let version = format!("{:03}", self.version);
-        mod37_36([
-            self.type_code.as_str(),
-            self.issuer.as_str(),
-            self.serial.as_str(),
-            version.as_str(),
-        ])
+        check_over(&self.type_code, &self.issuer, &self.serial, self.version)
     }
 
     /// The licence-type code (21 characters).
@@ -225,6 +257,119 @@ impl ElicenceId {
             version,
             ..self.clone()
         })
+    }
+}
+
+/// The part of e-licence identifiers that one licence type and one issuer fix —
+/// `1.2.156.3005.2.<type>.<issuer>.` and the check over type‖issuer — checked once, so that
+/// the identifiers of many certificates of that type by that issuer (a bulk verification
+/// report: every line by the same signer and qualification) are made by checking only their
+/// serial and version. A stem exists only with a valid type code and issuer
+/// ([`IdentifierStem::new`] checks the type code; a [`Uscc`] is checked when parsed), so an
+/// identifier made from one is as checked as [`ElicenceId::mint`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentifierStem {
+    type_code: String,
+    issuer: Uscc,
+    /// `1.2.156.3005.2.<type>.<issuer>.`
+    head: String,
+    /// The check folded over type‖issuer.
+    check: Mod37_36,
+}
+
+impl IdentifierStem {
+    /// The stem for licence type `type_code` (21 characters: ministry USCC and 3 digits) and
+    /// issuer `issuer`; the type code is checked as [`ElicenceId::mint`] checks it.
+    pub fn new(type_code: &str, issuer: &Uscc) -> Result<Self, ModelError> {
+        check_type_code(type_code)?;
+        Ok(IdentifierStem {
+            type_code: type_code.to_owned(),
+            issuer: issuer.clone(),
+            head: format!("{PREFIX}{type_code}.{issuer}."),
+            check: Mod37_36::new()
+                .add(type_code.as_bytes())
+                .add(issuer.as_str().as_bytes()),
+        })
+    }
+
+    /// The licence-type code (21 characters).
+    pub fn type_code(&self) -> &str {
+        &self.type_code
+    }
+
+    /// The issuer's unified social credit code.
+    pub fn issuer(&self) -> &Uscc {
+        &self.issuer
+    }
+
+    /// The identifier with the issuer's `serial` (1..=32 of 0-9 A-Z) and `version`
+    /// (1..=999): equal to [`ElicenceId::mint`] of the stem's type code and issuer.
+    pub fn mint(&self, serial: &str, version: u16) -> Result<ElicenceId, ModelError> {
+        check_serial(serial)?;
+        check_version(version)?;
+        Ok(ElicenceId {
+            type_code: self.type_code.clone(),
+            issuer: self.issuer.clone(),
+            serial: serial.to_owned(),
+            version,
+        })
+    }
+
+    /// The dotted form of [`IdentifierStem::mint`]`(serial, version)`, checked the same way,
+    /// for writing straight into a report (no identifier built, nothing allocated).
+    pub fn show<'a>(&'a self, serial: &'a str, version: u16) -> Result<StemmedId<'a>, ModelError> {
+        check_serial(serial)?;
+        check_version(version)?;
+        Ok(StemmedId {
+            stem: self,
+            serial,
+            version,
+        })
+    }
+}
+
+/// An identifier of an [`IdentifierStem`] whose serial and version are checked
+/// ([`IdentifierStem::show`]); displays as the [`ElicenceId`] would.
+#[derive(Clone, Copy, Debug)]
+pub struct StemmedId<'a> {
+    stem: &'a IdentifierStem,
+    serial: &'a str,
+    version: u16,
+}
+
+impl StemmedId<'_> {
+    /// The version's three digits and the check character.
+    fn tail(&self) -> ([u8; 3], char) {
+        let digits = version_digits(self.version);
+        let check = self.stem.check.add(self.serial.as_bytes()).add(&digits);
+        (digits, check.check())
+    }
+
+    /// Appends the dotted form to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let (digits, check) = self.tail();
+        out.extend_from_slice(self.stem.head.as_bytes());
+        out.extend_from_slice(self.serial.as_bytes());
+        out.push(b'.');
+        out.extend_from_slice(&digits);
+        out.push(b'.');
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(check.encode_utf8(&mut buf).as_bytes());
+    }
+}
+
+impl fmt::Display for StemmedId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        let (digits, check) = self.tail();
+        f.write_str(&self.stem.head)?;
+        f.write_str(self.serial)?;
+        f.write_char('.')?;
+        for d in digits {
+            f.write_char(char::from(d))?;
+        }
+        f.write_char('.')?;
+        f.write_char(check)
     }
 }
 

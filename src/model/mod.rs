@@ -32,7 +32,9 @@ pub use certificate::{
     QualificationRef, Remarks, Sex,
 };
 pub use date::{Date, YearMonth};
-pub use identifier::{classify, Classification, ElicenceId, IdentifierKind};
+pub use identifier::{
+    classify, Classification, ElicenceId, IdentifierKind, IdentifierStem, StemmedId,
+};
 pub use idnumber::ResidentId;
 pub use record::{
     parse_csv, parse_json, record_fields, Batch, RecordError, MAX_INPUT_BYTES, MAX_RECORDS,

@@ -388,6 +388,53 @@ fn classify_recognises_each_kind() {
     assert_eq!((c.kind, c.result.is_ok()), (IdentifierKind::Unknown, false));
 }
 
+#[test]
+fn identifier_stem_mints_what_mint_mints() -> Result<(), ModelError> {
+    let serials = ["1", "20240100001538", "ABC123", &"9".repeat(32)];
+    for q in Catalogue::builtin() {
+        let stem = IdentifierStem::new(&q.licence_type, &issuer())?;
+        assert_eq!(
+            (stem.type_code(), stem.issuer()),
+            (q.licence_type.as_str(), &issuer())
+        );
+        for serial in serials {
+            for version in [1, 2, 10, 999] {
+                let id = ElicenceId::mint(&q.licence_type, &issuer(), serial, version)?;
+                assert_eq!(stem.mint(serial, version)?, id);
+                let shown = stem.show(serial, version)?;
+                assert_eq!(shown.to_string(), id.to_string());
+                let mut out = b"x".to_vec();
+                shown.write_to(&mut out);
+                assert_eq!(out.get(1..), Some(id.to_string().as_bytes()));
+                assert_eq!(ElicenceId::parse(&shown.to_string())?, id);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn identifier_stem_checks_type_code_serial_and_version() -> Result<(), ModelError> {
+    assert!(IdentifierStem::new("11100000000013338X001", &issuer()).is_err());
+    assert!(IdentifierStem::new("11100000000013338W01", &issuer()).is_err());
+    assert!(IdentifierStem::new("11100000000013338WABC", &issuer()).is_err());
+    let stem = IdentifierStem::new("11100000000013338W001", &issuer())?;
+    for (serial, version) in [
+        ("", 1),
+        ("abc", 1),
+        ("A-1", 1),
+        (&*"1".repeat(33), 1),
+        ("1", 0),
+        ("1", 1000),
+    ] {
+        let minted = ElicenceId::mint("11100000000013338W001", &issuer(), serial, version);
+        assert!(minted.is_err(), "{serial:?} {version}");
+        assert_eq!(stem.mint(serial, version), minted);
+        assert!(stem.show(serial, version).is_err(), "{serial:?} {version}");
+    }
+    Ok(())
+}
+
 // ---- catalogue ----
 
 #[test]

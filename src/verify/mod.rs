@@ -102,19 +102,28 @@ impl Verdict {
 
     /// Writes the verdict's members into a map being serialized (keys in alphabetical
     /// order), so a streamed record can put its own members (file, line) beside them.
+    /// With `identifier`, the certificate's identifier is that one (made once per signer and
+    /// qualification by a bulk report, the same text) rather than minted again.
     pub(crate) fn serialize_members<M: serde::ser::SerializeMap>(
         &self,
         m: &mut M,
+        identifier: Option<Option<crate::model::StemmedId<'_>>>,
     ) -> Result<(), M::Error> {
         let [detail, reason, stage, status] = reason::head(&self.result);
         m.serialize_entry("alg", &self.alg.map(Algorithm::name))?;
-        m.serialize_entry("certificate", &self.certificate)?;
+        match (&self.certificate, identifier) {
+            (Some(c), Some(identifier)) => m.serialize_entry(
+                "certificate",
+                &view::ViewJson {
+                    view: c,
+                    identifier,
+                },
+            )?,
+            (c, _) => m.serialize_entry("certificate", c)?,
+        }
         m.serialize_entry(detail.0, &detail.1)?;
         m.serialize_entry("freshness", &self.freshness.as_ref().map(freshness_json))?;
-        m.serialize_entry(
-            "kid",
-            &self.kid.as_ref().map(|k| crate::codec::hex::encode(k)),
-        )?;
+        m.serialize_entry("kid", &self.kid.as_ref().map(|k| view::Shown(view::Hex(k))))?;
         m.serialize_entry(reason.0, &reason.1)?;
         m.serialize_entry(stage.0, &stage.1)?;
         m.serialize_entry(status.0, &status.1)
@@ -125,7 +134,7 @@ impl serde::Serialize for Verdict {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(8))?;
-        self.serialize_members(&mut m)?;
+        self.serialize_members(&mut m, None)?;
         m.end()
     }
 }

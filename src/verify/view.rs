@@ -1,13 +1,15 @@
 //! [`CertificateView`]: the certificate a verified QR payload carries, in the model's types.
 //! Codes become `Sex`, `IdDocType`, `IssueKind`, `Date`, `YearMonth` once, here, when the
 //! claims are read after the signature; the JSON view and the certificate face only display
-//! them.
+//! them. For bulk reports it also writes a view's JSON straight into bytes (`write_json`, the
+//! bytes its `Serialize` form gives) and keeps the identifier stems of the signers and
+//! qualifications seen (`IdentifierStems`), so no line mints its identifier from scratch.
 
 use crate::claims::payload::{QrClaims, Serial};
 use crate::cose::CwtError;
 use crate::model::{
-    Catalogue, Date, ElicenceId, IdDocType, IssueKind, Level, Qualification, QualificationRef, Sex,
-    Specialty, TextField, Uscc, YearMonth,
+    Catalogue, Date, ElicenceId, IdDocType, IdentifierStem, IssueKind, Level, Qualification,
+    QualificationRef, Sex, Specialty, StemmedId, TextField, Uscc, YearMonth,
 };
 use crate::time::rfc3339;
 use crate::trust::TrustedSigner;
@@ -146,12 +148,80 @@ impl CertificateView {
     }
 }
 
+/// Most (qualification, authority) pairs an [`IdentifierStems`] keeps; past it, it starts over.
+const MAX_STEMS: usize = 32;
+
+/// [`CertificateView::identifier`] for many views: the stem of each (qualification code,
+/// authority USCC) pair — the catalogue's licence type and the authority's code, checked — is
+/// made once and kept, so a view's identifier costs only its serial and version check. A
+/// bulk report's lines are signed by a few signers for a few qualifications.
+#[derive(Debug, Default)]
+pub(crate) struct IdentifierStems {
+    /// (qualification code, authority USCC as the signer certificate gives it, its stem;
+    /// `None` when the code is not in the built-in catalogue or the authority code is broken).
+    entries: Vec<(u16, String, Option<IdentifierStem>)>,
+}
+
+impl IdentifierStems {
+    /// What `view.identifier()` displays, or `None` where it gives none.
+    pub(crate) fn identifier<'a>(&'a mut self, view: &'a CertificateView) -> Option<StemmedId<'a>> {
+        let authority = view.authority_uscc.as_deref()?;
+        let code = view.qualification.code;
+        let found = self
+            .entries
+            .iter()
+            .position(|(c, a, _)| *c == code && a == authority);
+        let index = match found {
+            Some(i) => i,
+            None => {
+                let stem = Catalogue::builtin().get(code).and_then(|q| {
+                    let uscc = Uscc::parse(authority).ok()?;
+                    IdentifierStem::new(&q.licence_type, &uscc).ok()
+                });
+                if self.entries.len() >= MAX_STEMS {
+                    self.entries.clear();
+                }
+                self.entries.push((code, authority.to_owned(), stem));
+                self.entries.len().saturating_sub(1)
+            }
+        };
+        let stem = self.entries.get(index)?.2.as_ref()?;
+        stem.show(&view.serial, view.version).ok()
+    }
+}
+
 /// A value written through its `Display` (no intermediate `String`).
 pub(crate) struct Shown<T>(pub(crate) T);
 
 impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&self.0)
+    }
+}
+
+/// Bytes shown as lower-case hex (the text of `codec::hex::encode`, nothing allocated).
+pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
+
+impl Hex<'_> {
+    const DIGITS: &'static [u8; 16] = b"0123456789abcdef";
+
+    /// Appends the hex to `out`.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        for &b in self.0 {
+            out.push(Self::DIGITS[usize::from(b >> 4)]);
+            out.push(Self::DIGITS[usize::from(b & 0x0f)]);
+        }
+    }
+}
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for &b in self.0 {
+            f.write_char(char::from(Self::DIGITS[usize::from(b >> 4)]))?;
+            f.write_char(char::from(Self::DIGITS[usize::from(b & 0x0f)]))?;
+        }
+        Ok(())
     }
 }
 
@@ -193,33 +263,50 @@ impl std::fmt::Display for MaskedId<'_> {
 
 impl serde::Serialize for CertificateView {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ViewJson {
+            view: self,
+            identifier: self.identifier(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A view's JSON with its identifier given (made by [`IdentifierStems`] in a bulk report).
+pub(crate) struct ViewJson<'a, I> {
+    pub(crate) view: &'a CertificateView,
+    pub(crate) identifier: Option<I>,
+}
+
+impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let names = self.catalogue_names();
-        let q = &self.qualification;
+        let this = self.view;
+        let names = this.catalogue_names();
+        let q = &this.qualification;
         let mut m = s.serialize_map(Some(13))?;
-        m.serialize_entry("approval_date", &Shown(self.approval_date))?;
+        m.serialize_entry("approval_date", &Shown(this.approval_date))?;
         m.serialize_entry(
             "authority",
             &AuthorityJson {
-                name: self.authority_name.as_deref(),
-                uscc: self.authority_uscc.as_deref(),
+                name: this.authority_name.as_deref(),
+                uscc: this.authority_uscc.as_deref(),
             },
         )?;
-        m.serialize_entry("expires_at", &self.expires_at.map(|t| Shown(Rfc3339(t))))?;
+        m.serialize_entry("expires_at", &this.expires_at.map(|t| Shown(Rfc3339(t))))?;
         m.serialize_entry(
             "holder",
             &HolderJson {
-                birth: Shown(self.birth),
-                id_number: Shown(MaskedId(&self.id_tail)),
-                id_type: self.id_type,
-                name: &self.holder_name,
-                sex: self.sex.label_zh(),
+                birth: Shown(this.birth),
+                id_number: Shown(MaskedId(&this.id_tail)),
+                id_type: this.id_type,
+                name: &this.holder_name,
+                sex: this.sex.label_zh(),
             },
         )?;
-        m.serialize_entry("identifier", &self.identifier().map(Shown))?;
-        m.serialize_entry("issued_at", &Shown(Rfc3339(self.issued_at)))?;
-        m.serialize_entry("kind", self.kind.label_zh())?;
-        m.serialize_entry("management_number", &self.management_number)?;
+        m.serialize_entry("identifier", &self.identifier.as_ref().map(Shown))?;
+        m.serialize_entry("issued_at", &Shown(Rfc3339(this.issued_at)))?;
+        m.serialize_entry("kind", this.kind.label_zh())?;
+        m.serialize_entry("management_number", &this.management_number)?;
         m.serialize_entry(
             "qualification",
             &QualificationJson {
@@ -232,11 +319,298 @@ impl serde::Serialize for CertificateView {
                 specialty_name: names.specialty.map(|s| s.name.as_str()),
             },
         )?;
-        m.serialize_entry("replacement", &(self.kind == IssueKind::Replacement))?;
-        m.serialize_entry("serial", &self.serial)?;
-        m.serialize_entry("status_index", &self.status_index)?;
-        m.serialize_entry("version", &self.version)?;
+        m.serialize_entry("replacement", &(this.kind == IssueKind::Replacement))?;
+        m.serialize_entry("serial", &this.serial)?;
+        m.serialize_entry("status_index", &this.status_index)?;
+        m.serialize_entry("version", &this.version)?;
         m.end()
+    }
+}
+
+/// Byte tests on eight bytes of a `u64` at once (the "has a zero byte" word trick): the
+/// report writers' scans for bytes to escape or quote. Exact as a yes/no answer.
+pub(crate) mod swar {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// Whether a byte of `x` is below `n` (`n` at most 128).
+    pub(crate) fn has_below(x: u64, n: u8) -> bool {
+        x.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !x & HIGHS != 0
+    }
+
+    /// Whether a byte of `x` is `b`.
+    pub(crate) fn has_byte(x: u64, b: u8) -> bool {
+        has_below(x ^ ONES.wrapping_mul(u64::from(b)), 1)
+    }
+}
+
+/// JSON text written by hand into a report buffer: byte for byte what `serde_json`'s compact
+/// writer writes for the same values (the stream's tests compare the two), without a
+/// serializer, a `String` per value or escaping of keys and codes known to be plain.
+pub(crate) mod json {
+    use std::fmt::Display;
+    use std::io::Write as _;
+
+    /// Whether `b` must be escaped inside a JSON string (`"`, `\`, C0 controls).
+    fn special(b: u8) -> bool {
+        b < 0x20 || b == b'"' || b == b'\\'
+    }
+
+    /// Whether any byte of `bytes` is [`special`], eight at a time. A word that seems to hold
+    /// one only sends the string through [`escape`], which copies plain bytes unchanged.
+    fn any_special(bytes: &[u8]) -> bool {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+            if super::swar::has_below(x, 0x20)
+                || super::swar::has_byte(x, b'"')
+                || super::swar::has_byte(x, b'\\')
+            {
+                return true;
+            }
+        }
+        words.remainder().iter().any(|&b| special(b))
+    }
+
+    /// Appends `bytes` escaped as `serde_json` escapes a string's contents.
+    fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for &b in bytes {
+            let short = match b {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                0x08 => b'b',
+                0x0c => b'f',
+                b'\n' => b'n',
+                b'\r' => b'r',
+                b'\t' => b't',
+                0x00..=0x1f => {
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0x0f)]);
+                    continue;
+                }
+                _ => {
+                    out.push(b);
+                    continue;
+                }
+            };
+            out.push(b'\\');
+            out.push(short);
+        }
+    }
+
+    /// A JSON string.
+    pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
+        out.push(b'"');
+        str_contents(out, s);
+        out.push(b'"');
+    }
+
+    /// A JSON string's contents, without the quotes.
+    pub(crate) fn str_contents(out: &mut Vec<u8>, s: &str) {
+        if any_special(s.as_bytes()) {
+            escape(out, s.as_bytes());
+        } else {
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+
+    /// A JSON string, or `null`.
+    pub(crate) fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// `value`'s `Display` text as a JSON string.
+    pub(crate) fn display(out: &mut Vec<u8>, value: &dyn Display) {
+        out.push(b'"');
+        let from = out.len();
+        let _ = write!(out, "{value}");
+        if any_special(out.get(from..).unwrap_or_default()) {
+            let raw = out.split_off(from);
+            escape(out, &raw);
+        }
+        out.push(b'"');
+    }
+
+    /// The decimal digits of `n`.
+    pub(crate) fn u64(out: &mut Vec<u8>, n: u64) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut n = n;
+        loop {
+            i = i.saturating_sub(1);
+            if let Some(d) = buf.get_mut(i) {
+                // n % 10 < 10: the cast cannot truncate.
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    }
+
+    /// `n` in at least `width` digits, zero-padded (`{n:0width$}`).
+    pub(crate) fn zero_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+        match (width, n) {
+            // The common cases (months, days, hours; years), digit by digit.
+            (2, 0..=99) => {
+                // n < 100: each digit is below 10.
+                out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+            }
+            (4, 0..=9999) => {
+                out.extend_from_slice(&[
+                    b'0' + (n / 1000) as u8,
+                    b'0' + (n / 100 % 10) as u8,
+                    b'0' + (n / 10 % 10) as u8,
+                    b'0' + (n % 10) as u8,
+                ]);
+            }
+            _ => {
+                let from = out.len();
+                u64(out, n);
+                let len = out.len().saturating_sub(from);
+                if len < width {
+                    out.splice(
+                        from..from,
+                        std::iter::repeat_n(b'0', width.saturating_sub(len)),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A date's text, `YYYY-MM-DD` (its `Display`).
+    pub(crate) fn date(out: &mut Vec<u8>, d: crate::model::Date) {
+        zero_padded(out, d.year().into(), 4);
+        out.push(b'-');
+        zero_padded(out, d.month().into(), 2);
+        out.push(b'-');
+        zero_padded(out, d.day().into(), 2);
+    }
+
+    /// A year-month's text, `YYYY-MM` (its `Display`).
+    pub(crate) fn year_month(out: &mut Vec<u8>, ym: crate::model::YearMonth) {
+        zero_padded(out, ym.year().into(), 4);
+        out.push(b'-');
+        zero_padded(out, ym.month().into(), 2);
+    }
+
+    /// Unix seconds as `crate::time::rfc3339` writes them (`2026-11-30T03:13:23Z`; a time
+    /// outside the years 0000..=9999 as that function writes it).
+    pub(crate) fn rfc3339(out: &mut Vec<u8>, secs: i64) {
+        let days = secs.div_euclid(crate::time::DAY);
+        let rem = secs.rem_euclid(crate::time::DAY);
+        match crate::time::civil_from_days(days) {
+            Some((y, m, d)) if (0..=9999).contains(&y) => {
+                // rem is in 0..86400 and y in 0..=9999: the conversions cannot fail.
+                zero_padded(out, u64::try_from(y).unwrap_or(0), 4);
+                out.push(b'-');
+                zero_padded(out, m.into(), 2);
+                out.push(b'-');
+                zero_padded(out, d.into(), 2);
+                out.push(b'T');
+                let rem = u64::try_from(rem).unwrap_or(0);
+                zero_padded(out, rem / 3600, 2);
+                out.push(b':');
+                zero_padded(out, rem / 60 % 60, 2);
+                out.push(b':');
+                zero_padded(out, rem % 60, 2);
+                out.push(b'Z');
+            }
+            _ => out.extend_from_slice(crate::time::rfc3339(secs).as_bytes()),
+        }
+    }
+
+    /// A number, or `null`.
+    pub(crate) fn opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
+        match n {
+            Some(n) => u64(out, n),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+impl CertificateView {
+    /// Appends the view's JSON — the bytes `serde_json` writes for it, with `identifier` as
+    /// its identifier — to `out`: the bulk report's JSON lines without a serializer.
+    pub(crate) fn write_json(&self, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+        let names = self.catalogue_names();
+        let q = &self.qualification;
+        out.extend_from_slice(b"{\"approval_date\":\"");
+        json::date(out, self.approval_date);
+        out.extend_from_slice(b"\",\"authority\":{\"name\":");
+        json::opt_str(out, self.authority_name.as_deref());
+        out.extend_from_slice(b",\"uscc\":");
+        json::opt_str(out, self.authority_uscc.as_deref());
+        out.extend_from_slice(b"},\"expires_at\":");
+        match self.expires_at {
+            Some(t) => {
+                out.push(b'"');
+                json::rfc3339(out, t);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"holder\":{\"birth\":\"");
+        json::year_month(out, self.birth);
+        out.extend_from_slice(b"\",\"id_number\":");
+        json::display(out, &MaskedId(&self.id_tail));
+        out.extend_from_slice(b",\"id_type\":");
+        let _ = serde_json::to_writer(&mut *out, &self.id_type);
+        out.extend_from_slice(b",\"name\":");
+        json::str(out, &self.holder_name);
+        out.extend_from_slice(b",\"sex\":");
+        json::str(out, self.sex.label_zh());
+        out.extend_from_slice(b"},\"identifier\":");
+        match identifier {
+            // Its parts are checked: digits, upper-case letters and dots, nothing to escape.
+            Some(id) => {
+                out.push(b'"');
+                id.write_to(out);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"issued_at\":\"");
+        json::rfc3339(out, self.issued_at);
+        out.extend_from_slice(b"\",\"kind\":");
+        json::str(out, self.kind.label_zh());
+        out.extend_from_slice(b",\"management_number\":");
+        json::str(out, &self.management_number);
+        out.extend_from_slice(b",\"qualification\":{\"code\":");
+        json::u64(out, q.code.into());
+        out.extend_from_slice(b",\"level\":");
+        json::u64(out, q.level.into());
+        out.extend_from_slice(b",\"level_name\":");
+        json::opt_str(out, names.level.map(|l| l.name.as_str()));
+        out.extend_from_slice(b",\"name\":");
+        json::opt_str(out, names.qualification.map(|q| q.name.as_str()));
+        out.extend_from_slice(b",\"name_en\":");
+        json::opt_str(out, names.qualification.map(|q| q.name_en.as_str()));
+        out.extend_from_slice(b",\"specialty\":");
+        json::opt_u64(out, q.specialty.map(u64::from));
+        out.extend_from_slice(b",\"specialty_name\":");
+        json::opt_str(out, names.specialty.map(|s| s.name.as_str()));
+        out.extend_from_slice(b"},\"replacement\":");
+        let replacement: &[u8] = if self.kind == IssueKind::Replacement {
+            b"true"
+        } else {
+            b"false"
+        };
+        out.extend_from_slice(replacement);
+        out.extend_from_slice(b",\"serial\":");
+        json::str(out, &self.serial);
+        out.extend_from_slice(b",\"status_index\":");
+        json::opt_u64(out, self.status_index);
+        out.extend_from_slice(b",\"version\":");
+        json::u64(out, self.version.into());
+        out.push(b'}');
     }
 }
 

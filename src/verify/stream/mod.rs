@@ -34,6 +34,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::view::IdentifierStems;
 use super::{Verifier, BATCH_SIZE};
 
 mod documents;
@@ -440,6 +441,7 @@ fn load(counter: &AtomicU64) -> u64 {
 
 /// A worker thread: batches → verdicts → rendered records, until the batches run out.
 fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Batch>) {
+    let mut stems = IdentifierStems::default();
     loop {
         let next = {
             let rx = work
@@ -448,7 +450,7 @@ fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Ba
             rx.recv()
         };
         let Ok(mut batch) = next else { return };
-        verify_batch(shared, &mut batch);
+        verify_batch(shared, &mut stems, &mut batch);
         if done.send(batch).is_err() {
             return;
         }
@@ -456,7 +458,7 @@ fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Ba
 }
 
 /// Verifies one batch through the bulk entry and renders its records.
-fn verify_batch(shared: &Shared<'_>, batch: &mut Batch) {
+fn verify_batch(shared: &Shared<'_>, stems: &mut IdentifierStems, batch: &mut Batch) {
     let Batch {
         input,
         data,
@@ -502,7 +504,7 @@ fn verify_batch(shared: &Shared<'_>, batch: &mut Batch) {
             input_id,
             checked,
         };
-        output::render(shared.format, &record, out);
+        output::render(shared.format, &record, stems, out);
     }
 }
 
