@@ -843,6 +843,28 @@ fn binary_serves_on_loopback_and_stops_on_sigterm_keeping_submissions() {
 }
 
 #[test]
+fn binary_at_log_level_warn_writes_no_request_lines() {
+    let f = fixture();
+    let cfg = ServerConfig {
+        log_level: certseal::server::LogLevel::Warn,
+        ..config(&f)
+    };
+    let mut server = spawn(&f.dir, &cfg);
+    let mut r = agent()
+        .post(&format!("{}/v1/verify", server.base))
+        .send_json(serde_json::json!({ "qr": f.qr }))
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: serde_json::Value = r.body_mut().read_json().unwrap();
+    assert_eq!(v["status"], "valid", "{v}");
+    let status = sigterm(&mut server.child);
+    assert!(status.success(), "{status:?}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(server.child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(!log.contains("route="), "{log}");
+}
+
+#[test]
 fn print_config_shows_the_effective_configuration() {
     let f = fixture();
     let cfg = config(&f);

@@ -87,6 +87,10 @@ pub struct ServerConfig {
     pub status_valid_for: u32,
     /// The `uri` a Token Status List names itself by (its `sub`).
     pub status_uri: String,
+    /// The most detailed request log written to stderr (`CERTSEAL_LOG` overrides it). At
+    /// `info` every answered request is a line (a 304 only at `debug`); `warn` keeps the
+    /// start-up line and the failures, for servers under heavy polling.
+    pub log_level: LogLevel,
     /// The bearer tokens.
     pub tokens: Vec<TokenConfig>,
     /// How the registry's database is connected to (`[database]`).
@@ -109,9 +113,44 @@ impl Default for ServerConfig {
             rate_burst: 200,
             status_valid_for: 3600,
             status_uri: "https://certseal.invalid/v1/status/token-status-list".into(),
+            log_level: LogLevel::Info,
             tokens: Vec::new(),
             database: DatabaseConfig::default(),
         }
+    }
+}
+
+/// How much the server logs (`log_level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Failures the server cannot answer around (a store that fails, a signer that is gone).
+    Error,
+    /// And refused starts, shutdown, slow refreshes.
+    Warn,
+    /// And one line a request (the default).
+    Info,
+    /// And one line a 304.
+    Debug,
+    /// Everything.
+    Trace,
+}
+
+impl LogLevel {
+    /// The level from its name (`off`, `error`, `warn`, `info`, `debug`, `trace`).
+    pub fn from_name(name: &str) -> Option<LogLevel> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "off" => LogLevel::Off,
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            "debug" => LogLevel::Debug,
+            "trace" => LogLevel::Trace,
+            _ => return None,
+        })
     }
 }
 
@@ -240,7 +279,8 @@ impl ServerConfig {
     }
 
     /// Applies `CERTSEAL_LISTEN`, `DATABASE_URL` then `CERTSEAL_DB` (the more specific wins),
-    /// `CERTSEAL_KEYS`, `CERTSEAL_TRUST_LIST`, `CERTSEAL_ROOT` when set in `env`.
+    /// `CERTSEAL_KEYS`, `CERTSEAL_TRUST_LIST`, `CERTSEAL_ROOT`, `CERTSEAL_LOG` when set in
+    /// `env`.
     pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ServerError> {
         if let Some(v) = env("CERTSEAL_LISTEN") {
             self.listen = v.parse().map_err(|_| {
@@ -264,6 +304,14 @@ impl ServerConfig {
         }
         if let Some(v) = env("CERTSEAL_ROOT") {
             self.root = Some(v.into());
+        }
+        if let Some(v) = env("CERTSEAL_LOG").filter(|v| !v.is_empty()) {
+            self.log_level = LogLevel::from_name(&v).ok_or_else(|| {
+                bad(
+                    "CERTSEAL_LOG",
+                    format!("got {v:?}, expected off, error, warn, info, debug or trace"),
+                )
+            })?;
         }
         self.check()
     }
@@ -379,6 +427,29 @@ mod tests {
         assert!(cfg
             .apply_env(|k| (k == "CERTSEAL_LISTEN").then(|| "nowhere".to_string()))
             .is_err());
+    }
+
+    #[test]
+    fn log_level_from_the_file_and_certseal_log() {
+        let cfg = ServerConfig::from_toml("log_level = \"warn\"").unwrap();
+        assert_eq!(cfg.log_level, LogLevel::Warn);
+        assert_eq!(ServerConfig::from_toml(&cfg.to_toml()).unwrap(), cfg);
+        assert_eq!(ServerConfig::default().log_level, LogLevel::Info);
+        let e = ServerConfig::from_toml("log_level = \"loud\"").unwrap_err();
+        assert!(e.to_string().contains("loud"), "{e}");
+        let mut over = cfg.clone();
+        over.apply_env(|k| (k == "CERTSEAL_LOG").then(|| "Debug".to_string()))
+            .unwrap();
+        assert_eq!(over.log_level, LogLevel::Debug);
+        let e = over
+            .apply_env(|k| (k == "CERTSEAL_LOG").then(|| "verbose".to_string()))
+            .unwrap_err();
+        assert!(e.to_string().contains("CERTSEAL_LOG"), "{e}");
+        assert_eq!(
+            over.log_level,
+            LogLevel::Debug,
+            "a refused value changes nothing"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use self::config::{
-    DatabaseConfig, Role, ServerConfig, TlsMode, TokenConfig, MAX_CONFIG_BYTES,
+    DatabaseConfig, LogLevel, Role, ServerConfig, TlsMode, TokenConfig, MAX_CONFIG_BYTES,
 };
 pub use self::problem::{Problem, ProblemReason};
 pub use self::requests::{
@@ -321,8 +321,17 @@ pub fn serve(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
     let addr = config.listen;
+    let level = match config.log_level {
+        LogLevel::Off => tracing_subscriber::filter::LevelFilter::OFF,
+        LogLevel::Error => tracing_subscriber::filter::LevelFilter::ERROR,
+        LogLevel::Warn => tracing_subscriber::filter::LevelFilter::WARN,
+        LogLevel::Info => tracing_subscriber::filter::LevelFilter::INFO,
+        LogLevel::Debug => tracing_subscriber::filter::LevelFilter::DEBUG,
+        LogLevel::Trace => tracing_subscriber::filter::LevelFilter::TRACE,
+    };
     let service = Arc::new(Service::open(config)?);
     let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false)
