@@ -92,33 +92,7 @@ fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
             .stderr(Stdio::null());
         c
     };
-    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
-    let mut interrupted = Vec::new();
-    for _ in 0..8 {
-        let mut child = issue().stdout(Stdio::null()).spawn().unwrap();
-        let wait = Duration::from_millis(40 + rng.next() % 500);
-        let start = Instant::now();
-        while start.elapsed() < wait {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        let n = issued(&db);
-        interrupted.push((wait.as_millis(), status.code(), n));
-        if n == RECORDS {
-            break;
-        }
-    }
-    println!("kills (wait ms, exit code, issued after): {interrupted:?}");
-    assert!(
-        interrupted
-            .iter()
-            .any(|&(_, code, n)| code.is_none() && n > 0 && n < RECORDS),
-        "no run was killed part-way: {interrupted:?}"
-    );
+    kill_part_way(issue, Rng(0x5eed_cafe_f00d_d00d), 40..540, || issued(&db));
 
     let out = issue().output().unwrap();
     assert!(
@@ -176,6 +150,44 @@ fn assert_issued_exactly_once(db: &std::path::Path, keys: &KeyDir, now: i64) {
     assert!(audit.is_intact(), "{:?}", audit.findings);
 }
 
+/// Up to 8 runs of `command`, each SIGKILLed after a seeded random wait in `wait_ms` (or let
+/// finish), until `issued()` says every record is issued; asserts that at least one run was
+/// killed part-way (some records issued, not all), else the test would prove nothing.
+fn kill_part_way(
+    command: impl Fn() -> Command,
+    mut rng: Rng,
+    wait_ms: std::ops::Range<u64>,
+    issued: impl Fn() -> u64,
+) {
+    let mut interrupted = Vec::new();
+    for _ in 0..8 {
+        let mut child = command().stdout(Stdio::null()).spawn().unwrap();
+        let wait =
+            Duration::from_millis(wait_ms.start + rng.next() % (wait_ms.end - wait_ms.start));
+        let start = Instant::now();
+        while start.elapsed() < wait {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        let n = issued();
+        interrupted.push((wait.as_millis(), status.code(), n));
+        if n == RECORDS {
+            break;
+        }
+    }
+    println!("kills (wait ms, exit code, issued after): {interrupted:?}");
+    assert!(
+        interrupted
+            .iter()
+            .any(|&(_, code, n)| code.is_none() && n > 0 && n < RECORDS),
+        "no run was killed part-way: {interrupted:?}"
+    );
+}
+
 /// The same for `certseal submit --issue` (`Registry::submit_and_issue_file`): the submission
 /// is stored chunk by chunk in the issuing transactions, so a kill also interrupts the
 /// submission; running the same command again resubmits the file (the stored rows come back
@@ -218,33 +230,13 @@ fn killed_submit_and_issue_resumes_with_every_record_issued_exactly_once() {
         .stderr(Stdio::null());
         c
     };
-    let mut rng = Rng(0x0dd_ba11_5eed_f00d);
-    let mut interrupted = Vec::new();
-    for _ in 0..8 {
-        let mut child = submit().stdout(Stdio::null()).spawn().unwrap();
-        let wait = Duration::from_millis(100 + rng.next() % 1000);
-        let start = Instant::now();
-        while start.elapsed() < wait {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+    kill_part_way(submit, Rng(0x0dd_ba11_5eed_f00d), 100..1100, || {
+        if db.exists() {
+            issued(&db)
+        } else {
+            0
         }
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        let n = if db.exists() { issued(&db) } else { 0 };
-        interrupted.push((wait.as_millis(), status.code(), n));
-        if n == RECORDS {
-            break;
-        }
-    }
-    println!("kills (wait ms, exit code, issued after): {interrupted:?}");
-    assert!(
-        interrupted
-            .iter()
-            .any(|&(_, code, n)| code.is_none() && n > 0 && n < RECORDS),
-        "no run was killed part-way: {interrupted:?}"
-    );
+    });
     let out = submit().output().unwrap();
     assert!(
         out.status.success(),

@@ -82,23 +82,11 @@ pub(crate) fn append(
     subject: &str,
     payload: [u8; 32],
 ) -> Result<u64, crate::Error> {
-    let prev = tx.audit_head()?.map_or([0u8; 32], |(_, h)| h);
-    let mut e = AuditEntry {
-        seq: 0,
-        at,
-        actor: actor.to_owned(),
-        operation: operation.to_owned(),
-        subject: subject.to_owned(),
-        payload,
-        prev,
-        hash: [0; 32],
-    };
-    e.hash = e.compute_hash();
-    tx.append_audit(&e)
+    link(tx, unlinked(at, actor, operation, subject, payload))
 }
 
 /// Appends an entry whose sequence number the caller does not need: a backend that can
-/// links it when the transaction commits ([`Tx::defer_audit`]), so the chain's head is held
+/// link it does so when the transaction commits ([`Tx::defer_audit`]), so the chain's head is held
 /// only for the commit; otherwise as [`append`].
 pub(crate) fn append_unnumbered(
     tx: &mut dyn Tx,
@@ -108,7 +96,16 @@ pub(crate) fn append_unnumbered(
     subject: &str,
     payload: [u8; 32],
 ) -> Result<(), crate::Error> {
-    let e = AuditEntry {
+    let e = unlinked(at, actor, operation, subject, payload);
+    if !tx.defer_audit(&e)? {
+        link(tx, e)?;
+    }
+    Ok(())
+}
+
+/// An entry not yet in the chain (no `seq`, `prev` or `hash`).
+fn unlinked(at: i64, actor: &str, operation: &str, subject: &str, payload: [u8; 32]) -> AuditEntry {
+    AuditEntry {
         seq: 0,
         at,
         actor: actor.to_owned(),
@@ -117,11 +114,14 @@ pub(crate) fn append_unnumbered(
         payload,
         prev: [0; 32],
         hash: [0; 32],
-    };
-    if !tx.defer_audit(&e)? {
-        append(tx, at, actor, operation, subject, payload)?;
     }
-    Ok(())
+}
+
+/// Links `e` after the chain's head as `tx` sees it, hashes it and stores it.
+fn link(tx: &mut dyn Tx, mut e: AuditEntry) -> Result<u64, crate::Error> {
+    e.prev = tx.audit_head()?.map_or([0u8; 32], |(_, h)| h);
+    e.hash = e.compute_hash();
+    tx.append_audit(&e)
 }
 
 /// One thing wrong with the chain.

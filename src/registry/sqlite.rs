@@ -153,6 +153,34 @@ struct SqliteTx<'c> {
 
 const SUBMISSION_COLS: &str = "id, body, batch, exam, results_published, received_at";
 
+/// A record's outcome as its columns: accepted, management number, certificate JSON, and the
+/// rejected field and rule.
+type OutcomeColumns<'a> = (
+    i64,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn outcome_columns(outcome: &RecordOutcome) -> OutcomeColumns<'_> {
+    match outcome {
+        RecordOutcome::Accepted {
+            management_number,
+            certificate,
+        } => (
+            1,
+            Some(management_number.as_str()),
+            Some(certificate.as_str()),
+            None,
+            None,
+        ),
+        RecordOutcome::Rejected { field, rule } => {
+            (0, None, None, Some(field.as_str()), Some(rule.as_str()))
+        }
+    }
+}
+
 fn submission_row(r: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
     Ok(SubmissionRow {
         id: r.get(0)?,
@@ -446,21 +474,7 @@ impl Tx for SqliteTx<'_> {
                         row.row_no, row.id
                     )));
                 }
-                let (accepted, number, cert, field, rule) = match &row.outcome {
-                    RecordOutcome::Accepted {
-                        management_number,
-                        certificate,
-                    } => (
-                        1i64,
-                        Some(management_number.as_str()),
-                        Some(certificate.as_str()),
-                        None,
-                        None,
-                    ),
-                    RecordOutcome::Rejected { field, rule } => {
-                        (0i64, None, None, Some(field.as_str()), Some(rule.as_str()))
-                    }
-                };
+                let (accepted, number, cert, field, rule) = outcome_columns(&row.outcome);
                 let at = k.saturating_mul(COLS);
                 let p = |i: usize| at.saturating_add(i);
                 insert.raw_bind_parameter(p(1), row.submission_id).ctx(OP)?;
@@ -482,21 +496,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn put_record(&mut self, row: &RecordRow) -> Result<i64, crate::Error> {
-        let (accepted, number, cert, field, rule) = match &row.outcome {
-            RecordOutcome::Accepted {
-                management_number,
-                certificate,
-            } => (
-                1i64,
-                Some(management_number.as_str()),
-                Some(certificate.as_str()),
-                None,
-                None,
-            ),
-            RecordOutcome::Rejected { field, rule } => {
-                (0i64, None, None, Some(field.as_str()), Some(rule.as_str()))
-            }
-        };
+        let (accepted, number, cert, field, rule) = outcome_columns(&row.outcome);
         let row_no = to_i64(row.row_no, "record row")?;
         if row.id == 0 {
             self.c
