@@ -42,13 +42,11 @@ fn issued(db: &std::path::Path) -> u64 {
     n
 }
 
-#[test]
-fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys_dir = dir.path().join("keys");
+/// A fresh ES256 key directory (one signer) at `dir`, and the time it was made at.
+fn es256_keys(dir: &std::path::Path) -> (KeyDir, i64) {
     let now = certseal::Clock::now(&certseal::SystemClock);
     let keys = KeyDir::init(
-        &keys_dir,
+        dir,
         InitOptions {
             alg: Algorithm::Es256,
             authority_name: "人力资源社会保障部人事考试中心".into(),
@@ -60,6 +58,14 @@ fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
         },
     )
     .unwrap();
+    (keys, now)
+}
+
+#[test]
+fn killed_issuer_resumes_with_every_record_issued_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let (keys, now) = es256_keys(&keys_dir);
     let db = dir.path().join("registry.db");
     let mut csv = Vec::new();
     write_synthetic_csv(&mut csv, 0, RECORDS).unwrap();
@@ -196,20 +202,7 @@ fn kill_part_way(
 fn killed_submit_and_issue_resumes_with_every_record_issued_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let keys_dir = dir.path().join("keys");
-    let now = certseal::Clock::now(&certseal::SystemClock);
-    let keys = KeyDir::init(
-        &keys_dir,
-        InitOptions {
-            alg: Algorithm::Es256,
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 1,
-            now,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .unwrap();
+    let (keys, now) = es256_keys(&keys_dir);
     let db = dir.path().join("registry.db");
     let csv = dir.path().join("batch.csv");
     let mut bytes = Vec::new();
@@ -300,20 +293,7 @@ fn postgres_killed_issuers_resume_with_every_record_issued_exactly_once() {
 
     let dir = tempfile::tempdir().unwrap();
     let keys_dir = dir.path().join("keys");
-    let now = certseal::Clock::now(&certseal::SystemClock);
-    let keys = KeyDir::init(
-        &keys_dir,
-        InitOptions {
-            alg: Algorithm::Es256,
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: "12100000400010398P".into(),
-            signers: 1,
-            now,
-            signer_validity_days: 365,
-            force: false,
-        },
-    )
-    .unwrap();
+    let (keys, now) = es256_keys(&keys_dir);
     let mut csv = Vec::new();
     write_synthetic_csv(&mut csv, 0, N).unwrap();
     let mut r = Registry::open_url(&url).unwrap();
