@@ -158,7 +158,10 @@ fn assert_issued_exactly_once(db: &std::path::Path, keys: &KeyDir, now: i64) {
 
 /// Up to 8 runs of `command`, each SIGKILLed after a seeded random wait in `wait_ms` (or let
 /// finish), until `issued()` says every record is issued; asserts that at least one run was
-/// killed part-way (some records issued, not all), else the test would prove nothing.
+/// killed part-way (some records issued, not all), else the test would prove nothing. A run
+/// killed before it issued anything doubles the waits that follow (up to 64×): on a loaded
+/// machine a run may need seconds to reach its first commit, and fixed waits would all land
+/// before it.
 fn kill_part_way(
     command: impl Fn() -> Command,
     mut rng: Rng,
@@ -166,10 +169,13 @@ fn kill_part_way(
     issued: impl Fn() -> u64,
 ) {
     let mut interrupted = Vec::new();
+    let mut scale = 1;
     for _ in 0..8 {
+        let before = issued();
         let mut child = command().stdout(Stdio::null()).spawn().unwrap();
-        let wait =
-            Duration::from_millis(wait_ms.start + rng.next() % (wait_ms.end - wait_ms.start));
+        let wait = Duration::from_millis(
+            scale * (wait_ms.start + rng.next() % (wait_ms.end - wait_ms.start)),
+        );
         let start = Instant::now();
         while start.elapsed() < wait {
             if child.try_wait().unwrap().is_some() {
@@ -183,6 +189,9 @@ fn kill_part_way(
         interrupted.push((wait.as_millis(), status.code(), n));
         if n == RECORDS {
             break;
+        }
+        if n == before {
+            scale = (scale * 2).min(64);
         }
     }
     println!("kills (wait ms, exit code, issued after): {interrupted:?}");
