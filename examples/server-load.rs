@@ -102,7 +102,9 @@ fn thread_waits() -> BTreeMap<&'static str, [u64; 3]> {
             "rest of the process (rayon)"
         };
         let sched = std::fs::read_to_string(p.join("schedstat")).unwrap_or_default();
-        let mut f = sched.split_whitespace().map(|x| x.parse::<u64>().unwrap_or(0));
+        let mut f = sched
+            .split_whitespace()
+            .map(|x| x.parse::<u64>().unwrap_or(0));
         let (run, wait) = (f.next().unwrap_or(0), f.next().unwrap_or(0));
         let status = std::fs::read_to_string(p.join("status")).unwrap_or_default();
         let invol = status
@@ -257,8 +259,8 @@ fn wrk(url: &str, script: &str, secs: u64, connections: u32, pin: Pin) -> WrkRun
 /// What a paced run measured: the achieved rate; the 99th percentiles (seconds) of the
 /// latency from each request's scheduled time (coordinated omission counted in full), of the
 /// same with the generator's own lateness taken out, of the service time (send to answer),
-/// and of the generator's lateness; the number of service times over 2 ms and the longest;
-/// and what the machine did meanwhile.
+/// and of the generator's lateness; the number of service times over 2 ms, how many of them
+/// overlap steal, and the longest; and what the machine did meanwhile.
 struct Paced {
     rate: f64,
     p99_from_schedule: f64,
@@ -266,13 +268,18 @@ struct Paced {
     p99_service: f64,
     p99_client_late: f64,
     slow: usize,
+    /// Of `slow`, those that overlap a moment a vCPU's steal count moved.
+    slow_with_steal: usize,
+    /// The share of the run those steal windows cover: what chance alone would give.
+    steal_cover: f64,
     max_service: f64,
     requests: usize,
     probe: String,
 }
 
 /// Sleeps until `due` on a monotonic clock: the kernel timer to within 100 µs of it, then a
-/// spin, so the send time does not depend on when the scheduler gets round to the thread.
+/// spin that yields the CPU (`sched_yield`), so the send time does not depend on when the
+/// scheduler gets round to the thread and a server thread that wants the CPU still gets it.
 fn wait_until(due: Instant) {
     const SPIN: Duration = Duration::from_micros(100);
     let now = Instant::now();
@@ -280,7 +287,8 @@ fn wait_until(due: Instant) {
         std::thread::sleep(due - now - SPIN);
     }
     while Instant::now() < due {
-        std::hint::spin_loop();
+        // Yield rather than spin hard: a server thread waiting for this CPU gets it.
+        std::thread::yield_now();
     }
 }
 
@@ -297,6 +305,19 @@ fn paced(addr: std::net::SocketAddr, request: &[u8], rate: f64, secs: u64, pin: 
     use std::io::Write;
     let per_conn = Duration::from_secs_f64(2.0 / rate.max(1.0));
     let probe = Probe::start();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("steal-sampler".into())
+            .spawn(move || {
+                if let Some((_, client)) = pin {
+                    pin_this_thread(client);
+                }
+                sample_steal(stop)
+            })
+            .unwrap()
+    };
     let start = Instant::now() + Duration::from_millis(50);
     let end = start + Duration::from_secs(secs);
     let threads: Vec<_> = (0..2u32)
@@ -312,7 +333,7 @@ fn paced(addr: std::net::SocketAddr, request: &[u8], rate: f64, secs: u64, pin: 
                     let mut s = std::net::TcpStream::connect(addr).unwrap();
                     s.set_nodelay(true).unwrap();
                     let (mut buf, mut chunk) = (Vec::with_capacity(8192), vec![0u8; 8192]);
-                    let mut rows = Vec::new();
+                    let (mut rows, mut stalls) = (Vec::new(), Vec::new());
                     let mut due = start + per_conn.mul_f64(f64::from(i) / 2.0);
                     let mut prev_done = start;
                     while due < end {
@@ -328,25 +349,31 @@ fn paced(addr: std::net::SocketAddr, request: &[u8], rate: f64, secs: u64, pin: 
                             (done - sent).as_secs_f64(),
                             sent.saturating_duration_since(from).as_secs_f64(),
                         ]);
+                        if done - sent > Duration::from_millis(2) {
+                            stalls.push((sent, done));
+                        }
                         prev_done = done;
                         due += per_conn;
                     }
                     // This thread's CPU, wait for a CPU and preemptions, read before it ends.
                     let mine = thread_waits_self();
-                    (rows, mine)
+                    (rows, stalls, mine)
                 })
                 .unwrap()
         })
         .collect();
-    let mut rows: Vec<[f64; 4]> = Vec::new();
+    let (mut rows, mut stalls): (Vec<[f64; 4]>, Vec<(Instant, Instant)>) = Default::default();
     let mut client = [0u64; 3];
     for t in threads {
-        let (r, mine) = t.join().unwrap();
+        let (r, st, mine) = t.join().unwrap();
         rows.extend(r);
+        stalls.extend(st);
         for (c, m) in client.iter_mut().zip(mine) {
             *c += m;
         }
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let steal = sampler.join().unwrap();
     let p99 = |i: usize| {
         let mut v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
         v.sort_by(f64::total_cmp);
@@ -360,17 +387,88 @@ fn paced(addr: std::net::SocketAddr, request: &[u8], rate: f64, secs: u64, pin: 
         p99_corrected: p99(1),
         p99_service: p99(2),
         p99_client_late: p99(3),
-        slow: rows.iter().filter(|r| r[2] > 0.002).count(),
+        slow: stalls.len(),
+        slow_with_steal: stalls_with_steal(&stalls, &steal),
+        steal_cover: steal_cover(&steal, start, end),
         max_service: rows.iter().map(|r| r[2]).fold(0.0, f64::max),
         requests: rows.len(),
         probe: probe.report(Some(client)),
     }
 }
 
+/// A change of some vCPU's steal count: the last sample before it and the first after it.
+type StealStep = (Instant, Instant);
+
+/// Each vCPU's steal ticks (`/proc/stat`'s `cpuN` lines), sampled every 5 ms by a thread
+/// until `stop` is set; the moments they moved.
+fn sample_steal(stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<StealStep> {
+    tight_timer_slack();
+    let read = || -> Vec<u64> {
+        std::fs::read_to_string("/proc/stat")
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("cpu"))
+            .map(|l| {
+                l.split_whitespace()
+                    .nth(8)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let (mut steps, mut last, mut seen) = (Vec::new(), read(), Instant::now());
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(5));
+        let (now, at) = (read(), Instant::now());
+        if now != last {
+            steps.push((seen, at));
+            last = now;
+        }
+        seen = at;
+    }
+    steps
+}
+
+/// A step's window: a steal tick is 10 ms, so the stolen time may lie up to 10 ms before
+/// the last sample that did not show it.
+fn steal_window(&(before, after): &StealStep) -> (Instant, Instant) {
+    (before - Duration::from_millis(10), after)
+}
+
+/// How many of `stalls` (send and answer times) overlap a moment some vCPU's steal count
+/// moved.
+fn stalls_with_steal(stalls: &[(Instant, Instant)], steps: &[StealStep]) -> usize {
+    stalls
+        .iter()
+        .filter(|(sent, done)| {
+            steps
+                .iter()
+                .map(steal_window)
+                .any(|(a, b)| a <= *done && *sent <= b)
+        })
+        .count()
+}
+
+/// The share of `from..to` that [`stalls_with_steal`]'s windows cover: what chance alone
+/// would give.
+fn steal_cover(steps: &[StealStep], from: Instant, to: Instant) -> f64 {
+    let mut covered = Duration::ZERO;
+    let mut until = from;
+    for (a, b) in steps.iter().map(steal_window) {
+        let (a, b) = (a.max(until), b.min(to));
+        covered += b.saturating_duration_since(a);
+        until = until.max(b);
+    }
+    covered.as_secs_f64() / (to - from).as_secs_f64().max(1e-9)
+}
+
 /// The calling thread's CPU time, wait for a CPU (ns) and involuntary context switches.
 fn thread_waits_self() -> [u64; 3] {
     let sched = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let mut f = sched.split_whitespace().map(|x| x.parse::<u64>().unwrap_or(0));
+    let mut f = sched
+        .split_whitespace()
+        .map(|x| x.parse::<u64>().unwrap_or(0));
     let (run, wait) = (f.next().unwrap_or(0), f.next().unwrap_or(0));
     let invol = std::fs::read_to_string("/proc/thread-self/status")
         .unwrap_or_default()
@@ -637,13 +735,15 @@ fn main() {
     );
     println!();
     println!(
-        "paced run: {} requests; p99 from schedule {:.3} ms (coordinated omission counted), {:.3} ms without the client's own lateness (its p99 {:.3} ms), service time p99 {:.3} ms; {} service times over 2 ms, the longest {:.1} ms",
+        "paced run: {} requests; p99 from schedule {:.3} ms (coordinated omission counted), {:.3} ms without the client's own lateness (its p99 {:.3} ms), service time p99 {:.3} ms; {} service times over 2 ms ({} of them while a vCPU's steal count moved; such moments cover {:.0} % of the run), the longest {:.1} ms",
         half.requests,
         half.p99_from_schedule * 1e3,
         half.p99_corrected * 1e3,
         half.p99_client_late * 1e3,
         half.p99_service * 1e3,
         half.slow,
+        half.slow_with_steal,
+        half.steal_cover * 100.0,
         half.max_service * 1e3
     );
     println!("  {}", half.probe);

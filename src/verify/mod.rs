@@ -54,9 +54,9 @@ pub use self::bulk::{BATCH_SIZE, MAX_KEY_TABLES};
 pub use self::cache::VerifiedCache;
 pub use self::document::DocumentVerdict;
 pub use self::reason::{HcertError, Reason};
-pub use self::view::{CatalogueNames, CertificateView};
 #[cfg(feature = "server")]
 pub(crate) use self::view::IdentifierStems;
+pub use self::view::{CatalogueNames, CertificateView};
 
 use self::steps::{Candidates, Times};
 
