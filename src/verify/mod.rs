@@ -179,6 +179,7 @@ impl Verdict {
     /// Appends the verdict's JSON object — the bytes `serde_json` writes for it — to `out`,
     /// the certificate's identifier made through `stems` (kept across a batch: its verdicts
     /// share a few signers and qualifications).
+    #[cfg(feature = "server")]
     pub(crate) fn write_json(&self, stems: &mut view::IdentifierStems, out: &mut Vec<u8>) {
         let identifier = self.certificate.as_ref().and_then(|c| stems.identifier(c));
         out.push(b'{');
