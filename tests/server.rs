@@ -233,10 +233,9 @@ fn verify_answers_as_verify_json_does() {
         assert_eq!(snap.status, StatusCode::OK);
         let trust = f.keys.trust_store().unwrap();
         let list = certseal::status::StatusList::load(&snap.body, &trust).unwrap();
-        let expected = Verifier::new(trust)
-            .with_status(list)
-            .verify(&f.qr)
-            .to_json();
+        let verifier = Verifier::new(trust).with_status(list);
+        let verdict = verifier.verify(&f.qr);
+        let expected = verdict.to_json();
         assert_eq!(expected["freshness"]["covered"], true, "{expected}");
         let r = call(
             &app,
@@ -246,6 +245,11 @@ fn verify_answers_as_verify_json_does() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json(), expected);
         assert_eq!(r.json()["status"], "valid");
+        // Written by hand, byte for byte what serde_json writes for the verdict.
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            serde_json::to_string(&verdict).unwrap()
+        );
 
         let bad = tampered(&f.qr);
         let r = call(
@@ -255,6 +259,10 @@ fn verify_answers_as_verify_json_does() {
         .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["status"], "invalid");
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            serde_json::to_string(&verifier.verify(&bad)).unwrap()
+        );
 
         let r = call(
             &app,
@@ -271,6 +279,13 @@ fn verify_answers_as_verify_json_does() {
         );
         assert_eq!(v["verdicts"][0], expected);
         assert_eq!(v["verdicts"][1]["status"], "invalid");
+        let all = verifier.verify_batch(&[f.qr.clone(), bad.clone(), "CS1:nonsense".to_owned()]);
+        let want = serde_json::json!({
+            "invalid": 2,
+            "valid": 1,
+            "verdicts": all.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
+        });
+        assert_eq!(String::from_utf8_lossy(&r.body), want.to_string());
     });
 }
 

@@ -340,7 +340,12 @@ pub fn serve(
         addr,
         message: e.to_string(),
     };
+    // One worker a core (tokio's default, made explicit): a single verification runs on a
+    // worker, a batch on the blocking pool and rayon's pool (sized to the cores too). Named,
+    // so `top -H` and `/proc/<pid>/task/*/comm` tell the server's threads apart.
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .thread_name("certseal-serve")
         .enable_all()
         .build()
         .map_err(listen_err)?;

@@ -18,6 +18,7 @@ use axum::Router;
 use crate::qr::verified::scan_and_verify;
 use crate::registry::{IssueOptions, Lookup, ReissueRequest};
 use crate::time::Clock;
+use crate::verify::IdentifierStems;
 
 use super::config::Role;
 use super::page;
@@ -198,23 +199,20 @@ fn json(v: serde_json::Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
-/// `T` as a JSON response, serialized straight into the body (no `serde_json::Value` tree
-/// in between: the verify routes' hot path).
-fn json_of<T: serde::Serialize>(v: &T) -> Response {
-    match serde_json::to_vec(v) {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(e) => Problem::new(ProblemReason::Internal, e.to_string()).into_response(),
-    }
+/// A JSON response whose body `write` appends to an empty buffer.
+fn json_bytes(write: impl FnOnce(&mut Vec<u8>)) -> Response {
+    let mut body = Vec::with_capacity(2048);
+    write(&mut body);
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// A batch's answer; members in the order `serde_json::json!` would sort them.
-#[derive(serde::Serialize)]
-struct BatchVerdicts<'a> {
-    invalid: usize,
-    valid: usize,
-    verdicts: &'a [crate::verify::Verdict],
-}
-
+/// `POST /v1/verify`. One string is verified on the runtime's worker: about 60–90 µs of
+/// Ed25519 on this machine, less than handing it to the blocking pool and back costs in
+/// wake-ups on two cores, and within tokio's budget between awaits. A batch (up to
+/// `max_batch` strings, milliseconds) goes to the blocking pool and rayon, so the workers
+/// keep serving. Verdicts are written straight into the body by
+/// [`Verdict::write_json`](crate::verify::Verdict) (the bytes `serde_json` would write, no
+/// serializer), a batch's certificate identifiers from one set of stems.
 async fn verify(
     State(svc): State<Shared>,
     b: Result<Bytes, BytesRejection>,
@@ -225,7 +223,9 @@ async fn verify(
             let v = verifier(&svc)?.verify(&qr);
             svc.metrics
                 .verdict(v.result.as_ref().err().map(|r| r.code()));
-            Ok(json_of(&v))
+            Ok(json_bytes(|out| {
+                v.write_json(&mut IdentifierStems::default(), out)
+            }))
         }
         VerifyRequest::Batch(qrs) => {
             let svc2 = svc.clone();
@@ -235,10 +235,21 @@ async fn verify(
                 svc.metrics
                     .verdict(v.result.as_ref().err().map(|r| r.code()));
             }
-            Ok(json_of(&BatchVerdicts {
-                invalid: verdicts.len().saturating_sub(valid),
-                valid,
-                verdicts: &verdicts,
+            // Members in the order `serde_json::json!` sorts them.
+            Ok(json_bytes(|out| {
+                out.extend_from_slice(b"{\"invalid\":");
+                out.extend_from_slice(verdicts.len().saturating_sub(valid).to_string().as_bytes());
+                out.extend_from_slice(b",\"valid\":");
+                out.extend_from_slice(valid.to_string().as_bytes());
+                out.extend_from_slice(b",\"verdicts\":[");
+                let mut stems = IdentifierStems::default();
+                for (i, v) in verdicts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    v.write_json(&mut stems, out);
+                }
+                out.extend_from_slice(b"]}");
             }))
         }
     }

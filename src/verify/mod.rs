@@ -54,6 +54,8 @@ pub use self::bulk::{BATCH_SIZE, MAX_KEY_TABLES};
 pub use self::cache::VerifiedCache;
 pub use self::document::DocumentVerdict;
 pub use self::reason::{HcertError, Reason};
+#[cfg(feature = "server")]
+pub(crate) use self::view::IdentifierStems;
 pub use self::view::{CatalogueNames, CertificateView};
 
 use self::steps::{Candidates, Times};
@@ -128,6 +130,62 @@ impl Verdict {
         m.serialize_entry(stage.0, &stage.1)?;
         m.serialize_entry(status.0, &status.1)
     }
+
+    /// Appends the verdict's JSON members — `"alg":…` to `"status":…`, no braces and no
+    /// leading comma — byte for byte what [`serialize_members`](Self::serialize_members)
+    /// writes, without a serializer (the bulk report's JSON lines and the server's responses;
+    /// the tests compare the two). With `identifier`, that one for the certificate's.
+    pub(crate) fn write_json_members(
+        &self,
+        identifier: Option<crate::model::StemmedId<'_>>,
+        out: &mut Vec<u8>,
+    ) {
+        use self::view::{json, Hex};
+        let err = self.result.as_ref().err();
+        out.extend_from_slice(b"\"alg\":");
+        json::opt_str(out, self.alg.map(Algorithm::name));
+        out.extend_from_slice(b",\"certificate\":");
+        match &self.certificate {
+            Some(c) => c.write_json(identifier, out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"detail\":");
+        match err {
+            Some(e) => json::display(out, e),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"freshness\":");
+        match &self.freshness {
+            Some(f) => write_freshness(f, out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"kid\":");
+        match &self.kid {
+            Some(k) => {
+                out.push(b'"');
+                Hex(k).write_to(out);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"reason\":");
+        json::opt_str(out, err.map(|e| e.code()));
+        out.extend_from_slice(b",\"stage\":");
+        json::opt_str(out, err.map(|e| e.stage()));
+        out.extend_from_slice(b",\"status\":");
+        json::str(out, if self.is_valid() { "valid" } else { "invalid" });
+    }
+
+    /// Appends the verdict's JSON object — the bytes `serde_json` writes for it — to `out`,
+    /// the certificate's identifier made through `stems` (kept across a batch: its verdicts
+    /// share a few signers and qualifications).
+    #[cfg(feature = "server")]
+    pub(crate) fn write_json(&self, stems: &mut view::IdentifierStems, out: &mut Vec<u8>) {
+        let identifier = self.certificate.as_ref().and_then(|c| stems.identifier(c));
+        out.push(b'{');
+        self.write_json_members(identifier, out);
+        out.push(b'}');
+    }
 }
 
 impl serde::Serialize for Verdict {
@@ -149,6 +207,29 @@ pub(crate) fn freshness_json(f: &Freshness) -> serde_json::Value {
         "stale": f.stale,
         "covered": f.covered,
     })
+}
+
+/// [`freshness_json`]'s bytes (members in alphabetical order), written without a `Value`.
+fn write_freshness(f: &Freshness, out: &mut Vec<u8>) {
+    use self::view::json;
+    let flag = |b: bool| -> &'static [u8] {
+        if b {
+            b"true"
+        } else {
+            b"false"
+        }
+    };
+    out.extend_from_slice(b"{\"covered\":");
+    out.extend_from_slice(flag(f.covered));
+    out.extend_from_slice(b",\"issued_at\":\"");
+    json::rfc3339(out, f.issued_at);
+    out.extend_from_slice(b"\",\"next_update\":\"");
+    json::rfc3339(out, f.next_update);
+    out.extend_from_slice(b"\",\"sequence\":");
+    json::u64(out, f.sequence);
+    out.extend_from_slice(b",\"stale\":");
+    out.extend_from_slice(flag(f.stale));
+    out.push(b'}');
 }
 
 /// A verifier of certseal QR payloads and documents: a trust store, a clock, a skew

@@ -134,41 +134,8 @@ fn json_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>
     json::opt_str(out, r.input_id);
     match r.checked {
         Checked::Verdict(v) => {
-            let err = v.result.as_ref().err();
-            out.extend_from_slice(b",\"alg\":");
-            json::opt_str(out, v.alg.map(|a| a.name()));
-            out.extend_from_slice(b",\"certificate\":");
-            match &v.certificate {
-                Some(c) => c.write_json(identifier, out),
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"detail\":");
-            match err {
-                Some(e) => json::display(out, e),
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"freshness\":");
-            match &v.freshness {
-                Some(f) => {
-                    let _ = serde_json::to_writer(&mut *out, &crate::verify::freshness_json(f));
-                }
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"kid\":");
-            match &v.kid {
-                Some(k) => {
-                    out.push(b'"');
-                    Hex(k).write_to(out);
-                    out.push(b'"');
-                }
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"reason\":");
-            json::opt_str(out, err.map(|e| e.code()));
-            out.extend_from_slice(b",\"stage\":");
-            json::opt_str(out, err.map(|e| e.stage()));
-            out.extend_from_slice(b",\"status\":");
-            json::str(out, if v.is_valid() { "valid" } else { "invalid" });
+            out.push(b',');
+            v.write_json_members(identifier, out);
         }
         Checked::Line(e) => {
             out.extend_from_slice(b",\"alg\":null,\"certificate\":null,\"detail\":");
