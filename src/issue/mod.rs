@@ -143,7 +143,11 @@ impl<'k> Issuer<'k> {
         );
         let (document, doc_sig) = Sign1::sign_with_len(true, &self.kid, &doc, &[], self.signer)?;
         let mut signatures = Vec::with_capacity(doc_sig.saturating_mul(2));
-        signatures.extend_from_slice(document.get(document.len().saturating_sub(doc_sig)..).unwrap_or(&[]));
+        signatures.extend_from_slice(
+            document
+                .get(document.len().saturating_sub(doc_sig)..)
+                .unwrap_or(&[]),
+        );
 
         let id = &cert.holder.id_number;
         let id_tail = id.get(id.len().saturating_sub(4)..).unwrap_or(id);
@@ -167,7 +171,8 @@ impl<'k> Issuer<'k> {
         };
         let mut w = Writer::with_capacity(128);
         claims.encode(&mut w);
-        let (cose, qr_sig) = Sign1::sign_with_len(false, &self.kid, w.as_slice(), &[], self.signer)?;
+        let (cose, qr_sig) =
+            Sign1::sign_with_len(false, &self.kid, w.as_slice(), &[], self.signer)?;
         signatures.extend_from_slice(cose.get(cose.len().saturating_sub(qr_sig)..).unwrap_or(&[]));
         let mut qr = String::with_capacity(PREFIX.len() + base45::encoded_len(cose.len()));
         qr.push_str(PREFIX);

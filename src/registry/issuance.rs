@@ -21,9 +21,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::store::{Assignment, CertificateRow, SignerRow, Tx};
-use super::{
-    audit, Registry, RegistryError, State, StatusChange, StatusReason, StatusSubject,
-};
+use super::{audit, Registry, RegistryError, State, StatusChange, StatusReason, StatusSubject};
 use crate::issue::Issuer;
 use crate::model::{Certificate, IssueKind};
 use crate::trust::KeyDir;
@@ -150,8 +148,7 @@ fn sign_one(
     a.certificate = String::new();
     cert.serial.clone_from(&a.serial);
     cert.lifecycle.version = a.version;
-    let (issued, sigs, doc_sig) =
-        issuer.issue_with_signatures(&cert, Some(a.status_index), now)?;
+    let (issued, sigs, doc_sig) = issuer.issue_with_signatures(&cert, Some(a.status_index), now)?;
     let row = CertificateRow {
         status_index: a.status_index,
         identifier: issued.identifier,
@@ -234,7 +231,11 @@ pub(crate) fn record(
     // multi-row statement where the backend has one); a re-issue is stored on its own, after
     // the run before it, once its predecessor's record is looked up.
     let mut run = 0usize;
-    let records = signed.assignments.iter().zip(&signed.rows).zip(&signed.sigs);
+    let records = signed
+        .assignments
+        .iter()
+        .zip(&signed.rows)
+        .zip(&signed.sigs);
     for (k, ((a, row), Sigs(sigs, doc_sig))) in records.enumerate() {
         if row.kid != signer.kid || row.status_index != a.status_index {
             return Err(RegistryError::inconsistent(format!(
