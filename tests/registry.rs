@@ -321,6 +321,78 @@ fn issued_certificates_verify_and_carry_their_status_index(f: &mut Fixture) {
     assert_eq!(r.status_head().unwrap().size, 300);
 }
 
+/// Each `issue` entry's payload is SHA-256 over its chunk's certificates, in status index
+/// order: index (u64 BE), then identifier, document signature and QR payload signature, each
+/// as u32 BE length ‖ bytes (specs/registry.md, "Audit chain"). Recomputed here from the stored
+/// rows: the signatures are the raw ones the two COSE_Sign1 messages end with.
+fn issue_entry_payload_digests_indices_identifiers_and_signatures(f: &mut Fixture) {
+    let mut r = f.open();
+    r.submit(&synthetic(0, 300)[..], &meta("syn"), NOW).unwrap();
+    let mut opts = IssueOptions::at(NOW);
+    opts.chunk = 128;
+    r.issue_pending(&f.keys, &opts, &mut |_, _| {}).unwrap();
+    let mut certs = Vec::new();
+    r.each_certificate(|c| {
+        certs.push(c.clone());
+        Ok(())
+    })
+    .unwrap();
+    let sig_of = |cose: &[u8]| -> Vec<u8> {
+        certseal::cose::Sign1::parse(
+            cose,
+            certseal::codec::cbor::Mode::Strict,
+            &certseal::codec::Limits::DEFAULT,
+        )
+        .unwrap()
+        .signature
+        .to_vec()
+    };
+    let entries: Vec<_> = r
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.operation == "issue")
+        .collect();
+    assert_eq!(entries.len(), 3, "300 records in chunks of 128");
+    let mut covered = 0;
+    for e in &entries {
+        let range = e
+            .subject
+            .strip_prefix("status indices ")
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.split_once("..="))
+            .unwrap();
+        let (first, last): (u64, u64) = (range.0.parse().unwrap(), range.1.parse().unwrap());
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        for c in certs
+            .iter()
+            .filter(|c| (first..=last).contains(&c.status_index))
+        {
+            let qr_cose = certseal::codec::base45::decode(
+                certseal::claims::payload::strip_prefix(&c.qr).unwrap(),
+            )
+            .unwrap();
+            ctx.update(&c.status_index.to_be_bytes());
+            for part in [
+                c.identifier.as_bytes().to_vec(),
+                sig_of(&c.document),
+                sig_of(&qr_cose),
+            ] {
+                ctx.update(&u32::try_from(part.len()).unwrap().to_be_bytes());
+                ctx.update(&part);
+            }
+            covered += 1;
+        }
+        assert_eq!(ctx.finish().as_ref(), &e.payload[..], "{}", e.subject);
+    }
+    assert_eq!(covered, 300);
+    // An edited document changes its signature, so it no longer matches the entry's payload.
+    let mut c = certs[7].clone();
+    let at = c.document.len() - 1;
+    c.document[at] ^= 1;
+    assert_ne!(sig_of(&c.document), sig_of(&certs[7].document));
+}
+
 /// `submit_and_issue_file` (the submission stored chunk by chunk while issuance signs) ends
 /// where `submit_file` then `issue_pending` end: the same report, every accepted row issued
 /// once with dense indices, the audit chain intact; submitting again changes nothing.
@@ -1233,6 +1305,7 @@ on_every_backend!(
     signer_compromise_revokes_the_kid_and_reissues_under_the_new_key,
     a_retired_key_keeps_its_certificates_valid,
     pipelined_submit_and_issue_matches_the_two_steps,
+    issue_entry_payload_digests_indices_identifiers_and_signatures,
 );
 
 /// What only the PostgreSQL backend has: its catalogue, its triggers, its server.

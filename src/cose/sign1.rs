@@ -216,6 +216,18 @@ impl<'a> Sign1<'a> {
         external_aad: &[u8],
         signer: &dyn crate::crypto::Signer,
     ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        Self::sign_with_len(tagged, kid, payload, external_aad, signer).map(|(m, _)| m)
+    }
+
+    /// [`Sign1::sign`], also returning the signature's length: the signature is the message's
+    /// last that many bytes (the content of its final bstr).
+    pub(crate) fn sign_with_len(
+        tagged: bool,
+        kid: &[u8],
+        payload: &[u8],
+        external_aad: &[u8],
+        signer: &dyn crate::crypto::Signer,
+    ) -> Result<(Vec<u8>, usize), crate::crypto::CryptoError> {
         let mut protected = Writer::with_capacity(16);
         protected
             .map(if kid.is_empty() { 1 } else { 2 })
@@ -228,13 +240,8 @@ impl<'a> Sign1<'a> {
         let mut tbs = Vec::new();
         sig_structure_into(&protected, external_aad, payload, &mut tbs);
         let signature = signer.sign(&tbs)?;
-        Ok(Self::encode(
-            tagged,
-            &protected,
-            &[0xa0],
-            payload,
-            &signature,
-        ))
+        let message = Self::encode(tagged, &protected, &[0xa0], payload, &signature);
+        Ok((message, signature.len()))
     }
 }
 

@@ -104,6 +104,20 @@ impl<'k> Issuer<'k> {
         status_index: Option<u64>,
         now: i64,
     ) -> Result<Issued, crate::Error> {
+        self.issue_with_signatures(cert, status_index, now)
+            .map(|(issued, _, _)| issued)
+    }
+
+    /// [`Issuer::issue`], also returning the two signatures, the document's then the QR
+    /// payload's (each the raw signature its COSE_Sign1 ends with), and the length of the
+    /// first. The registry's audit entry for an issued chunk digests these instead of the
+    /// whole documents.
+    pub(crate) fn issue_with_signatures(
+        &self,
+        cert: &Certificate,
+        status_index: Option<u64>,
+        now: i64,
+    ) -> Result<(Issued, Vec<u8>, usize), crate::Error> {
         if now < self.not_before || now > self.not_after {
             return Err(TrustError::SignerNotValidNow {
                 subject: self.subject.clone(),
@@ -127,7 +141,13 @@ impl<'k> Issuer<'k> {
             exp,
             status_index,
         );
-        let document = Sign1::sign(true, &self.kid, &doc, &[], self.signer)?;
+        let (document, doc_sig) = Sign1::sign_with_len(true, &self.kid, &doc, &[], self.signer)?;
+        let mut signatures = Vec::with_capacity(doc_sig.saturating_mul(2));
+        signatures.extend_from_slice(
+            document
+                .get(document.len().saturating_sub(doc_sig)..)
+                .unwrap_or(&[]),
+        );
 
         let id = &cert.holder.id_number;
         let id_tail = id.get(id.len().saturating_sub(4)..).unwrap_or(id);
@@ -151,15 +171,21 @@ impl<'k> Issuer<'k> {
         };
         let mut w = Writer::with_capacity(128);
         claims.encode(&mut w);
-        let cose = Sign1::sign(false, &self.kid, w.as_slice(), &[], self.signer)?;
+        let (cose, qr_sig) =
+            Sign1::sign_with_len(false, &self.kid, w.as_slice(), &[], self.signer)?;
+        signatures.extend_from_slice(cose.get(cose.len().saturating_sub(qr_sig)..).unwrap_or(&[]));
         let mut qr = String::with_capacity(PREFIX.len() + base45::encoded_len(cose.len()));
         qr.push_str(PREFIX);
         base45::encode_into(&cose, &mut qr);
-        Ok(Issued {
-            identifier,
-            document,
-            qr,
-        })
+        Ok((
+            Issued {
+                identifier,
+                document,
+                qr,
+            },
+            signatures,
+            doc_sig,
+        ))
     }
 
     /// Issues many certificates in parallel on the current rayon pool. Status indices are

@@ -21,10 +21,8 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::store::{Assignment, CertificateRow, SignerRow, Tx};
-use super::{
-    audit, sha256, Registry, RegistryError, State, StatusChange, StatusReason, StatusSubject,
-};
-use crate::issue::{Issued, Issuer};
+use super::{audit, Registry, RegistryError, State, StatusChange, StatusReason, StatusSubject};
+use crate::issue::Issuer;
 use crate::model::{Certificate, IssueKind};
 use crate::trust::KeyDir;
 
@@ -98,28 +96,79 @@ pub struct IssueReport {
     pub kid: [u8; 8],
 }
 
-/// One signed certificate, waiting to be recorded.
+/// A signed chunk, waiting to be recorded: the reservations and, in the same order, the
+/// certificate rows built from them on the signing threads (the strings, document and QR
+/// string are moved into the row there, not copied when the chunk is recorded).
 pub(crate) struct Signed {
-    assignment: Assignment,
-    cert: Certificate,
-    issued: Issued,
+    assignments: Vec<Assignment>,
+    rows: Vec<CertificateRow>,
+    /// Each row's signatures ([`Sigs`]), for the audit entry.
+    sigs: Vec<Sigs>,
+}
+
+/// A certificate's two signatures, the document's then the QR payload's, and the length of
+/// the first.
+struct Sigs(Vec<u8>, usize);
+
+impl Signed {
+    fn from_parts(parts: Vec<(Assignment, CertificateRow, Sigs)>) -> Signed {
+        let mut out = Signed {
+            assignments: Vec::with_capacity(parts.len()),
+            rows: Vec::with_capacity(parts.len()),
+            sigs: Vec::with_capacity(parts.len()),
+        };
+        for (a, row, sigs) in parts {
+            out.assignments.push(a);
+            out.rows.push(row);
+            out.sigs.push(sigs);
+        }
+        out
+    }
+
+    /// Certificates in the chunk.
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
 }
 
 fn bad_json(e: serde_json::Error) -> crate::Error {
     RegistryError::inconsistent(format!("stored certificate does not parse: {e}"))
 }
 
-/// Signs one reservation: the stored certificate with the reserved serial and version.
-fn sign_one(issuer: &Issuer<'_>, a: Assignment, now: i64) -> Result<Signed, crate::Error> {
+/// Signs one reservation: the stored certificate with the reserved serial and version, and
+/// the certificate row that records it (`record_id` as reserved; a re-issue's is looked up
+/// when it is recorded).
+fn sign_one(
+    issuer: &Issuer<'_>,
+    mut a: Assignment,
+    now: i64,
+) -> Result<(Assignment, CertificateRow, Sigs), crate::Error> {
     let mut cert: Certificate = serde_json::from_str(&a.certificate).map_err(bad_json)?;
+    // The JSON is not needed after this: free it here, not on the recording thread.
+    a.certificate = String::new();
     cert.serial.clone_from(&a.serial);
     cert.lifecycle.version = a.version;
-    let issued = issuer.issue(&cert, Some(a.status_index), now)?;
-    Ok(Signed {
-        assignment: a,
-        cert,
-        issued,
-    })
+    let (issued, sigs, doc_sig) = issuer.issue_with_signatures(&cert, Some(a.status_index), now)?;
+    let row = CertificateRow {
+        status_index: a.status_index,
+        identifier: issued.identifier,
+        serial: a.serial.clone(),
+        version: a.version,
+        kind: a.kind,
+        predecessor: a.predecessor,
+        record_id: a.record_id,
+        management_number: std::mem::take(&mut cert.management.number),
+        holder_name: std::mem::take(&mut cert.holder.name),
+        id_number: std::mem::take(&mut cert.holder.id_number),
+        qualification: cert.qualification.code,
+        legacy: cert.legacy,
+        kid: issuer.kid(),
+        issued_at: now,
+        certificate: String::new(),
+        document: issued.document,
+        qr: issued.qr,
+    };
+    Ok((a, row, Sigs(sigs, doc_sig)))
 }
 
 /// The signer row for `keys`' active signer at `now`, refusing a revoked kid.
@@ -168,7 +217,7 @@ pub(crate) fn ensure_signer(tx: &mut dyn Tx, signer: &SignerRow) -> Result<(), c
 /// Records signed certificates, the predecessors they supersede and one audit entry.
 pub(crate) fn record(
     tx: &mut dyn Tx,
-    signed: &[Signed],
+    signed: &Signed,
     signer: &SignerRow,
     now: i64,
     actor: &str,
@@ -177,49 +226,34 @@ pub(crate) fn record(
 ) -> Result<(), crate::Error> {
     ensure_signer(tx, signer)?;
     let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
-    // Rows go to the store in batches (one multi-row statement where the backend has one);
-    // a re-issue's predecessor is looked up after the batch before it is stored.
-    let mut rows: Vec<CertificateRow> = Vec::with_capacity(signed.len().min(RECORD_BATCH));
-    for s in signed {
-        let a = &s.assignment;
-        let record_id = match (a.record_id, a.predecessor) {
-            (Some(r), _) => Some(r),
-            (None, Some(p)) => {
-                if !rows.is_empty() {
-                    tx.insert_certificates(&rows)?;
-                    rows.clear();
-                }
-                tx.certificate_at(p)?.and_then(|c| c.record_id)
-            }
-            (None, None) => None,
-        };
-        rows.push(CertificateRow {
-            status_index: a.status_index,
-            identifier: s.issued.identifier.clone(),
-            serial: a.serial.clone(),
-            version: a.version,
-            kind: a.kind,
-            predecessor: a.predecessor,
-            record_id,
-            management_number: s.cert.management.number.clone(),
-            holder_name: s.cert.holder.name.clone(),
-            id_number: s.cert.holder.id_number.clone(),
-            qualification: s.cert.qualification.code,
-            legacy: s.cert.legacy,
-            kid: signer.kid,
-            issued_at: now,
-            certificate: String::new(),
-            document: s.issued.document.clone(),
-            qr: s.issued.qr.clone(),
-        });
-        if rows.len() >= RECORD_BATCH {
-            tx.insert_certificates(&rows)?;
-            rows.clear();
+    let mut buf = Vec::with_capacity(256);
+    // Rows go to the store straight from the chunk, in runs of up to RECORD_BATCH (one
+    // multi-row statement where the backend has one); a re-issue is stored on its own, after
+    // the run before it, once its predecessor's record is looked up.
+    let mut run = 0usize;
+    let records = signed
+        .assignments
+        .iter()
+        .zip(&signed.rows)
+        .zip(&signed.sigs);
+    for (k, ((a, row), Sigs(sigs, doc_sig))) in records.enumerate() {
+        if row.kid != signer.kid || row.status_index != a.status_index {
+            return Err(RegistryError::inconsistent(format!(
+                "status index {}: signed with kid {}, recording for kid {}",
+                row.status_index,
+                crate::codec::hex::encode(&row.kid),
+                crate::codec::hex::encode(&signer.kid)
+            )));
         }
         if let Some(p) = a.predecessor {
             // The successor is stored before its predecessor is marked superseded.
-            tx.insert_certificates(&rows)?;
-            rows.clear();
+            insert_run(tx, &signed.rows, run, k)?;
+            run = k.saturating_add(1);
+            let mut row = row.clone();
+            if row.record_id.is_none() {
+                row.record_id = tx.certificate_at(p)?.and_then(|c| c.record_id);
+            }
+            tx.insert_certificates(std::slice::from_ref(&row))?;
             tx.append_status(&StatusChange {
                 seq: 0,
                 subject: StatusSubject::Index(p),
@@ -228,19 +262,26 @@ pub(crate) fn record(
                 at: now,
                 actor: actor.to_owned(),
                 decision: None,
-                note: Some(s.issued.identifier.clone()),
+                note: Some(row.identifier.clone()),
             })?;
+        } else if k.saturating_add(1).saturating_sub(run) >= RECORD_BATCH {
+            insert_run(tx, &signed.rows, run, k.saturating_add(1))?;
+            run = k.saturating_add(1);
         }
-        digest.update(&a.status_index.to_be_bytes());
-        digest.update(s.issued.identifier.as_bytes());
-        digest.update(&sha256(&s.issued.document));
-        digest.update(s.issued.qr.as_bytes());
+        // The chunk's payload (specs/registry.md, "Audit chain"): each certificate's status
+        // index, identifier and two signatures, which bind its document and QR payload.
+        let (doc, qr) = sigs.split_at((*doc_sig).min(sigs.len()));
+        buf.clear();
+        buf.extend_from_slice(&a.status_index.to_be_bytes());
+        for part in [row.identifier.as_bytes(), doc, qr] {
+            buf.extend_from_slice(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
+            buf.extend_from_slice(part);
+        }
+        digest.update(&buf);
     }
-    if !rows.is_empty() {
-        tx.insert_certificates(&rows)?;
-    }
-    let (first, last) = match (signed.first(), signed.last()) {
-        (Some(f), Some(l)) => (f.assignment.status_index, l.assignment.status_index),
+    insert_run(tx, &signed.rows, run, signed.rows.len())?;
+    let (first, last) = match (signed.assignments.first(), signed.assignments.last()) {
+        (Some(f), Some(l)) => (f.status_index, l.status_index),
         _ => return Ok(()),
     };
     let mut payload = [0u8; 32];
@@ -258,6 +299,19 @@ pub(crate) fn record(
         payload,
     )?;
     Ok(())
+}
+
+/// Stores `rows[from..to]` (nothing when empty).
+fn insert_run(
+    tx: &mut dyn Tx,
+    rows: &[CertificateRow],
+    from: usize,
+    to: usize,
+) -> Result<(), crate::Error> {
+    match rows.get(from..to) {
+        Some(run) if !run.is_empty() => tx.insert_certificates(run),
+        _ => Ok(()),
+    }
 }
 
 /// Reserves the next chunk of pending records (first issues) after record id `after`.
@@ -364,14 +418,15 @@ impl Registry {
         std::thread::scope(|scope| -> Result<(), crate::Error> {
             let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Assignment>)>(IN_FLIGHT);
             let (done_tx, done_rx) =
-                mpsc::sync_channel::<(bool, Result<Vec<Signed>, crate::Error>)>(IN_FLIGHT);
+                mpsc::sync_channel::<(bool, Result<Signed, crate::Error>)>(IN_FLIGHT);
             let issuer = &issuer;
             scope.spawn(move || {
                 for (resumed, chunk) in work_rx {
-                    let signed: Result<Vec<Signed>, crate::Error> = chunk
+                    let signed = chunk
                         .into_par_iter()
                         .map(|a| sign_one(issuer, a, now))
-                        .collect();
+                        .collect::<Result<Vec<_>, crate::Error>>()
+                        .map(Signed::from_parts);
                     if done_tx.send((resumed, signed)).is_err() {
                         break;
                     }
@@ -472,8 +527,8 @@ impl Registry {
                     report.resumed = report.resumed.saturating_add(n);
                 }
                 report.chunks = report.chunks.saturating_add(1);
-                for s in &signed {
-                    let i = s.assignment.status_index;
+                for a in &signed.assignments {
+                    let i = a.status_index;
                     report.indices = Some(match report.indices {
                         None => (i, i),
                         Some((lo, hi)) => (lo.min(i), hi.max(i)),
@@ -492,14 +547,15 @@ pub(crate) fn sign_all(
     issuer: &Issuer<'_>,
     assignments: &[Assignment],
     now: i64,
-) -> Result<Vec<Signed>, crate::Error> {
+) -> Result<Signed, crate::Error> {
     assignments
         .par_iter()
         .map(|a| sign_one(issuer, a.clone(), now))
-        .collect()
+        .collect::<Result<Vec<_>, crate::Error>>()
+        .map(Signed::from_parts)
 }
 
-/// The identifier and documents of a signed reservation.
-pub(crate) fn issued_of(s: &Signed) -> (&Assignment, &Issued) {
-    (&s.assignment, &s.issued)
+/// The first reservation of a signed chunk and its certificate row.
+pub(crate) fn first_of(s: &Signed) -> Option<(&Assignment, &CertificateRow)> {
+    s.assignments.first().zip(s.rows.first())
 }

@@ -6,7 +6,7 @@
 //! audit entry appended; a crash leaves all of it or none of it. Nothing is updated in place:
 //! every change of status is a new row of the status log.
 
-use super::issuance::{ensure_signer, issued_of, record, sign_all, signer_row};
+use super::issuance::{ensure_signer, first_of, record, sign_all, signer_row};
 use super::store::{Assignment, CertificateRow, DestructionRow, ObjectionRow, Tx};
 use super::{
     audit, china_day, sha256, Registry, RegistryError, State, StatusChange, StatusReason,
@@ -314,10 +314,8 @@ impl Registry {
             let a = next_version(tx, &row, cert, kind, &actor, now)?;
             let signed = sign_all(&issuer, std::slice::from_ref(&a), now)?;
             record(tx, &signed, &signer, now, &actor, operation, reason)?;
-            let (a, issued) = signed
-                .first()
-                .map(issued_of)
-                .ok_or_else(|| RegistryError::inconsistent("nothing signed"))?;
+            let (a, issued) =
+                first_of(&signed).ok_or_else(|| RegistryError::inconsistent("nothing signed"))?;
             Ok(Reissued {
                 identifier: issued.identifier.clone(),
                 predecessor: row.identifier.clone(),

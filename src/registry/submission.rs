@@ -421,6 +421,8 @@ enum RawRow {
 /// reads the converted cells under.
 struct CsvShape {
     names: Vec<String>,
+    /// The names' total length in bytes.
+    names_len: usize,
     has_code: bool,
     header: csv::StringRecord,
 }
@@ -439,6 +441,7 @@ impl CsvShape {
         }
         header.push_field("serial");
         CsvShape {
+            names_len: names.iter().map(String::len).sum(),
             names,
             has_code,
             header,
@@ -865,15 +868,23 @@ fn convert_csv(
     record: &csv::StringRecord,
     catalogue: &Catalogue,
 ) -> Converted {
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    // The row's digest: `name 0 cell 0` for each field, gathered first and hashed at once
+    // (the same bytes as hashing field by field; one digest call instead of four a field).
+    let mut bytes = Vec::with_capacity(
+        record
+            .as_slice()
+            .len()
+            .saturating_add(shape.names_len)
+            .saturating_add(record.len().saturating_mul(2)),
+    );
     for (name, cell) in shape.names.iter().zip(record) {
-        hash.update(name.as_bytes());
-        hash.update(&[0]);
-        hash.update(cell.trim().as_bytes());
-        hash.update(&[0]);
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(cell.trim().as_bytes());
+        bytes.push(0);
     }
-    let mut digest = [0u8; 32];
-    digest.copy_from_slice(hash.finish().as_ref());
+    let digest = sha256(&bytes);
+    drop(bytes);
     let key = shape
         .names
         .iter()
