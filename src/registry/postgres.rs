@@ -624,7 +624,9 @@ impl PgTx<'_> {
         let sent = match self.t.copy_in(&st) {
             Ok(w) => {
                 let mut w = BinaryCopyInWriter::new(w, types);
-                (0..n).try_for_each(|i| row(i, &mut w)).and_then(|()| w.finish())
+                (0..n)
+                    .try_for_each(|i| row(i, &mut w))
+                    .and_then(|()| w.finish())
             }
             Err(e) => Err(e),
         };
@@ -778,8 +780,16 @@ impl PgTx<'_> {
             n,
             &mut |i, w| {
                 w.write(&[
-                    &index[i], &serial[i], &version[i], &kind[i], &record[i], &pred[i], &cert[i],
-                    &owner[i], &lease[i], &at[i],
+                    &index[i],
+                    &serial[i],
+                    &version[i],
+                    &kind[i],
+                    &record[i],
+                    &pred[i],
+                    &cert[i],
+                    &owner[i],
+                    &lease[i],
+                    &at[i],
                 ])
             },
         )?;
