@@ -7,7 +7,10 @@
 //!   thread), then N records (fresh schema) by TWO worker processes at once; prints the
 //!   throughputs and their ratio.
 //!
+//! A third argument names the signing algorithm (`es256`, the default; `sm2`, `ed25519`).
+//!
 //! `cargo run --release --features postgres --example pg-goals -- bulk postgres://… 100000`
+//! `cargo run --release --features postgres --example pg-goals -- concurrent postgres://… 20000 sm2`
 
 use std::path::Path;
 use std::process::Command;
@@ -84,11 +87,14 @@ fn main() {
     }
     let base = args.get(1).expect("URL").clone();
     let n: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let alg_name = args.get(3).map(String::as_str).unwrap_or("es256");
+    let alg = Algorithm::from_name(alg_name).expect("algorithm: es256, sm2 or ed25519");
+    println!("signing algorithm {}", alg.name());
     let dir = std::env::temp_dir().join(format!("certseal-pg-goals-{}", std::process::id()));
     let keys = KeyDir::init(
         &dir.join("keys"),
         InitOptions {
-            alg: Algorithm::Es256,
+            alg,
             authority_name: "人力资源社会保障部人事考试中心".into(),
             authority_uscc: "12100000400010398P".into(),
             signers: 1,
@@ -184,7 +190,7 @@ fn main() {
                 secs[0] / secs[1]
             );
         }
-        _ => panic!("pg-goals bulk|concurrent URL [N]"),
+        _ => panic!("pg-goals bulk|concurrent URL [N [ALGORITHM]]"),
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -17,8 +17,10 @@
 //!   up to [`MAX_ATTEMPTS`]; a constraint violation or any other error is returned at once, and
 //!   so is a connection lost during COMMIT (its outcome is unknown: running it again could do
 //!   the work twice);
-//! - certificates and reservations of a chunk are sent as one multi-row statement each
-//!   (buffered in the transaction, flushed before the next read and at commit).
+//! - certificates and reservations of a chunk are sent as one `COPY … FROM STDIN (FORMAT
+//!   binary)` each (buffered in the transaction, flushed before the next read and at commit),
+//!   and so are a new batch's records: no statement text or arrays for the server to parse and
+//!   unnest; the same constraints, foreign keys and indexes as an INSERT.
 //!
 //! Connections come from an r2d2 pool; TLS is rustls with the ring provider (no OpenSSL).
 //! `sslmode` (disable / prefer / require) is read from the URL; with TLS the server certificate
@@ -28,8 +30,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -606,6 +609,30 @@ impl PgTx<'_> {
         }
     }
 
+    /// Sends `n` rows with `COPY … FROM STDIN (FORMAT binary)` (`sql`, its columns of
+    /// `types`): no statement text or arrays for the server to parse and unnest, the rows go
+    /// straight to the table's multi-row insert. `row(i, w)` writes row `i`.
+    fn copy_in(
+        &mut self,
+        op: &'static str,
+        sql: &str,
+        types: &[Type],
+        n: usize,
+        row: &mut dyn FnMut(usize, &mut BinaryCopyInWriter<'_>) -> Result<(), postgres::Error>,
+    ) -> Result<u64, crate::Error> {
+        let st = self.stmt(op, sql)?;
+        let sent = match self.t.copy_in(&st) {
+            Ok(w) => {
+                let mut w = BinaryCopyInWriter::new(w, types);
+                (0..n)
+                    .try_for_each(|i| row(i, &mut w))
+                    .and_then(|()| w.finish())
+            }
+            Err(e) => Err(e),
+        };
+        sent.map_err(|e| self.fail(op, &e))
+    }
+
     fn lock_chain(&mut self, name: &str) -> Result<(), crate::Error> {
         if self.write {
             self.query(
@@ -734,21 +761,38 @@ impl PgTx<'_> {
             lease.push(a.lease_until);
             at.push(a.reserved_at);
         }
-        let st = self.stmt(
+        self.copy_in(
             "insert assignment",
-            "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
-             predecessor, certificate, owner, lease_until, reserved_at) \
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::bigint[], \
-             $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])",
-        )?;
-        if let Err(e) = self.t.execute(
-            &st,
+            "COPY assignments (status_index, serial, version, kind, record_id, predecessor, \
+             certificate, owner, lease_until, reserved_at) FROM STDIN (FORMAT binary)",
             &[
-                &index, &serial, &version, &kind, &record, &pred, &cert, &owner, &lease, &at,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT4,
+                Type::INT4,
+                Type::INT8,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT8,
+                Type::INT8,
             ],
-        ) {
-            return Err(self.fail("insert assignment", &e));
-        }
+            n,
+            &mut |i, w| {
+                w.write(&[
+                    &index[i],
+                    &serial[i],
+                    &version[i],
+                    &kind[i],
+                    &record[i],
+                    &pred[i],
+                    &cert[i],
+                    &owner[i],
+                    &lease[i],
+                    &at[i],
+                ])
+            },
+        )?;
         let records: Vec<i64> = record.iter().flatten().copied().collect();
         if !records.is_empty() {
             let st = self.stmt(
@@ -816,24 +860,51 @@ impl PgTx<'_> {
                 index.first()
             )));
         }
-        let st = self.stmt(
+        self.copy_in(
             "insert certificate",
-            "INSERT INTO certificates (status_index, identifier, serial, version, kind, \
-             predecessor, record_id, management_number, holder_name, id_number, qualification, \
-             legacy, kid, issued_at, document, qr) \
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], \
-             $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::int[], \
-             $12::int[], $13::bytea[], $14::bigint[], $15::bytea[], $16::text[])",
-        )?;
-        if let Err(e) = self.t.execute(
-            &st,
+            "COPY certificates (status_index, identifier, serial, version, kind, predecessor, \
+             record_id, management_number, holder_name, id_number, qualification, legacy, kid, \
+             issued_at, document, qr) FROM STDIN (FORMAT binary)",
             &[
-                &index, &ident, &serial, &version, &kind, &pred, &record, &number, &name,
-                &id_number, &qual, &legacy, &kid, &at, &doc, &qr,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT4,
+                Type::INT4,
+                Type::INT8,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT4,
+                Type::INT4,
+                Type::BYTEA,
+                Type::INT8,
+                Type::BYTEA,
+                Type::TEXT,
             ],
-        ) {
-            return Err(self.fail("insert certificate", &e));
-        }
+            n,
+            &mut |i, w| {
+                w.write(&[
+                    &index[i],
+                    &ident[i],
+                    &serial[i],
+                    &version[i],
+                    &kind[i],
+                    &pred[i],
+                    &record[i],
+                    &number[i],
+                    &name[i],
+                    &id_number[i],
+                    &qual[i],
+                    &legacy[i],
+                    &kid[i],
+                    &at[i],
+                    &doc[i],
+                    &qr[i],
+                ])
+            },
+        )?;
         Ok(())
     }
 
@@ -1254,27 +1325,40 @@ impl Tx for PgTx<'_> {
                 }
             }
         }
-        // Ids are drawn in row order (ORDER BY the ordinality), the order issuance follows.
-        self.execute(
+        // COPY draws the ids in row order (one `nextval` a row as it arrives), the order
+        // issuance follows.
+        self.flush()?;
+        self.copy_in(
             OP,
-            "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
-             management_number, certificate, error_field, error_rule, received_at) \
-             SELECT s, k, r, d, a, m, c, f, e, t FROM unnest($1::bigint[], $2::text[], \
-             $3::bigint[], $4::bytea[], $5::int[], $6::text[], $7::text[], $8::text[], \
-             $9::text[], $10::bigint[]) WITH ORDINALITY AS u(s, k, r, d, a, m, c, f, e, t, o) \
-             ORDER BY o",
+            "COPY records (submission_id, row_key, row_no, digest, accepted, management_number, \
+             certificate, error_field, error_rule, received_at) FROM STDIN (FORMAT binary)",
             &[
-                &submission,
-                &key,
-                &row_no,
-                &digest,
-                &accepted,
-                &number,
-                &cert,
-                &field,
-                &rule,
-                &at,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT8,
+                Type::BYTEA,
+                Type::INT4,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT8,
             ],
+            n,
+            &mut |i, w| {
+                w.write(&[
+                    &submission[i],
+                    &key[i],
+                    &row_no[i],
+                    &digest[i],
+                    &accepted[i],
+                    &number[i],
+                    &cert[i],
+                    &field[i],
+                    &rule[i],
+                    &at[i],
+                ])
+            },
         )?;
         Ok(())
     }
