@@ -266,8 +266,7 @@ struct Loaded {
 fn load(
     location: &str,
     rows: u64,
-    template: &CertificateRow,
-    sub: i64,
+    (template, sub): &(CertificateRow, i64),
     uscc: &Uscc,
     sample: &[u64],
     wanted: &mut std::collections::HashMap<u64, String>,
@@ -279,7 +278,7 @@ fn load(
     let mut first = 1u64;
     while first <= rows {
         let n = CHUNK.min(rows + 1 - first);
-        let gen = generate(first, n, sub);
+        let gen = generate(first, n, *sub);
         let t = Instant::now();
         let ids = write_chunk(store.as_mut(), &gen, template, uscc);
         write_secs += t.elapsed().as_secs_f64();
@@ -482,12 +481,11 @@ fn main() {
         }
     };
     if sequential {
-        let (template, sub) = seed(&sqlite_loc, &keys, dir.path());
+        let seeded = seed(&sqlite_loc, &keys, dir.path());
         let l = load(
             &sqlite_loc,
             rows,
-            &template,
-            sub,
+            &seeded,
             &uscc,
             &sample,
             &mut wanted,
@@ -503,12 +501,11 @@ fn main() {
                 let _ = std::fs::remove_file(sqlite_path.with_extension(ext));
             }
         }
-        let (template, sub) = seed(&pg_url, &keys, dir.path());
+        let seeded = seed(&pg_url, &keys, dir.path());
         let l = load(
             &pg_url,
             rows,
-            &template,
-            sub,
+            &seeded,
             &uscc,
             &sample,
             &mut wanted,
@@ -520,13 +517,12 @@ fn main() {
         drop(rp);
         report(rows, "one backend after the other", &s, &p);
     } else {
-        let (template_s, sub_s) = seed(&sqlite_loc, &keys, dir.path());
-        let (template_p, sub_p) = seed(&pg_url, &keys, dir.path());
+        let seeded_s = seed(&sqlite_loc, &keys, dir.path());
+        let seeded_p = seed(&pg_url, &keys, dir.path());
         let l = load(
             &sqlite_loc,
             rows,
-            &template_s,
-            sub_s,
+            &seeded_s,
             &uscc,
             &sample,
             &mut wanted,
@@ -536,8 +532,7 @@ fn main() {
         let l = load(
             &pg_url,
             rows,
-            &template_p,
-            sub_p,
+            &seeded_p,
             &uscc,
             &sample,
             &mut wanted,
