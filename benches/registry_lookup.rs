@@ -496,6 +496,9 @@ fn main() {
         let mut rs = Registry::open_url(&sqlite_loc).expect("sqlite");
         let s = measure(&mut [&mut rs], &q).remove(0);
         drop(rs);
+        // Printed now too: a run stopped during PostgreSQL's load keeps SQLite's figures.
+        println!("{}", s[0].line("sqlite     by identifier"));
+        println!("{}", s[1].line("sqlite     by management number + name"));
         if !keep {
             for ext in ["db", "db-wal", "db-shm"] {
                 let _ = std::fs::remove_file(sqlite_path.with_extension(ext));
