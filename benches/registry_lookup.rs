@@ -6,13 +6,20 @@
 //!
 //! ```text
 //! CERTSEAL_TEST_POSTGRES=postgres://… cargo bench --features postgres --bench registry_lookup
-//! cargo bench --features postgres --bench registry_lookup -- 10000000 postgres://…
+//! cargo bench --features postgres --bench registry_lookup -- 10000000 postgres://… --one-at-a-time
 //! ```
+//!
+//! Options (environment): `CERTSEAL_LOOKUP_DIR` the directory of the SQLite file (default the
+//! system's temporary directory); `--one-at-a-time` (or `CERTSEAL_LOOKUP_ONE_AT_A_TIME=1`)
+//! loads and measures the backends one after the other on the same rows (SQLite: load,
+//! measure, delete; then PostgreSQL: load, measure, drop), so the disk holds one copy at a
+//! time; without it both copies exist and the lookups take turns query by query;
+//! `CERTSEAL_LOOKUP_KEEP=1` keeps the SQLite file and the PostgreSQL schema.
 //!
 //! **The generator** is bounded: rows are made and written in chunks of [`CHUNK`] (one
 //! transaction each, through the registry's own `Tx` statements: multi-row inserts of the
 //! records, the reservations and the certificates), so memory stays flat whatever N. Both
-//! backends get the same rows, written in turns chunk by chunk. What a row is:
+//! backends get the same rows (SQLite first, then PostgreSQL). What a row is:
 //!
 //! - a submission record: a synthetic holder (`write_synthetic_csv`'s name, GB 11643 ID number
 //!   with its check digit, management number `M{n:015}`) validated by the model's CSV parser,
@@ -24,11 +31,14 @@
 //!   same size as a fresh one). Records, reservations, certificates, status head and counters
 //!   are otherwise what a real issuance of N records leaves.
 //!
+//! Each load prints its rate (rows/s in all and of the backend's writes alone) and the bytes a
+//! row takes (the SQLite file and WAL; PostgreSQL's tables with indexes and TOAST).
+//!
 //! **The measurement**: [`QUERIES`] rows drawn with a fixed seed, each looked up by identifier
-//! and by management number + name through `Registry::lookup` (one read transaction: the
-//! version, its lineage, statuses and objections), SQLite and PostgreSQL taking turns query by
-//! query after a warm-up pass; every answer is checked (one certificate, the expected
-//! identifier). Prints p50 / p90 / p99 / max per backend and the p99 ratios.
+//! and by management number + name through `Registry::lookup` (on PostgreSQL one statement
+//! outside any transaction, `Store::read_one`) after [`WARMUP`] warm-up lookups; every answer
+//! is checked (one certificate, the expected identifier). Prints p50 / p90 / p99 / max per
+//! backend and the ratios.
 //!
 //! Without `--bench` (as `cargo test --benches` runs it) the program only says how to run it.
 
@@ -47,7 +57,7 @@ use certseal::trust::{InitOptions, KeyDir};
 
 const NOW: i64 = 1_795_651_200;
 /// Rows written in one transaction.
-const CHUNK: u64 = 5_000;
+const CHUNK: u64 = 20_000;
 /// Rows looked up (each by identifier and by management number + name).
 const QUERIES: usize = 5_000;
 /// Warm-up lookups per backend before the measured ones.
@@ -168,7 +178,7 @@ fn write_chunk(
                 });
                 idents.push(identifier);
             }
-            for c in certs.chunks(256) {
+            for c in certs.chunks(1024) {
                 tx.insert_certificates(c)?;
             }
             Ok(())
@@ -245,6 +255,141 @@ fn timed(r: &mut Registry, q: &Lookup, expect: &str) -> Duration {
     d
 }
 
+/// What a load took: seconds writing (the backend's part) and in all (with generating).
+struct Loaded {
+    write_secs: f64,
+    total_secs: f64,
+}
+
+/// Writes rows `1..=rows` into `location` chunk by chunk, noting the identifiers of `sample`
+/// (sorted) in `wanted` (or checking them against it when already there).
+fn load(
+    location: &str,
+    rows: u64,
+    (template, sub): &(CertificateRow, i64),
+    uscc: &Uscc,
+    sample: &[u64],
+    wanted: &mut std::collections::HashMap<u64, String>,
+    what: &str,
+) -> Loaded {
+    let mut store = certseal::registry::open(location).expect("open");
+    let t0 = Instant::now();
+    let mut write_secs = 0f64;
+    let mut first = 1u64;
+    while first <= rows {
+        let n = CHUNK.min(rows + 1 - first);
+        let gen = generate(first, n, *sub);
+        let t = Instant::now();
+        let ids = write_chunk(store.as_mut(), &gen, template, uscc);
+        write_secs += t.elapsed().as_secs_f64();
+        for (k, id) in (first..).zip(ids) {
+            if sample.binary_search(&k).is_ok() {
+                let old = wanted.insert(k, id.clone());
+                assert!(
+                    old.is_none() || old.as_deref() == Some(id.as_str()),
+                    "both backends mint the same identifiers"
+                );
+            }
+        }
+        first += n;
+        if (first / CHUNK) % 10 == 0 {
+            eprintln!(
+                "{what}: {} rows in {:.0} s (writes {write_secs:.0} s)",
+                first - 1,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Loaded {
+        write_secs,
+        total_secs: t0.elapsed().as_secs_f64(),
+    }
+}
+
+/// Bytes the schema's tables take with their indexes and TOAST (PostgreSQL).
+fn pg_bytes(url: &str, schema: &str) -> u64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    c.batch_execute(&format!(
+        "ANALYZE {schema}.certificates; ANALYZE {schema}.records; ANALYZE {schema}.assignments"
+    ))
+    .expect("analyze");
+    let r = c
+        .query_one(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+            &[&schema],
+        )
+        .expect("size");
+    u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)
+}
+
+/// Bytes of the SQLite database (the file and its WAL).
+fn sqlite_bytes(path: &std::path::Path) -> u64 {
+    let len = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    len(path) + len(&path.with_extension("db-wal"))
+}
+
+fn report_load(what: &str, rows: u64, l: &Loaded, bytes: u64) {
+    println!(
+        "{what}: loaded {rows} rows in {:.0} s ({:.0} rows/s; writes {:.0} s, {:.0} rows/s); {:.2} GiB, {:.0} bytes a row",
+        l.total_secs,
+        rows as f64 / l.total_secs,
+        l.write_secs,
+        rows as f64 / l.write_secs,
+        bytes as f64 / (1u64 << 30) as f64,
+        bytes as f64 / rows as f64,
+    );
+}
+
+type Query = (Lookup, Lookup, String);
+
+/// Warm-up, then the measured lookups of `queries` on each registry, taking turns query by
+/// query; `[by identifier, by management number + name]` per registry.
+fn measure(regs: &mut [&mut Registry], queries: &[Query]) -> Vec<[Latencies; 2]> {
+    let (warm, measured) = queries.split_at(WARMUP);
+    for (by_id, by_number, expect) in warm {
+        for r in regs.iter_mut() {
+            timed(r, by_id, expect);
+            timed(r, by_number, expect);
+        }
+    }
+    let mut lat: Vec<[Latencies; 2]> = regs
+        .iter()
+        .map(|_| [(); 2].map(|_| Latencies(Vec::with_capacity(QUERIES))))
+        .collect();
+    for (by_id, by_number, expect) in measured {
+        for (r, l) in regs.iter_mut().zip(lat.iter_mut()) {
+            l[0].0.push(timed(r, by_id, expect));
+        }
+        for (r, l) in regs.iter_mut().zip(lat.iter_mut()) {
+            l[1].0.push(timed(r, by_number, expect));
+        }
+    }
+    lat
+}
+
+fn report(rows: u64, how: &str, s: &[Latencies; 2], p: &[Latencies; 2]) {
+    println!(
+        "{} rows, {QUERIES} lookups each (after {WARMUP} warm-up), {how}:",
+        rows + 1
+    );
+    println!("{}", s[0].line("sqlite     by identifier"));
+    println!("{}", p[0].line("postgresql by identifier"));
+    println!("{}", s[1].line("sqlite     by management number + name"));
+    println!("{}", p[1].line("postgresql by management number + name"));
+    for (what, s, p) in [
+        ("identifier", &s[0], &p[0]),
+        ("management number + name", &s[1], &p[1]),
+    ] {
+        println!(
+            "p99 postgresql / sqlite by {what}: {:.2} (goal: <= 3); p90 {:.2}; p50 {:.2}",
+            p.at(0.99).as_secs_f64() / s.at(0.99).as_secs_f64(),
+            p.at(0.9).as_secs_f64() / s.at(0.9).as_secs_f64(),
+            p.at(0.5).as_secs_f64() / s.at(0.5).as_secs_f64(),
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
@@ -266,6 +411,10 @@ fn main() {
         .map(|s| s.to_string())
         .or_else(|| std::env::var("CERTSEAL_TEST_POSTGRES").ok())
         .expect("a PostgreSQL URL: argument 2 or CERTSEAL_TEST_POSTGRES");
+    // One backend at a time (load SQLite, measure, delete it; then PostgreSQL): half the disk.
+    let sequential = args.iter().any(|a| a == "--one-at-a-time")
+        || std::env::var_os("CERTSEAL_LOOKUP_ONE_AT_A_TIME").is_some();
+    let keep = std::env::var_os("CERTSEAL_LOOKUP_KEEP").is_some();
     let dir = tempfile::tempdir_in(
         std::env::var("CERTSEAL_LOOKUP_DIR")
             .unwrap_or_else(|_| std::env::temp_dir().to_string_lossy().into_owned()),
@@ -310,107 +459,102 @@ fn main() {
     let order = sample.clone();
     sample.sort_unstable();
     let mut wanted: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
+    let queries = |wanted: &std::collections::HashMap<u64, String>| -> Vec<Query> {
+        order
+            .iter()
+            .map(|k| {
+                (
+                    Lookup::Identifier(wanted[k].clone()),
+                    Lookup::ManagementNumber {
+                        number: format!("M{k:015}"),
+                        name: synthetic_name(*k),
+                    },
+                    wanted[k].clone(),
+                )
+            })
+            .collect()
+    };
 
-    let (template_s, sub_s) = seed(&sqlite_loc, &keys, dir.path());
-    let (template_p, sub_p) = seed(&pg_url, &keys, dir.path());
-    let mut sqlite = certseal::registry::open(&sqlite_loc).expect("sqlite");
-    let mut pg = certseal::registry::open(&pg_url).expect("postgres");
-    let t0 = Instant::now();
-    let (mut secs_s, mut secs_p) = (0f64, 0f64);
-    let mut first = 1u64;
-    while first <= rows {
-        let n = CHUNK.min(rows + 1 - first);
-        let gen_s = generate(first, n, sub_s);
-        let t = Instant::now();
-        let ids = write_chunk(sqlite.as_mut(), &gen_s, &template_s, &uscc);
-        secs_s += t.elapsed().as_secs_f64();
-        drop(gen_s);
-        let gen_p = generate(first, n, sub_p);
-        let t = Instant::now();
-        let ids_p = write_chunk(pg.as_mut(), &gen_p, &template_p, &uscc);
-        secs_p += t.elapsed().as_secs_f64();
-        assert_eq!(ids, ids_p, "both backends mint the same identifiers");
-        for (k, id) in (first..).zip(ids) {
-            if sample.binary_search(&k).is_ok() {
-                wanted.insert(k, id);
-            }
-        }
-        first += n;
-        if (first / CHUNK) % 40 == 0 {
-            eprintln!(
-                "{} rows in {:.0} s (sqlite writes {secs_s:.0} s, postgresql {secs_p:.0} s)",
-                first - 1,
-                t0.elapsed().as_secs_f64()
-            );
-        }
-    }
-    drop((sqlite, pg));
-    if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
-        let _ = c.batch_execute(&format!(
-            "ANALYZE {schema}.certificates; ANALYZE {schema}.records; ANALYZE {schema}.assignments"
-        ));
-    }
-    println!(
-        "loaded {} certificates into each backend in {:.0} s (writes: sqlite {secs_s:.0} s, postgresql {secs_p:.0} s); sqlite file {:.2} GiB",
-        rows + 1,
-        t0.elapsed().as_secs_f64(),
-        std::fs::metadata(&sqlite_path).map(|m| m.len()).unwrap_or(0) as f64 / (1u64 << 30) as f64
-    );
-
-    let mut rs = Registry::open_url(&sqlite_loc).expect("sqlite");
-    let mut rp = Registry::open_url(&pg_url).expect("postgres");
-    let queries: Vec<(Lookup, Lookup, String)> = order
-        .iter()
-        .map(|k| {
-            (
-                Lookup::Identifier(wanted[k].clone()),
-                Lookup::ManagementNumber {
-                    number: format!("M{k:015}"),
-                    name: synthetic_name(*k),
-                },
-                wanted[k].clone(),
-            )
-        })
-        .collect();
-    let (warm, measured) = queries.split_at(WARMUP);
-    for (by_id, by_number, expect) in warm {
-        for r in [&mut rs, &mut rp] {
-            timed(r, by_id, expect);
-            timed(r, by_number, expect);
-        }
-    }
-    let mut lat = [(); 4].map(|_| Latencies(Vec::with_capacity(QUERIES)));
-    for (by_id, by_number, expect) in measured {
-        lat[0].0.push(timed(&mut rs, by_id, expect));
-        lat[1].0.push(timed(&mut rp, by_id, expect));
-        lat[2].0.push(timed(&mut rs, by_number, expect));
-        lat[3].0.push(timed(&mut rp, by_number, expect));
-    }
-    println!(
-        "{} rows, {QUERIES} lookups each (after {WARMUP} warm-up), taking turns:",
-        rows + 1
-    );
-    println!("{}", lat[0].line("sqlite     by identifier"));
-    println!("{}", lat[1].line("postgresql by identifier"));
-    println!("{}", lat[2].line("sqlite     by management number + name"));
-    println!("{}", lat[3].line("postgresql by management number + name"));
-    for (what, s, p) in [
-        ("identifier", &lat[0], &lat[1]),
-        ("management number + name", &lat[2], &lat[3]),
-    ] {
-        println!(
-            "p99 postgresql / sqlite by {what}: {:.2} (goal: <= 3); p50 {:.2}",
-            p.at(0.99).as_secs_f64() / s.at(0.99).as_secs_f64(),
-            p.at(0.5).as_secs_f64() / s.at(0.5).as_secs_f64(),
-        );
-    }
-    drop((rs, rp));
-    if std::env::var_os("CERTSEAL_LOOKUP_KEEP").is_none() {
+    let drop_schema = || {
         if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
             let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         }
+    };
+    if sequential {
+        let seeded = seed(&sqlite_loc, &keys, dir.path());
+        let l = load(
+            &sqlite_loc,
+            rows,
+            &seeded,
+            &uscc,
+            &sample,
+            &mut wanted,
+            "sqlite",
+        );
+        report_load("sqlite", rows, &l, sqlite_bytes(&sqlite_path));
+        let q = queries(&wanted);
+        let mut rs = Registry::open_url(&sqlite_loc).expect("sqlite");
+        let s = measure(&mut [&mut rs], &q).remove(0);
+        drop(rs);
+        // Printed now too: a run stopped during PostgreSQL's load keeps SQLite's figures.
+        println!("{}", s[0].line("sqlite     by identifier"));
+        println!("{}", s[1].line("sqlite     by management number + name"));
+        if !keep {
+            for ext in ["db", "db-wal", "db-shm"] {
+                let _ = std::fs::remove_file(sqlite_path.with_extension(ext));
+            }
+        }
+        let seeded = seed(&pg_url, &keys, dir.path());
+        let l = load(
+            &pg_url,
+            rows,
+            &seeded,
+            &uscc,
+            &sample,
+            &mut wanted,
+            "postgresql",
+        );
+        report_load("postgresql", rows, &l, pg_bytes(&url, &schema));
+        let mut rp = Registry::open_url(&pg_url).expect("postgres");
+        let p = measure(&mut [&mut rp], &q).remove(0);
+        drop(rp);
+        report(rows, "one backend after the other", &s, &p);
     } else {
+        let seeded_s = seed(&sqlite_loc, &keys, dir.path());
+        let seeded_p = seed(&pg_url, &keys, dir.path());
+        let l = load(
+            &sqlite_loc,
+            rows,
+            &seeded_s,
+            &uscc,
+            &sample,
+            &mut wanted,
+            "sqlite",
+        );
+        report_load("sqlite", rows, &l, sqlite_bytes(&sqlite_path));
+        let l = load(
+            &pg_url,
+            rows,
+            &seeded_p,
+            &uscc,
+            &sample,
+            &mut wanted,
+            "postgresql",
+        );
+        report_load("postgresql", rows, &l, pg_bytes(&url, &schema));
+        let q = queries(&wanted);
+        let mut rs = Registry::open_url(&sqlite_loc).expect("sqlite");
+        let mut rp = Registry::open_url(&pg_url).expect("postgres");
+        let mut lat = measure(&mut [&mut rs, &mut rp], &q);
+        drop((rs, rp));
+        let p = lat.remove(1);
+        let s = lat.remove(0);
+        report(rows, "taking turns query by query", &s, &p);
+    }
+    if keep {
         let kept = dir.keep();
         println!("kept {} and schema {schema}", kept.display());
+    } else {
+        drop_schema();
     }
 }

@@ -755,6 +755,10 @@ fn objections_and_paper_destruction_are_recorded_once(f: &mut Fixture) {
         list[0].outcome.as_ref().map(|o| o.1.as_str()),
         Some("核实无误，维持")
     );
+    // A lookup shows it (PostgreSQL's one-statement lookup needs a second statement for the
+    // objection's row, so it runs again in a read transaction).
+    let found = r.lookup(&Lookup::Identifier(id.clone())).unwrap();
+    assert_eq!(found[0].objections, vec![(o, true)]);
     let on = Date::parse("2026-11-25").unwrap();
     r.record_destruction(&id, on, "张监销", None, NOW).unwrap();
     let e = r

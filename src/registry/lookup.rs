@@ -233,8 +233,10 @@ fn result_for(tx: &mut dyn Tx, serial: &str) -> Result<Option<LookupResult>, cra
 impl Registry {
     /// Finds certificates; each result is one certificate (all its versions). Names must match
     /// a version's holder name exactly; an empty list when nothing matches.
+    /// One statement on PostgreSQL when no version has an objection ([`Store::read_one`](super::Store::read_one)).
     pub fn lookup(&mut self, q: &Lookup) -> Result<Vec<LookupResult>, crate::Error> {
-        self.read(|tx| {
+        let mut found = None;
+        self.store.read_one(&mut |tx| {
             let rows = match q {
                 Lookup::Identifier(id) => tx.certificate(id.trim())?.into_iter().collect(),
                 Lookup::ManagementNumber { number, name } => tx
@@ -265,8 +267,10 @@ impl Registry {
                     out.push(r);
                 }
             }
-            Ok(out)
-        })
+            found = Some(out);
+            Ok(())
+        })?;
+        found.ok_or_else(|| RegistryError::inconsistent("read returned nothing"))
     }
 
     /// The certificate versions of every status index, to `f` in index order (export).

@@ -11,7 +11,10 @@
 //!   and two issuers take turns only on that and the counters), the certificate row
 //!   a lifecycle check reads the status of, the signer row an issuance checks the revocation of;
 //!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`;
-//! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot;
+//! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot; a lookup
+//!   ([`Store::read_one`]) first runs outside any transaction, where its one statement is its
+//!   own snapshot (one round trip instead of three), and again in a read transaction when it
+//!   needs a second statement;
 //! - a transaction that failed transiently (serialisation failure, deadlock, lost or reset
 //!   connection, server shutting down) is rolled back and run again with exponential backoff,
 //!   up to [`MAX_ATTEMPTS`]; a constraint violation or any other error is returned at once, and
@@ -402,7 +405,7 @@ fn once(
         Err(e) => return (Err(backend("begin", explain(&e))), transient(&e)),
     };
     let mut tx = PgTx {
-        t,
+        t: Conn::Tx(t),
         stmts,
         write,
         transient: false,
@@ -417,7 +420,7 @@ fn once(
         .and_then(|()| tx.link_audit());
     let retry = tx.transient;
     match out {
-        Ok(()) if write => match tx.t.commit() {
+        Ok(()) if write => match tx.t.end(true) {
             Ok(()) => (Ok(()), false),
             // Retried only when the server said it rolled back (a serialisation failure at
             // commit); a connection lost during COMMIT leaves the outcome unknown, and running
@@ -433,13 +436,40 @@ fn once(
             }
         },
         Ok(()) => (
-            tx.t.rollback()
+            tx.t.end(false)
                 .map_err(|e| backend("end read", explain(&e))),
             false,
         ),
         // Dropping the transaction rolls it back.
         Err(e) => (Err(e), retry),
     }
+}
+
+/// Runs `f`, a read, on `conn` outside any transaction as long as it sends one `SELECT` (its
+/// own snapshot: one round trip, no BEGIN and ROLLBACK): the result and whether `f` must run
+/// again in a read transaction (it needed a second statement, or failed transiently).
+fn once_one(
+    conn: &mut Pooled,
+    stmts: &mut HashMap<String, Statement>,
+    f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), crate::Error>,
+) -> (Result<(), crate::Error>, bool) {
+    let mut tx = PgTx {
+        t: Conn::One {
+            client: conn,
+            sent: false,
+            refused: false,
+        },
+        stmts,
+        write: false,
+        transient: false,
+        certs: Vec::new(),
+        assignments: Vec::new(),
+        audit_later: Vec::new(),
+        seen: None,
+    };
+    let out = f(&mut tx).and_then(|()| tx.flush());
+    let again = tx.transient || matches!(tx.t, Conn::One { refused: true, .. });
+    (out, again)
 }
 
 /// 20 ms, 40 ms, 80 ms … with up to 50 % jitter (two writers that collided do not collide
@@ -467,6 +497,25 @@ impl Store for PgStore {
         self.run(false, f)
     }
 
+    fn read_one(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        if self.connection().is_ok() {
+            let PgStore { conn, stmts, .. } = self;
+            if let Some(c) = conn.as_mut() {
+                let (out, again) = once_one(c, stmts, f);
+                if self.conn.as_ref().is_some_and(|c| c.is_closed()) {
+                    self.conn = None;
+                }
+                if out.is_ok() || !again {
+                    return out;
+                }
+            }
+        }
+        self.run(false, f)
+    }
+
     fn describe(&self) -> String {
         self.desc.clone()
     }
@@ -476,8 +525,69 @@ impl Store for PgStore {
     }
 }
 
+/// Where a [`PgTx`]'s statements go: its transaction, or (a one-statement read,
+/// [`Store::read_one`]) the connection itself, for one `SELECT`.
+enum Conn<'a> {
+    Tx(postgres::Transaction<'a>),
+    One {
+        client: &'a mut postgres::Client,
+        /// The one statement was sent.
+        sent: bool,
+        /// A second statement (or a write) was asked for: `f` runs again in a transaction.
+        refused: bool,
+    },
+}
+
+impl<'a> Conn<'a> {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        match self {
+            Conn::Tx(t) => t.prepare(sql),
+            Conn::One { client, .. } => client.prepare(sql),
+        }
+    }
+
+    fn query(
+        &mut self,
+        st: &Statement,
+        p: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        match self {
+            Conn::Tx(t) => t.query(st, p),
+            Conn::One { client, .. } => client.query(st, p),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        st: &Statement,
+        p: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        match self {
+            Conn::Tx(t) => t.execute(st, p),
+            Conn::One { client, .. } => client.execute(st, p),
+        }
+    }
+
+    /// The transaction (portals need one).
+    fn tx(&mut self) -> Option<&mut postgres::Transaction<'a>> {
+        match self {
+            Conn::Tx(t) => Some(t),
+            Conn::One { .. } => None,
+        }
+    }
+
+    /// Commits or rolls back (nothing to end outside a transaction).
+    fn end(self, commit: bool) -> Result<(), postgres::Error> {
+        match self {
+            Conn::Tx(t) if commit => t.commit(),
+            Conn::Tx(t) => t.rollback(),
+            Conn::One { .. } => Ok(()),
+        }
+    }
+}
+
 struct PgTx<'a> {
-    t: postgres::Transaction<'a>,
+    t: Conn<'a>,
     stmts: &'a mut HashMap<String, Statement>,
     write: bool,
     transient: bool,
@@ -559,7 +669,23 @@ impl PgTx<'_> {
         backend(op, explain(e))
     }
 
+    /// Outside a transaction ([`Conn::One`]): `op` needs one; `f` runs again in a read
+    /// transaction.
+    fn refuse(&mut self, op: &'static str) -> crate::Error {
+        if let Conn::One { refused, .. } = &mut self.t {
+            *refused = true;
+        }
+        backend(op, "needs a read transaction")
+    }
+
     fn stmt(&mut self, op: &'static str, sql: &str) -> Result<Statement, crate::Error> {
+        // Outside a transaction: one SELECT, no more (every statement is prepared here first).
+        if let Conn::One { sent, .. } = &mut self.t {
+            if *sent || !sql.starts_with("SELECT ") {
+                return Err(self.refuse(op));
+            }
+            *sent = true;
+        }
         if let Some(s) = self.stmts.get(sql) {
             return Ok(s.clone());
         }
@@ -1074,8 +1200,8 @@ impl PgTx<'_> {
         })
     }
 
-    /// Read transactions: every version of the certificates whose `key` (`identifier` or
-    /// `management_number`) is `value`, with each version's latest status and whether it has
+    /// Read transactions: every version of the certificates whose `key` (`identifier`,
+    /// `management_number` or `id_number`) is `value`, with each version's latest status and whether it has
     /// objections, in ONE statement; kept in [`Prefetched`] for the lineage, status and
     /// objection reads of the same lookup. Returns the versions whose `key` matched.
     fn prefetch(
@@ -1113,6 +1239,7 @@ impl PgTx<'_> {
             }
             let hit = match key {
                 "identifier" => c.identifier == value,
+                "id_number" => c.id_number == value,
                 _ => c.management_number == value,
             };
             if hit {
@@ -1145,14 +1272,19 @@ impl PgTx<'_> {
     ) -> Result<(), crate::Error> {
         self.flush()?;
         let st = self.stmt(op, sql)?;
-        let portal = match self.t.bind(&st, p) {
-            Ok(p) => p,
-            Err(e) => return Err(self.fail(op, &e)),
+        if self.t.tx().is_none() {
+            return Err(self.refuse(op));
+        }
+        let portal = match self.t.tx().map(|t| t.bind(&st, p)) {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return Err(self.fail(op, &e)),
+            None => return Err(self.refuse(op)),
         };
         loop {
-            let rows = match self.t.query_portal(&portal, 4096) {
-                Ok(r) => r,
-                Err(e) => return Err(self.fail(op, &e)),
+            let rows = match self.t.tx().map(|t| t.query_portal(&portal, 4096)) {
+                Some(Ok(r)) => r,
+                Some(Err(e)) => return Err(self.fail(op, &e)),
+                None => return Err(self.refuse(op)),
             };
             if rows.is_empty() {
                 return Ok(());
@@ -1597,6 +1729,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn by_id_number(&mut self, id_number: &str) -> Result<Vec<CertificateRow>, crate::Error> {
+        if !self.write {
+            let mut rows = self.prefetch("id_number", id_number)?;
+            rows.sort_by_key(|c| c.status_index);
+            return Ok(rows);
+        }
         self.certs_where("c.id_number = $1 ORDER BY c.status_index", &[&id_number])
     }
 

@@ -35,6 +35,17 @@ pub trait Store: Send {
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), crate::Error>,
     ) -> Result<(), crate::Error>;
 
+    /// Runs `f`, which only reads, on one consistent view, like [`Store::read`]; a backend may
+    /// first run it outside any transaction while it sends one statement (its own snapshot:
+    /// PostgreSQL saves the BEGIN and ROLLBACK round trips of a lookup) and run it again under
+    /// [`Store::read`] when it needs more, so `f` must not keep effects outside the [`Tx`].
+    fn read_one(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        self.read(f)
+    }
+
     /// A short name of the backend and location, for messages (`sqlite:/path/registry.db`).
     fn describe(&self) -> String;
 
