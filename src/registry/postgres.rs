@@ -747,7 +747,11 @@ impl PgTx<'_> {
         row: &mut dyn FnMut(usize, &mut BinaryCopyInWriter<'_>) -> Result<(), postgres::Error>,
     ) -> Result<u64, crate::Error> {
         let st = self.stmt(op, sql)?;
-        let sent = match self.t.copy_in(&st) {
+        // `stmt` refuses anything but a SELECT outside a transaction, so a COPY always has one.
+        let Some(t) = self.t.tx() else {
+            return Err(backend(op, "COPY outside a transaction"));
+        };
+        let sent = match t.copy_in(&st) {
             Ok(w) => {
                 let mut w = BinaryCopyInWriter::new(w, types);
                 (0..n)
