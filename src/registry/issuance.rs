@@ -10,6 +10,11 @@
 //!    of the chunk, and marks its reservations issued; the same transaction reserves the
 //!    chunk after next (one commit a chunk).
 //!
+//! A pipelined submission ([`Registry::submit_and_issue_file`]) also hands the certificates it
+//! validated to step 2 through a bounded [`Handoff`], so the signer does not parse the JSON it
+//! stored (the stored rows are the same; a record without a matching handoff entry is parsed
+//! from the store as before).
+//!
 //! Nothing is written outside the store, so nothing can be signed but unrecorded. A crash
 //! between 1 and 3 leaves reservations not issued; the next run signs them again with the
 //! same status index and serial (the new signatures replace the lost ones, which nobody has
@@ -34,7 +39,7 @@ pub(crate) type Feed<'f> =
     &'f mut dyn FnMut(&mut dyn Tx, bool, &mut Handoff) -> Result<bool, crate::Error>;
 
 /// Certificates a pipelined submission validated and stored in this run, not reserved yet,
-/// by management number, each with the JSON stored for it: reserving the record hands the
+/// by submission and row number, each with the JSON stored for it: reserving the record hands the
 /// struct to the signer, which then does not parse the JSON it would read back (about 14 k
 /// instructions a record). Only a record whose stored JSON is byte-for-byte the JSON
 /// serialised from the struct is handed over; any other (a record of another run, a
@@ -43,7 +48,7 @@ pub(crate) type Feed<'f> =
 /// [`Handoff::limit`] certificates (the reader then waits, memory flat), and it is emptied
 /// whenever a reservation finds nothing pending (what it still holds is then stale).
 pub(crate) struct Handoff {
-    certs: HashMap<String, (String, Certificate)>,
+    certs: HashMap<(i64, u64), (String, Certificate)>,
     limit: usize,
 }
 
@@ -60,19 +65,20 @@ impl Handoff {
         self.certs.len() >= self.limit
     }
 
-    /// Keeps `cert`, stored as `json` under its management number.
-    pub(crate) fn insert(&mut self, json: String, cert: Certificate) {
-        self.certs
-            .insert(cert.management.number.clone(), (json, cert));
+    /// Keeps `cert`, stored as `json` for row `row` of submission `submission`.
+    pub(crate) fn insert(&mut self, submission: i64, row: u64, json: String, cert: Certificate) {
+        self.certs.insert((submission, row), (json, cert));
     }
 
-    /// The certificate stored as `json` under `number`, if this run stored it.
-    fn take(&mut self, number: &str, json: &str) -> Option<Certificate> {
-        let (kept, _) = self.certs.get(number)?;
+    /// The certificate stored as `json` for row `row` of submission `submission`, if this
+    /// run stored it.
+    fn take(&mut self, submission: i64, row: u64, json: &str) -> Option<Certificate> {
+        let key = (submission, row);
+        let (kept, _) = self.certs.get(&key)?;
         if kept != json {
             return None;
         }
-        self.certs.remove(number).map(|(_, cert)| cert)
+        self.certs.remove(&key).map(|(_, cert)| cert)
     }
 }
 
@@ -397,17 +403,13 @@ fn reserve(
     // The payload's bytes, hashed in one call at the end.
     let mut bytes = Vec::with_capacity(records.len().saturating_mul(32));
     for (k, r) in (0u64..).zip(records) {
-        let super::RecordOutcome::Accepted {
-            certificate,
-            management_number,
-        } = r.outcome
-        else {
+        let super::RecordOutcome::Accepted { certificate, .. } = r.outcome else {
             return Err(RegistryError::inconsistent(format!(
                 "record {} is pending but not accepted",
                 r.id
             )));
         };
-        parsed.push(handoff.take(&management_number, &certificate));
+        parsed.push(handoff.take(r.submission_id, r.row_no, &certificate));
         let a = Assignment {
             status_index: first_index.saturating_add(k),
             serial: first_serial.saturating_add(k).to_string(),

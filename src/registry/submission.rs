@@ -1105,7 +1105,7 @@ fn store_new_chunk(
             RecordOutcome::Accepted { certificate, .. } => {
                 accepted = accepted.saturating_add(1);
                 if let (Some(h), Some(cert)) = (handoff.as_deref_mut(), c.parsed) {
-                    h.insert(certificate.clone(), cert);
+                    h.insert(submission, c.row, certificate.clone(), cert);
                 }
             }
             RecordOutcome::Rejected { field, rule } => reports.push(RowReport {
@@ -1679,6 +1679,29 @@ pub fn fuzz_submission(data: &[u8]) {
                 }
                 Ok(())
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excel_mangled;
+
+    #[test]
+    fn excel_mangled_finds_numbers_a_spreadsheet_shortened_in_either_case() {
+        for s in ["1.10101E+17", "1.10101e+17", "3E+5", "e+"] {
+            assert!(excel_mangled(s), "{s}");
+        }
+        for s in [
+            "110101199003070013",
+            "11010119900307001X",
+            "M000000000000001",
+            "1.1E17",
+            "1.1E+17X",
+            "1.1Ｅ+17",
+            "",
+        ] {
+            assert!(!excel_mangled(s), "{s}");
         }
     }
 }
