@@ -38,7 +38,10 @@
 //! loader follows the schema and its migrations: it holds no SQL of the registry's tables.
 //! Each load prints its progress and rate (rows/s in all, of the signing and of the backend's
 //! writes alone) and the bytes a row takes (the SQLite file and WAL; PostgreSQL's tables with
-//! indexes and TOAST). Before loading, the free space of the data directory is checked
+//! indexes and TOAST), and the CPU a row (load-independent, unlike the rates on a shared
+//! machine): the generating and signing, the writing thread's, and the PostgreSQL server's
+//! (summed over the cluster's processes from its `postmaster.pid`, when readable: a throw-away
+//! cluster), with the rate they allow on 2 and 4 idle cores. Before loading, the free space of the data directory is checked
 //! against the rows' estimated size (and rechecked every chunk): a load that would leave less
 //! than `CERTSEAL_LOOKUP_MIN_FREE_GB` refuses with a message.
 //!
@@ -335,6 +338,66 @@ fn check_space(path: &std::path::Path, need: u64, what: &str) {
     }
 }
 
+/// CPU seconds this thread has run (`/proc/thread-self/schedstat`, nanoseconds).
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
+/// Clock ticks a second (`getconf CLK_TCK`; 100 on Linux).
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// `/proc/PID/stat` fields after the command name: state is index 0, ppid 1, utime 11, stime
+/// 12, cutime 13, cstime 14.
+fn stat_fields(pid: &str) -> Option<Vec<u64>> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = s.get(s.rfind(')')? + 2..)?;
+    Some(
+        rest.split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect(),
+    )
+}
+
+/// CPU seconds of this process, all threads (user + system).
+fn process_cpu() -> f64 {
+    stat_fields("self").map_or(0.0, |f| {
+        (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / clock_ticks()
+    })
+}
+
+/// CPU seconds of a PostgreSQL cluster: the postmaster (with its reaped children) and its
+/// live children, found from `DATA/postmaster.pid` (this bench's own throw-away cluster: the
+/// figure is the server's work only when nothing else uses it). None when unreadable.
+fn server_cpu(data_dir: &std::path::Path) -> Option<f64> {
+    let pid = std::fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let pid = pid.lines().next()?.trim().to_owned();
+    let f = stat_fields(&pid)?;
+    let mut ticks: u64 = f.get(11..15)?.iter().sum();
+    let ppid: u64 = pid.parse().ok()?;
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(c) = stat_fields(&name) {
+            if c.get(1) == Some(&ppid) {
+                ticks += c.get(11).copied().unwrap_or(0) + c.get(12).copied().unwrap_or(0);
+            }
+        }
+    }
+    Some(ticks as f64 / clock_ticks())
+}
+
 /// The load average (1, 5, 15 minutes) from `/proc/loadavg`.
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -377,6 +440,13 @@ struct Loaded {
     gen_secs: f64,
     write_secs: f64,
     total_secs: f64,
+    /// CPU seconds (load-independent, unlike the wall times): the generating and signing (the
+    /// process's CPU but the writing thread's), the writing thread's (the client side of the
+    /// writes; all of SQLite's), and the PostgreSQL server's (when its data directory is
+    /// readable).
+    gen_cpu: f64,
+    write_cpu: f64,
+    server_cpu: Option<f64>,
 }
 
 /// Generates and writes rows `1..=rows` into `location` chunk by chunk (the next chunk signed
@@ -393,11 +463,15 @@ fn load(
     wanted: &mut std::collections::HashMap<u64, String>,
     what: &str,
     space: &std::path::Path,
+    server: Option<&std::path::Path>,
 ) -> Result<Loaded, String> {
     let mut store = certseal::registry::open(location).expect("open");
     let t0 = Instant::now();
+    let cpu0 = process_cpu();
+    let server0 = server.and_then(server_cpu);
     let mut gen_secs = 0f64;
     let mut write_secs = 0f64;
+    let mut write_cpu = 0f64;
     let (send, chunks) = sync_channel::<Chunk>(1);
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -415,7 +489,9 @@ fn load(
         for mut chunk in chunks {
             gen_secs += chunk.secs;
             let t = Instant::now();
+            let c = thread_cpu();
             after = write_chunk(store.as_mut(), &mut chunk, after, base);
+            write_cpu += thread_cpu() - c;
             write_secs += t.elapsed().as_secs_f64();
             for (k, c) in (chunk.first..).zip(&chunk.certs) {
                 if sample.binary_search(&k).is_ok() {
@@ -452,10 +528,14 @@ fn load(
         }
         Ok(())
     })?;
+    let server_cpu = server.and_then(server_cpu).zip(server0).map(|(b, a)| b - a);
     Ok(Loaded {
         gen_secs,
         write_secs,
         total_secs: t0.elapsed().as_secs_f64(),
+        gen_cpu: process_cpu() - cpu0 - write_cpu,
+        write_cpu,
+        server_cpu,
     })
 }
 
@@ -501,6 +581,24 @@ fn report_load(what: &str, rows: u64, l: &Loaded, bytes: u64) {
         rows as f64 / l.write_secs,
         bytes as f64 / (1u64 << 30) as f64,
         bytes as f64 / rows as f64,
+    );
+    // CPU a row, and what it gives where nothing else runs: the signing and the writes overlap
+    // (the next chunk is signed while one is written), so `cores` idle cores load at most
+    // cores / (CPU a row) rows a second, and never faster than the writer thread alone.
+    let us = |cpu: f64| cpu / rows as f64 * 1e6;
+    let server = l.server_cpu.unwrap_or(0.0);
+    let per_row = (l.gen_cpu + l.write_cpu + server) / rows as f64;
+    let serial = (l.write_cpu + server) / rows as f64;
+    println!(
+        "{what}: CPU a row: signing and generating {:.1} µs, writes (client) {:.1} µs, server {}; \
+         rows per CPU-second {:.0}; on 2 idle cores at most {:.0} rows/s, on 4 {:.0}",
+        us(l.gen_cpu),
+        us(l.write_cpu),
+        l.server_cpu
+            .map_or_else(|| "-".into(), |c| format!("{:.1} µs", us(c))),
+        1.0 / per_row,
+        (2.0 / per_row).min(1.0 / serial.max(f64::MIN_POSITIVE)),
+        (4.0 / per_row).min(1.0 / serial.max(f64::MIN_POSITIVE)),
     );
 }
 
@@ -615,6 +713,7 @@ fn main() {
     // PostgreSQL's data directory, when this user may read where it is (its file system's
     // free space is checked too).
     let mut pg_space = space.clone();
+    let mut pg_data = None;
     let need = rows.saturating_mul(if sequential {
         POSTGRES_ROW_BYTES
     } else {
@@ -625,7 +724,10 @@ fn main() {
         if let Ok(r) = c.query_one("SHOW data_directory", &[]) {
             let d = std::path::PathBuf::from(r.get::<_, String>(0));
             if free_bytes(&d).is_some() {
-                pg_space = d;
+                pg_space = d.clone();
+            }
+            if d.join("postmaster.pid").exists() {
+                pg_data = Some(d);
             }
         }
     }
@@ -731,6 +833,7 @@ fn main() {
             &mut wanted,
             "sqlite",
             &space,
+            None,
         )
         .unwrap_or_else(|e| give_up(e));
         report_load("sqlite", rows, &l, sqlite_bytes(&sqlite_path));
@@ -756,6 +859,7 @@ fn main() {
             &mut wanted,
             "postgresql",
             &pg_space,
+            pg_data.as_deref(),
         )
         .unwrap_or_else(|e| give_up(e));
         report_load("postgresql", rows, &l, pg_settle(&url, &schema));
@@ -776,6 +880,7 @@ fn main() {
             &mut wanted,
             "sqlite",
             &space,
+            None,
         )
         .unwrap_or_else(|e| give_up(e));
         report_load("sqlite", rows, &l, sqlite_bytes(&sqlite_path));
@@ -788,6 +893,7 @@ fn main() {
             &mut wanted,
             "postgresql",
             &pg_space,
+            pg_data.as_deref(),
         )
         .unwrap_or_else(|e| give_up(e));
         report_load("postgresql", rows, &l, pg_settle(&url, &schema));
