@@ -458,3 +458,19 @@ pub(crate) fn backend(op: &'static str, message: impl std::fmt::Display) -> crat
     }
     .into()
 }
+
+/// The serial and version a GB/T 36904 identifier ends in (`….<serial>.<version:3>.<check>`),
+/// or `None` when it has not that shape: a lookup by identifier goes through the
+/// `(serial, version)` index (schema version 2 keeps no index on the identifier; a CHECK ties
+/// the two). Only the shape is read: the caller still compares the whole identifier.
+pub(crate) fn serial_version(identifier: &str) -> Option<(&str, u16)> {
+    let mut parts = identifier.rsplitn(4, '.');
+    let _check = parts.next()?;
+    let version = parts.next()?;
+    let serial = parts.next()?;
+    parts.next()?;
+    if serial.is_empty() || version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((serial, version.parse().ok()?))
+}
