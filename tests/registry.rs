@@ -983,7 +983,8 @@ fn upgrade_source(f: &Fixture, location: &str) -> Vec<String> {
         .issue_pending(&f.keys, &IssueOptions::at(NOW), &mut |_, _| {})
         .unwrap();
     assert_eq!(rep.issued, 30);
-    r.submit(&synthetic(30, 10)[..], &meta("syn2"), NOW).unwrap();
+    r.submit(&synthetic(30, 10)[..], &meta("syn2"), NOW)
+        .unwrap();
     let mut ids = Vec::new();
     r.each_certificate(|c| {
         ids.push(c.identifier.clone());
@@ -1049,7 +1050,8 @@ fn a_version_1_registry_upgrades_on_open() {
         let c = rusqlite::Connection::open(f.db()).unwrap();
         c.execute_batch(include_str!("../src/registry/migrations/0001_init.sql"))
             .unwrap();
-        c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()]).unwrap();
+        c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()])
+            .unwrap();
         c.execute_batch(SQLITE_V1_COPY).unwrap();
     }
     check_upgraded(&f, f.db().to_str().unwrap(), &ids);

@@ -10,7 +10,9 @@
 //!   audit entries, [`Tx::defer_audit`], so the audit head is taken last, just before commit,
 //!   and two issuers take turns only on that and the counters), the certificate row
 //!   a lifecycle check reads the status of, the signer row an issuance checks the revocation of;
-//!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`;
+//!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`, the
+//!   pending records only once the status-index counter row is held (schema version 2 has no
+//!   `assigned` flag: the reservers take turns, and each sees the last one's assignments);
 //! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot; a lookup
 //!   ([`Store::read_one`]) first runs outside any transaction, where its one statement is its
 //!   own snapshot (one round trip instead of three), and again in a read transaction when it
@@ -41,8 +43,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::store::{
-    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
-    RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
+    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,

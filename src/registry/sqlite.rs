@@ -8,8 +8,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::store::{
-    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
-    RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
+    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
