@@ -474,3 +474,24 @@ pub(crate) fn serial_version(identifier: &str) -> Option<(&str, u16)> {
     }
     Some((serial, version.parse().ok()?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::serial_version;
+
+    #[test]
+    fn serial_version_reads_the_identifier_tail() {
+        let id = "1.2.156.3005.2.11100000000013338W001.12100000400010398P.42.002.K";
+        assert_eq!(serial_version(id), Some(("42", 2)));
+        for bad in [
+            "",
+            "42.002.K",
+            "a.b..002.K",
+            "a.b.42.02.K",
+            "a.b.42.0x2.K",
+            "a.b.42.0002.K",
+        ] {
+            assert_eq!(serial_version(bad), None, "{bad}");
+        }
+    }
+}
