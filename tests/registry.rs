@@ -1000,6 +1000,114 @@ fn the_store_refuses_updates_of_the_append_only_tables() {
     }
 }
 
+/// What a version-1 registry holds before its upgrade: 30 certificates issued (0..30), the
+/// last reservation's certificate left out (a run killed between reserve and record: status
+/// index 29 reserved, not issued, its lease run out), 10 records submitted and not reserved.
+/// Written by the current build, then copied into the 0001 schema; returns the identifiers.
+fn upgrade_source(f: &Fixture, location: &str) -> Vec<String> {
+    let mut r = Registry::open_url(location).unwrap().with_actor("test");
+    r.submit(&synthetic(0, 30)[..], &meta("syn"), NOW).unwrap();
+    let rep = r
+        .issue_pending(&f.keys, &IssueOptions::at(NOW), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(rep.issued, 30);
+    r.submit(&synthetic(30, 10)[..], &meta("syn2"), NOW)
+        .unwrap();
+    let mut ids = Vec::new();
+    r.each_certificate(|c| {
+        ids.push(c.identifier.clone());
+        Ok(())
+    })
+    .unwrap();
+    ids
+}
+
+/// The upgraded registry: version 2, the reservation finished with its own status index, the
+/// pending records issued after it, every identifier found through (serial, version), every
+/// certificate verifying, the audit chain intact.
+fn check_upgraded(f: &Fixture, location: &str, ids: &[String]) {
+    let mut r = Registry::open_url(location).unwrap().with_actor("test");
+    let rep = r
+        .issue_pending(&f.keys, &IssueOptions::at(NOW + DAY), &mut |_, _| {})
+        .unwrap();
+    assert_eq!((rep.issued, rep.resumed), (11, 1), "{rep:?}");
+    assert_eq!(rep.indices, Some((29, 39)));
+    let verifier = f.verifier(NOW + DAY);
+    let mut seen = Vec::new();
+    r.each_certificate(|c| {
+        assert!(verifier.verify_at(&c.qr, NOW + DAY).is_valid());
+        seen.push((c.status_index, c.identifier.clone()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (0..40).collect::<Vec<u64>>()
+    );
+    // Index 29 was re-signed with the serial it was reserved with: the same identifier.
+    assert_eq!(seen[29].1, ids[29]);
+    for id in ids.iter().chain([&seen[35].1]) {
+        let found = r.lookup(&Lookup::Identifier(id.clone())).unwrap();
+        assert_eq!(found.len(), 1, "{id}");
+        assert!(found[0].history.iter().any(|v| &v.identifier == id));
+    }
+    assert!(r.verify_audit(None).unwrap().is_intact());
+    assert_eq!(r.status_head().unwrap().size, 40);
+}
+
+/// The SQLite copy into schema version 1: `issued` set where the certificate was copied.
+const SQLITE_V1_COPY: &str = "
+    DELETE FROM counters; INSERT INTO counters SELECT * FROM s.counters;
+    INSERT INTO submissions SELECT * FROM s.submissions;
+    INSERT INTO records SELECT * FROM s.records;
+    INSERT INTO signers SELECT * FROM s.signers;
+    INSERT INTO assignments SELECT a.*, a.status_index <> 29 FROM s.assignments a;
+    UPDATE assignments SET owner = 'killed run' WHERE status_index = 29;
+    INSERT INTO certificates SELECT * FROM s.certificates WHERE status_index <> 29;
+    INSERT INTO status_log SELECT * FROM s.status_log;
+    INSERT INTO audit SELECT * FROM s.audit;
+    PRAGMA user_version = 1;";
+
+#[test]
+fn a_version_1_registry_upgrades_on_open() {
+    use rusqlite::OptionalExtension;
+    let f = Fixture::new();
+    let src = f.dir.path().join("v2.db");
+    let ids = upgrade_source(&f, src.to_str().unwrap());
+    {
+        let c = rusqlite::Connection::open(f.db()).unwrap();
+        c.execute_batch(include_str!("../src/registry/migrations/0001_init.sql"))
+            .unwrap();
+        c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()])
+            .unwrap();
+        c.execute_batch(SQLITE_V1_COPY).unwrap();
+    }
+    check_upgraded(&f, f.db().to_str().unwrap(), &ids);
+    let c = rusqlite::Connection::open(f.db()).unwrap();
+    let v: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 2);
+    let fk: Option<String> = c
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()
+        .unwrap();
+    assert_eq!(fk, None);
+    // The identifier must name the row's serial and version (CHECK), and stays append-only.
+    let e = c
+        .execute_batch(
+            "INSERT INTO certificates SELECT 40, identifier, serial, version + 1, kind, \
+             predecessor, record_id, management_number, holder_name, id_number, qualification, \
+             legacy, kid, issued_at, document, qr FROM certificates WHERE status_index = 0",
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("CHECK"), "{e}");
+    let e = c
+        .execute_batch("UPDATE certificates SET holder_name = 'x'")
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+}
+
 #[test]
 fn a_newer_schema_is_refused() {
     let f = Fixture::new();
@@ -1272,6 +1380,11 @@ mod pg {
             Some(Schema { url, base, name })
         }
 
+        /// The schema's name.
+        pub(crate) fn name(&self) -> &str {
+            &self.name
+        }
+
         /// Runs `sql` in this schema, as someone with access to the database would.
         pub(crate) fn exec(&self, sql: &str) -> Result<(), postgres::Error> {
             let mut c = client(&self.base);
@@ -1355,6 +1468,64 @@ mod postgres_only {
             .unwrap();
         let e = Registry::open_url(&f.location()).unwrap_err();
         assert!(e.to_string().contains("schema version is 99"), "{e}");
+    }
+
+    /// The PostgreSQL copy into schema version 1 (`$SRC`: the version-2 schema): the flags
+    /// set as a version-1 build would have set them.
+    const PG_V1_COPY: &str = "
+        CREATE TABLE certseal_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+            version INTEGER NOT NULL);
+        INSERT INTO certseal_schema (version) VALUES (1);
+        DELETE FROM counters; INSERT INTO counters SELECT * FROM $SRC.counters;
+        INSERT INTO submissions SELECT * FROM $SRC.submissions;
+        INSERT INTO records SELECT r.*, EXISTS (SELECT 1 FROM $SRC.assignments a
+            WHERE a.record_id = r.id) FROM $SRC.records r;
+        INSERT INTO signers SELECT * FROM $SRC.signers;
+        INSERT INTO assignments SELECT a.*, CASE WHEN a.status_index = 29 THEN 0 ELSE 1 END
+            FROM $SRC.assignments a;
+        UPDATE assignments SET owner = 'killed run', lease_until = 0 WHERE status_index = 29;
+        INSERT INTO certificates SELECT * FROM $SRC.certificates WHERE status_index <> 29;
+        INSERT INTO status_log SELECT * FROM $SRC.status_log;
+        INSERT INTO audit SELECT * FROM $SRC.audit;
+        SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
+        SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);";
+
+    #[test]
+    fn a_version_1_registry_upgrades_on_open_on_postgres() {
+        let Some(f) = Fixture::postgres() else { return };
+        let ids = upgrade_source(&f, &f.location());
+        let v1 = pg::Schema::create().unwrap();
+        let src = f.pg.as_ref().unwrap().name();
+        v1.exec(include_str!(
+            "../src/registry/migrations/postgres/0001_init.sql"
+        ))
+        .unwrap();
+        v1.exec(&PG_V1_COPY.replace("$SRC", src)).unwrap();
+        check_upgraded(&f, &v1.url, &ids);
+        let mut c = pg::client(&pg::base_url().unwrap());
+        let version: i32 = c
+            .query_one(
+                &format!("SELECT version FROM {}.certseal_schema", v1.name()),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(version, 2);
+        // The identifier must name the row's serial and version (CHECK).
+        let e = v1
+            .exec(
+                "INSERT INTO certificates SELECT 40, identifier, serial, version + 1, kind, \
+                 predecessor, record_id, management_number, holder_name, id_number, \
+                 qualification, legacy, kid, issued_at, document, qr FROM certificates \
+                 WHERE status_index = 0",
+            )
+            .unwrap_err();
+        let text = e.as_db_error().map(|d| d.message().to_owned());
+        assert!(
+            text.unwrap_or_default()
+                .contains("certificates_identifier_serial_version"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -738,52 +738,70 @@ impl Writer {
     }
 
     /// Writes a [`Value`] (deterministic heads; definite lengths).
-    pub fn value(&mut self, v: &Value<'_>) -> &mut Self {
+    ///
+    /// A `Value` built by hand can hold what CBOR cannot encode: an integer outside
+    /// −2^64..2^64 (`OutOfRange`) or a simple value 24..=31, which has no well-formed
+    /// encoding (RFC 8949 §3.3; `ReservedSimple`). Those are refused, naming the byte offset
+    /// the item would have started at; the buffer then holds the items written before it.
+    /// Every value the decoder returns is writable.
+    pub fn value(&mut self, v: &Value<'_>) -> Result<&mut Self, CodecError> {
         match v {
             Value::Integer(n) => {
-                if *n >= 0 {
-                    self.head(0, u64::try_from(*n).unwrap_or(u64::MAX))
+                let (major, arg) = if *n >= 0 {
+                    (0, u64::try_from(*n))
                 } else {
-                    self.head(1, u64::try_from(-1 - *n).unwrap_or(u64::MAX))
-                }
+                    (1, u64::try_from(-1 - *n))
+                };
+                let arg = arg.map_err(|_| self.refuse(CborErrorKind::OutOfRange))?;
+                self.head(major, arg);
             }
-            Value::Bytes(b) => self.bytes(b),
-            Value::Text(t) => self.text(t),
+            Value::Bytes(b) => {
+                self.bytes(b);
+            }
+            Value::Text(t) => {
+                self.text(t);
+            }
             Value::Array(items) => {
                 self.array(items.len());
                 for item in items {
-                    self.value(item);
+                    self.value(item)?;
                 }
-                self
             }
             Value::Map(pairs) => {
                 self.map(pairs.len());
                 for (k, v) in pairs {
-                    self.value(k);
-                    self.value(v);
+                    self.value(k)?;
+                    self.value(v)?;
                 }
-                self
             }
-            Value::Tag(t, v) => self.tag(*t).value(v),
-            Value::Bool(b) => self.bool(*b),
-            Value::Null => self.null(),
-            Value::Undefined => {
-                self.buf.push(0xf7);
-                self
+            Value::Tag(t, v) => {
+                self.tag(*t).value(v)?;
             }
+            Value::Bool(b) => {
+                self.bool(*b);
+            }
+            Value::Null => {
+                self.null();
+            }
+            Value::Undefined => self.buf.push(0xf7),
             Value::Float(f) => {
                 self.buf.push(0xfb);
                 self.buf.extend_from_slice(&f.to_bits().to_be_bytes());
-                self
             }
-            Value::Simple(n) => {
-                if *n < 24 {
-                    self.buf.push(0xe0 | n);
-                } else {
-                    self.buf.extend_from_slice(&[0xf8, *n]);
-                }
-                self
+            Value::Simple(n @ 0..=23) => self.buf.push(0xe0 | n),
+            Value::Simple(n @ 24..=31) => {
+                return Err(self.refuse(CborErrorKind::ReservedSimple { value: *n }));
             }
+            Value::Simple(n) => self.buf.extend_from_slice(&[0xf8, *n]),
+        }
+        Ok(self)
+    }
+
+    /// The error for an item that cannot be written at the current offset.
+    fn refuse(&self, kind: CborErrorKind) -> CodecError {
+        CodecError::Cbor {
+            offset: self.buf.len(),
+            kind,
         }
     }
 }

@@ -135,6 +135,11 @@ pub enum CborErrorKind {
     },
     /// An integer outside the range expected.
     OutOfRange,
+    /// A simple value 24..=31 to write: reserved, it has no well-formed encoding.
+    ReservedSimple {
+        /// The simple value.
+        value: u8,
+    },
 }
 
 impl fmt::Display for CborErrorKind {
@@ -151,6 +156,10 @@ impl fmt::Display for CborErrorKind {
             CborErrorKind::InvalidUtf8 => f.write_str("text string is not UTF-8"),
             CborErrorKind::UnexpectedType { expected } => write!(f, "expected {expected}"),
             CborErrorKind::OutOfRange => f.write_str("integer out of range"),
+            CborErrorKind::ReservedSimple { value } => write!(
+                f,
+                "simple value {value} is reserved: got {value}, expected 0..=23 or 32..=255"
+            ),
         }
     }
 }

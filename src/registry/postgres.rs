@@ -10,7 +10,9 @@
 //!   audit entries, [`Tx::defer_audit`], so the audit head is taken last, just before commit,
 //!   and two issuers take turns only on that and the counters), the certificate row
 //!   a lifecycle check reads the status of, the signer row an issuance checks the revocation of;
-//!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`;
+//!   pending records and unfinished reservations are claimed `FOR UPDATE SKIP LOCKED`, the
+//!   pending records only once the status-index counter row is held (schema version 2 has no
+//!   `assigned` flag: the reservers take turns, and each sees the last one's assignments);
 //! - reads run at REPEATABLE READ, READ ONLY: one consistent snapshot; a lookup
 //!   ([`Store::read_one`]) first runs outside any transaction, where its one statement is its
 //!   own snapshot (one round trip instead of three), and again in a read transaction when it
@@ -41,8 +43,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::store::{
-    backend, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
-    RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
+    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
@@ -51,7 +53,10 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `certseal_schema.version` counts those applied.
-const MIGRATIONS: [&str; 1] = [include_str!("migrations/postgres/0001_init.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("migrations/postgres/0001_init.sql"),
+    include_str!("migrations/postgres/0002_write_once.sql"),
+];
 
 /// How often a transiently failed transaction is run in all.
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -923,16 +928,6 @@ impl PgTx<'_> {
                 ])
             },
         )?;
-        let records: Vec<i64> = record.iter().flatten().copied().collect();
-        if !records.is_empty() {
-            let st = self.stmt(
-                "insert assignment",
-                "UPDATE records SET assigned = true WHERE id = ANY($1)",
-            )?;
-            if let Err(e) = self.t.execute(&st, &[&records]) {
-                return Err(self.fail("insert assignment", &e));
-            }
-        }
         Ok(())
     }
 
@@ -976,20 +971,7 @@ impl PgTx<'_> {
             doc.push(c.document.as_slice());
             qr.push(c.qr.as_str());
         }
-        let st = self.stmt(
-            "insert certificate",
-            "UPDATE assignments SET issued = 1 WHERE status_index = ANY($1) AND issued = 0",
-        )?;
-        let marked = match self.t.execute(&st, &[&index]) {
-            Ok(m) => m,
-            Err(e) => return Err(self.fail("insert certificate", &e)),
-        };
-        if usize::try_from(marked).ok() != Some(n) {
-            return Err(RegistryError::inconsistent(format!(
-                "of status indices {:?}…: {marked} reserved and not issued, expected {n}",
-                index.first()
-            )));
-        }
+        // Reserved: the foreign key to assignments; not issued yet: the primary key.
         self.copy_in(
             "insert certificate",
             "COPY certificates (status_index, identifier, serial, version, kind, predecessor, \
@@ -1216,16 +1198,27 @@ impl PgTx<'_> {
         let (cols, from) = CERT_SELECT
             .split_once(" FROM ")
             .unwrap_or((CERT_SELECT, ""));
+        // By identifier: its lineage is its serial's (the identifier has no index of its own).
+        let (lineage, param) = if key == "identifier" {
+            match serial_version(value) {
+                Some((serial, _)) => ("c.serial = $1".to_owned(), serial),
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            (
+                format!("c.serial IN (SELECT serial FROM certificates WHERE {key} = $1)"),
+                value,
+            )
+        };
         let sql = format!(
             "{cols}, s.seq, s.status_index, s.kid, s.state, s.reason, s.at, s.actor, \
              s.decision_body, s.decision_ref, s.decision_date, s.note, \
              EXISTS (SELECT 1 FROM objections o WHERE o.status_index = c.status_index) \
              FROM {from} LEFT JOIN LATERAL (SELECT {STATUS_COLS} FROM status_log l \
              WHERE l.status_index = c.status_index ORDER BY l.seq DESC LIMIT 1) s ON true \
-             WHERE c.serial IN (SELECT serial FROM certificates WHERE {key} = $1) \
-             ORDER BY c.serial, c.version"
+             WHERE {lineage} ORDER BY c.serial, c.version"
         );
-        let rows = self.query("lookup", &sql, &[&value])?;
+        let rows = self.query("lookup", &sql, &[&param])?;
         let mut seen = self.seen.take().unwrap_or_default();
         let mut matched = Vec::new();
         let mut lineages: HashMap<String, Vec<CertificateRow>> = HashMap::new();
@@ -1549,21 +1542,51 @@ impl Tx for PgTx<'_> {
     }
 
     fn pending_records(&mut self, after: i64, n: usize) -> Result<Vec<RecordRow>, crate::Error> {
-        // `assigned` is set in the reserving transaction: a row another writer reserved and
-        // committed while this statement waited is rechecked on its new version and skipped.
+        // Reservers take turns on the status-index counter row (held to commit, as
+        // `next_numbers` would): the statements after the lock is granted see every
+        // reservation committed before, so a record with an assignment is never taken twice,
+        // with no flag written on the record. The rows are still locked, against a concurrent
+        // replacement. The highest record id bounds the walk below.
+        let r = self.query_opt(
+            "pending records",
+            "SELECT (SELECT coalesce(max(id), 0) FROM records) FROM counters \
+             WHERE name = 'status_index' FOR UPDATE",
+            &[],
+        )?;
+        let r = r.ok_or_else(|| backend("pending records", "no counter status_index"))?;
+        let top: i64 = self.get(&r, 0, "pending records")?;
+        // Ids are walked in windows (from, to]: whatever plan the statistics of a table just
+        // loaded lead to (a hash anti-join and a sort, say), one statement reads at most a
+        // window of records. A window that leaves the chunk short doubles the next.
         let sql = format!(
-            "SELECT {RECORD_COLS} FROM records WHERE accepted = 1 AND NOT assigned AND id > $1 \
-             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+            "SELECT {RECORD_COLS} FROM records r WHERE r.accepted = 1 AND r.id > $1 \
+             AND r.id <= $2 AND NOT EXISTS (SELECT 1 FROM assignments a \
+             WHERE a.record_id = r.id AND a.record_id > $1 AND a.record_id <= $2) \
+             ORDER BY r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
         );
-        let rows = self.query("pending records", &sql, &[&after, &limit(n)])?;
-        rows.iter().map(|r| self.record_row(r)).collect()
+        let mut out = Vec::with_capacity(n);
+        let mut from = after;
+        let mut window = limit(n).saturating_mul(2).max(64);
+        while out.len() < n && from < top {
+            let to = from.saturating_add(window).min(top);
+            let want = limit(n.saturating_sub(out.len()));
+            let rows = self.query("pending records", &sql, &[&from, &to, &want])?;
+            for r in &rows {
+                out.push(self.record_row(r)?);
+            }
+            from = to;
+            window = window.saturating_mul(2).min(1 << 22);
+        }
+        Ok(out)
     }
 
     fn count_pending(&mut self) -> Result<u64, crate::Error> {
         let r = self.query_opt(
             "count pending",
-            "SELECT (SELECT count(*) FROM records WHERE accepted = 1 AND NOT assigned) + \
-             (SELECT count(*) FROM assignments WHERE issued = 0)",
+            "SELECT (SELECT count(*) FROM records r WHERE r.accepted = 1 AND NOT EXISTS \
+             (SELECT 1 FROM assignments a WHERE a.record_id = r.id)) + \
+             (SELECT count(*) FROM assignments a WHERE NOT EXISTS \
+             (SELECT 1 FROM certificates c WHERE c.status_index = a.status_index))",
             &[],
         )?;
         let r = r.ok_or_else(|| backend("count pending", "no row"))?;
@@ -1606,7 +1629,8 @@ impl Tx for PgTx<'_> {
     ) -> Result<Vec<Assignment>, crate::Error> {
         let sql = format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignments a LEFT JOIN records r ON r.id = a.record_id \
-             WHERE a.issued = 0 AND a.lease_until <= $1 AND a.owner <> $2 \
+             WHERE a.lease_until <= $1 AND a.owner <> $2 AND NOT EXISTS \
+             (SELECT 1 FROM certificates c WHERE c.status_index = a.status_index) \
              ORDER BY a.status_index LIMIT $3 FOR UPDATE OF a SKIP LOCKED"
         );
         let rows = self.query("claim unfinished", &sql, &[&now, &owner, &limit(n)])?;
@@ -1619,11 +1643,21 @@ impl Tx for PgTx<'_> {
             ids.push(to_i64(a.status_index, "status index")?);
         }
         if !ids.is_empty() {
-            self.execute(
+            // The lock was granted after the statement's snapshot: a certificate its holder
+            // committed meanwhile is seen here (a new snapshot), and that reservation is left.
+            let claimed = self.query(
                 "claim unfinished",
-                "UPDATE assignments SET owner = $2, lease_until = $3 WHERE status_index = ANY($1)",
+                "UPDATE assignments a SET owner = $2, lease_until = $3 \
+                 WHERE a.status_index = ANY($1) AND NOT EXISTS \
+                 (SELECT 1 FROM certificates c WHERE c.status_index = a.status_index) \
+                 RETURNING a.status_index",
                 &[&ids, &owner, &lease_until],
             )?;
+            let mut kept = HashSet::with_capacity(claimed.len());
+            for r in &claimed {
+                kept.insert(u64_of(self.get(r, 0, "claim unfinished")?, "status index")?);
+            }
+            out.retain(|a| kept.contains(&a.status_index));
         }
         for a in &mut out {
             a.owner = owner.to_owned();
@@ -1696,8 +1730,15 @@ impl Tx for PgTx<'_> {
         if !self.write {
             return Ok(self.prefetch("identifier", identifier)?.into_iter().next());
         }
+        // Through the (serial, version) index: the identifier has no index of its own.
+        let Some((serial, version)) = serial_version(identifier) else {
+            return Ok(None);
+        };
         Ok(self
-            .certs_where("c.identifier = $1", &[&identifier])?
+            .certs_where(
+                "c.serial = $1 AND c.version = $2 AND c.identifier = $3",
+                &[&serial, &i32::from(version), &identifier],
+            )?
             .into_iter()
             .next())
     }
@@ -2191,7 +2232,6 @@ const COPY_TABLES: [(&str, &[(&str, Col)]); 11] = [
             ("owner", Col::Text),
             ("lease_until", Col::Big),
             ("reserved_at", Col::Big),
-            ("issued", Col::Int),
         ],
     ),
     (
@@ -2418,9 +2458,7 @@ impl PgStore {
         src.execute_batch("COMMIT")
             .map_err(|e| backend("copy: source", e))?;
         t.batch_execute(
-            "UPDATE records r SET assigned = true \
-               WHERE EXISTS (SELECT 1 FROM assignments a WHERE a.record_id = r.id); \
-             SELECT setval(pg_get_serial_sequence('submissions', 'id'), \
+            "SELECT setval(pg_get_serial_sequence('submissions', 'id'), \
                coalesce((SELECT max(id) FROM submissions), 0) + 1, false); \
              SELECT setval(pg_get_serial_sequence('records', 'id'), \
                coalesce((SELECT max(id) FROM records), 0) + 1, false); \

@@ -8,8 +8,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::store::{
-    backend, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
-    RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
+    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
@@ -18,10 +18,13 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_write_once.sql"),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A registry in one SQLite file.
 pub struct SqliteStore {
@@ -88,6 +91,21 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<(), crate::Error> {
+        // Version 2 copies the certificates table (SQLite changes constraints no other way):
+        // foreign keys are off while it runs (the pragma is a no-op inside a transaction) and
+        // checked whole before the commit.
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .ctx("migrate: foreign_keys")?;
+        let result = self.migrate_steps();
+        let on = self
+            .conn
+            .execute_batch("PRAGMA foreign_keys = ON")
+            .ctx("migrate: foreign_keys");
+        result.and(on)
+    }
+
+    fn migrate_steps(&mut self) -> Result<(), crate::Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -105,6 +123,18 @@ impl SqliteStore {
         let start = usize::try_from(found).unwrap_or(usize::MAX);
         for sql in MIGRATIONS.iter().skip(start) {
             tx.execute_batch(sql).ctx("migrate: apply")?;
+        }
+        if start < MIGRATIONS.len() {
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()
+                .ctx("migrate: foreign_key_check")?;
+            if let Some(table) = broken {
+                return Err(backend(
+                    "migrate",
+                    format!("a row of {table} references a missing row after the migration"),
+                ));
+            }
         }
         tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
             .ctx("migrate: user_version")?;
@@ -586,7 +616,8 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(
                 "SELECT (SELECT count(*) FROM records r WHERE r.accepted = 1 AND NOT EXISTS \
                  (SELECT 1 FROM assignments a WHERE a.record_id = r.id)) + \
-                 (SELECT count(*) FROM assignments WHERE issued = 0)",
+                 (SELECT count(*) FROM assignments a WHERE NOT EXISTS \
+                 (SELECT 1 FROM certificates c WHERE c.status_index = a.status_index))",
             )
             .ctx("count pending")?
             .query_row([], |r| r.get(0))
@@ -702,7 +733,8 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<Vec<Assignment>, crate::Error> {
         let sql = format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignments a LEFT JOIN records r ON r.id = a.record_id \
-             WHERE a.issued = 0 AND a.lease_until <= ?1 AND a.owner <> ?2 \
+             WHERE a.lease_until <= ?1 AND a.owner <> ?2 AND NOT EXISTS \
+             (SELECT 1 FROM certificates c WHERE c.status_index = a.status_index) \
              ORDER BY a.status_index LIMIT ?3"
         );
         let mut rows = self
@@ -749,21 +781,8 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), crate::Error> {
+        // Reserved: the foreign key to assignments; not issued yet: the primary key.
         let index = to_i64(row.status_index, "status index")?;
-        let marked = self
-            .c
-            .prepare_cached(
-                "UPDATE assignments SET issued = 1 WHERE status_index = ?1 AND issued = 0",
-            )
-            .ctx("insert certificate")?
-            .execute(params![index])
-            .ctx("insert certificate")?;
-        if marked != 1 {
-            return Err(RegistryError::inconsistent(format!(
-                "status index {} is not reserved, or is issued already",
-                row.status_index
-            )));
-        }
         self.c
             .prepare_cached(&format!(
                 "INSERT INTO certificates ({CERT_COLS}) VALUES \
@@ -795,36 +814,13 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_certificates(&mut self, rows: &[CertificateRow]) -> Result<(), crate::Error> {
-        // One UPDATE and one multi-row INSERT a group instead of two statements a row: the
-        // per-statement cost (VDBE start, statement journal, halt) was most of recording.
+        // One multi-row INSERT a group instead of one statement a row: the per-statement cost
+        // (VDBE start, statement journal, halt) was most of recording. Reserved: the foreign
+        // key to assignments; not issued yet: the primary key.
         const OP: &str = "insert certificates";
         const COLS: usize = 16;
         for group in rows.chunks(256) {
             let n = group.len();
-            let marks = vec!["?"; n].join(", ");
-            let mut update = self
-                .c
-                .prepare_cached(&format!(
-                    "UPDATE assignments SET issued = 1 WHERE issued = 0 AND status_index IN ({marks})"
-                ))
-                .ctx(OP)?;
-            for (k, row) in group.iter().enumerate() {
-                update
-                    .raw_bind_parameter(
-                        k.saturating_add(1),
-                        to_i64(row.status_index, "status index")?,
-                    )
-                    .ctx(OP)?;
-            }
-            let marked = update.raw_execute().ctx(OP)?;
-            if marked != n {
-                return Err(RegistryError::inconsistent(format!(
-                    "{} of status indices {}..={} are not reserved, or are issued already",
-                    n.saturating_sub(marked),
-                    group.first().map_or(0, |r| r.status_index),
-                    group.last().map_or(0, |r| r.status_index),
-                )));
-            }
             let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
             let mut insert = self
                 .c
@@ -909,8 +905,15 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn certificate(&mut self, identifier: &str) -> Result<Option<CertificateRow>, crate::Error> {
+        // Through the (serial, version) index: the identifier has no index of its own.
+        let Some((serial, version)) = serial_version(identifier) else {
+            return Ok(None);
+        };
         Ok(self
-            .certs_where("c.identifier = ?1", &[&identifier])?
+            .certs_where(
+                "c.serial = ?1 AND c.version = ?2 AND c.identifier = ?3",
+                &[&serial, &i64::from(version), &identifier],
+            )?
             .into_iter()
             .next())
     }

@@ -458,3 +458,40 @@ pub(crate) fn backend(op: &'static str, message: impl std::fmt::Display) -> crat
     }
     .into()
 }
+
+/// The serial and version a GB/T 36904 identifier ends in (`….<serial>.<version:3>.<check>`),
+/// or `None` when it has not that shape: a lookup by identifier goes through the
+/// `(serial, version)` index (schema version 2 keeps no index on the identifier; a CHECK ties
+/// the two). Only the shape is read: the caller still compares the whole identifier.
+pub(crate) fn serial_version(identifier: &str) -> Option<(&str, u16)> {
+    let mut parts = identifier.rsplitn(4, '.');
+    let _check = parts.next()?;
+    let version = parts.next()?;
+    let serial = parts.next()?;
+    parts.next()?;
+    if serial.is_empty() || version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((serial, version.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serial_version;
+
+    #[test]
+    fn serial_version_reads_the_identifier_tail() {
+        let id = "1.2.156.3005.2.11100000000013338W001.12100000400010398P.42.002.K";
+        assert_eq!(serial_version(id), Some(("42", 2)));
+        for bad in [
+            "",
+            "42.002.K",
+            "a.b..002.K",
+            "a.b.42.02.K",
+            "a.b.42.0x2.K",
+            "a.b.42.0002.K",
+        ] {
+            assert_eq!(serial_version(bad), None, "{bad}");
+        }
+    }
+}

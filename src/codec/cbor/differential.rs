@@ -330,11 +330,11 @@ pub fn ciborium_encode(c: &ciborium::Value) -> Vec<u8> {
     out
 }
 
-/// certseal's encoding of `v`.
-pub fn certseal_encode(v: &Value<'_>) -> Vec<u8> {
+/// certseal's encoding of `v` (`None` when CBOR cannot hold it: `Writer::value`).
+pub fn certseal_encode(v: &Value<'_>) -> Option<Vec<u8>> {
     let mut w = Writer::new();
-    w.value(v);
-    w.into_inner()
+    w.value(v).ok()?;
+    Some(w.into_inner())
 }
 
 /// Compares certseal with the reference on `data` in `mode` under `limits`; `Err` describes
@@ -344,7 +344,11 @@ pub fn compare(data: &[u8], mode: Mode, limits: &Limits) -> Result<(), String> {
     // Whatever the reference says: what certseal accepts, its writer must write so that its
     // strict reader gives it back (NaN payloads aside).
     if let Ok(v) = &ours {
-        let again = certseal_encode(v);
+        let Some(again) = certseal_encode(v) else {
+            return Err(format!(
+                "{mode:?}: the writer refuses a decoded value: {v:?}"
+            ));
+        };
         let back = cbor::decode(&again, Mode::Strict, &Limits::DEFAULT);
         if !back
             .as_ref()
@@ -368,7 +372,11 @@ pub fn compare(data: &[u8], mode: Mode, limits: &Limits) -> Result<(), String> {
             if !same(&v, &c) {
                 return Err(format!("{mode:?}: values differ: {v:?} vs {c:?}"));
             }
-            let ours = certseal_encode(&v);
+            let Some(ours) = certseal_encode(&v) else {
+                return Err(format!(
+                    "{mode:?}: the writer refuses a decoded value: {v:?}"
+                ));
+            };
             let theirs = ciborium_encode(&c);
             match ciborium_decode(&ours) {
                 Ok((back, n)) if n == ours.len() && same(&v, &back) => {}

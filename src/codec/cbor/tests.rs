@@ -138,8 +138,59 @@ fn writer_output_matches_ciborium() {
     assert_eq!(ours, back);
     let v = strict(&ours).unwrap();
     let mut again = Writer::new();
-    again.value(&v);
+    again.value(&v).unwrap();
     assert_eq!(again.into_inner(), ours);
+}
+
+#[test]
+fn writer_refuses_reserved_simple_values() {
+    for n in 24..=31u8 {
+        let mut w = Writer::new();
+        w.uint(7);
+        let err = w.value(&Value::Simple(n)).unwrap_err();
+        assert_eq!(
+            err,
+            CodecError::Cbor {
+                offset: 1,
+                kind: CborErrorKind::ReservedSimple { value: n }
+            }
+        );
+    }
+    // The rest are written in their shortest form and read back.
+    for n in (0..=23u8).chain(32..=255) {
+        let mut w = Writer::new();
+        w.value(&Value::Simple(n)).unwrap();
+        let back = strict(w.as_slice()).unwrap();
+        match n {
+            20 => assert_eq!(back, Value::Bool(false)),
+            21 => assert_eq!(back, Value::Bool(true)),
+            22 => assert_eq!(back, Value::Null),
+            23 => assert_eq!(back, Value::Undefined),
+            _ => assert_eq!(back, Value::Simple(n)),
+        }
+    }
+}
+
+#[test]
+fn writer_refuses_integers_cbor_cannot_hold() {
+    let max = i128::from(u64::MAX);
+    for n in [max, -1 - max] {
+        let mut w = Writer::new();
+        w.value(&Value::Integer(n)).unwrap();
+        assert_eq!(strict(w.as_slice()).unwrap(), Value::Integer(n));
+    }
+    for n in [max + 1, -2 - max, i128::MAX, i128::MIN] {
+        let mut w = Writer::new();
+        let nested = Value::Array(vec![Value::Null, Value::Integer(n)]);
+        assert_eq!(
+            w.value(&nested).unwrap_err(),
+            CodecError::Cbor {
+                offset: 2,
+                kind: CborErrorKind::OutOfRange
+            },
+            "{n}"
+        );
+    }
 }
 
 #[test]
