@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use certseal::crypto::Algorithm;
-use certseal::model::{Date, IdDocType, IssueKind};
+use certseal::model::{Catalogue, Date, ElicenceId, IdDocType, IssueKind, Uscc};
 use certseal::registry::{
     write_synthetic_csv, AuditFinding, Calendar, Decision, Encoding, HolderChange, Invalidation,
     IssueOptions, Lookup, Registry, RegistryError, ReissueKind, ReissueRequest, RowOutcome, State,
@@ -440,12 +440,17 @@ fn pipelined_submit_and_issue_matches_the_two_steps(f: &mut Fixture) {
     assert_eq!(iss.indices, Some((0, n - 1)));
 
     let verifier = f.verifier(NOW);
+    let uscc = Uscc::parse("12100000400010398P").unwrap();
     let mut seen = Vec::new();
     r.each_certificate(|c| {
         if c.status_index % 97 == 0 {
             let v = verifier.verify_at(&c.qr, NOW);
             assert!(v.is_valid(), "{:?}", v.result);
             assert_eq!(v.certificate.unwrap().status_index, Some(c.status_index));
+            // The issuer writes identifiers from cached stems: the text the model mints.
+            let q = Catalogue::builtin().get(c.qualification).unwrap();
+            let minted = ElicenceId::mint(&q.licence_type, &uscc, &c.serial, c.version).unwrap();
+            assert_eq!(minted.to_string(), c.identifier);
         }
         seen.push(c.status_index);
         Ok(())
@@ -454,6 +459,29 @@ fn pipelined_submit_and_issue_matches_the_two_steps(f: &mut Fixture) {
     assert_eq!(seen, (0..n).collect::<Vec<u64>>());
     assert_eq!(r.status_head().unwrap().size, n);
     assert!(r.verify_audit(None).unwrap().is_intact());
+    // The pipelined run signed the certificates the submission handed over, the two steps
+    // those parsed back from the store; Ed25519 signing is deterministic, so every
+    // identifier, document and QR payload must be the same bytes.
+    let signed = |reg: &mut Registry| {
+        let mut out = Vec::new();
+        reg.each_certificate(|c| {
+            out.push((
+                c.status_index,
+                c.identifier.clone(),
+                c.document.clone(),
+                c.qr.clone(),
+            ));
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let (pipelined, two_steps) = (signed(&mut r), signed(&mut two));
+    assert_eq!(pipelined.len(), usize::try_from(n).unwrap());
+    assert!(
+        pipelined == two_steps,
+        "pipelined and two-step certificates differ"
+    );
 
     // Again: a resubmission (one step after the other), nothing new.
     let (sub, iss) = r

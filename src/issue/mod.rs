@@ -17,7 +17,7 @@ use crate::codec::base45;
 use crate::codec::cbor::Writer;
 use crate::cose::Sign1;
 use crate::crypto::Signer;
-use crate::model::{Certificate, Uscc};
+use crate::model::{Catalogue, Certificate, IdentifierStem, Uscc};
 use crate::trust::TrustError;
 use crate::trust::{KeyDir, SignerCert};
 
@@ -42,6 +42,10 @@ pub struct Issuer<'k> {
     not_after: i64,
     subject: String,
     authority: Uscc,
+    /// The identifier stem (licence type and issuer) of each catalogue entry, by the
+    /// catalogue's position, made on first use: an identifier is then written straight
+    /// from it (no [`crate::model::ElicenceId`] built, no formatting machinery).
+    stems: std::sync::Arc<[std::sync::OnceLock<Option<IdentifierStem>>]>,
 }
 
 impl fmt::Debug for Issuer<'_> {
@@ -73,7 +77,39 @@ impl<'k> Issuer<'k> {
             not_after: cert.not_after(),
             subject: cert.subject().to_owned(),
             authority: Uscc::parse(uscc)?,
+            stems: (0..Catalogue::builtin().len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         })
+    }
+
+    /// `cert`'s e-licence identifier under this issuer: the same text as
+    /// `cert.identifier(self.authority())?.to_string()`, from the cached stem.
+    fn identifier(&self, cert: &Certificate) -> Result<String, crate::Error> {
+        let catalogue = Catalogue::builtin();
+        let code = cert.qualification.code;
+        let stem = catalogue
+            .iter()
+            .as_slice()
+            .binary_search_by_key(&code, |q| q.code)
+            .ok()
+            .and_then(|i| Some((catalogue.iter().as_slice().get(i)?, self.stems.get(i)?)))
+            .and_then(|(q, slot)| {
+                slot.get_or_init(|| IdentifierStem::new(&q.licence_type, &self.authority).ok())
+                    .as_ref()
+            });
+        match stem {
+            Some(stem) => {
+                let mut out = Vec::with_capacity(64);
+                stem.show(&cert.serial, cert.lifecycle.version)?
+                    .write_to(&mut out);
+                String::from_utf8(out).map_err(|e| {
+                    crate::model::ModelError::field("identifier", format!("not UTF-8: {e}")).into()
+                })
+            }
+            // Not in the catalogue (or a bad licence type): the model names the error.
+            None => Ok(cert.identifier(&self.authority)?.to_string()),
+        }
     }
 
     /// The issuer of a key directory's signer that is valid at `now`.
@@ -127,7 +163,7 @@ impl<'k> Issuer<'k> {
             }
             .into());
         }
-        let identifier = cert.identifier(&self.authority)?.to_string();
+        let identifier = self.identifier(cert)?;
         let exp = cert
             .remarks
             .valid_until

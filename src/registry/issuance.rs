@@ -10,12 +10,18 @@
 //!    of the chunk, and marks its reservations issued; the same transaction reserves the
 //!    chunk after next (one commit a chunk).
 //!
+//! A pipelined submission ([`Registry::submit_and_issue_file`]) also hands the certificates it
+//! validated to step 2 through a bounded [`Handoff`], so the signer does not parse the JSON it
+//! stored (the stored rows are the same; a record without a matching handoff entry is parsed
+//! from the store as before).
+//!
 //! Nothing is written outside the store, so nothing can be signed but unrecorded. A crash
 //! between 1 and 3 leaves reservations not issued; the next run signs them again with the
 //! same status index and serial (the new signatures replace the lost ones, which nobody has
 //! seen), then goes on with new records. A reservation is recorded at most once: marking it
 //! issued is conditional, and the certificate's primary key is its status index.
 
+use std::collections::HashMap;
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -26,15 +32,67 @@ use crate::issue::Issuer;
 use crate::model::{Certificate, IssueKind};
 use crate::trust::KeyDir;
 
-/// Stores more pending records inside an issuing transaction: `(tx, wait)` → whether
-/// everything is stored (see [`Registry::issue_fed`]).
-pub(crate) type Feed<'f> = &'f mut dyn FnMut(&mut dyn Tx, bool) -> Result<bool, crate::Error>;
+/// Stores more pending records inside an issuing transaction: `(tx, wait, handoff)` →
+/// whether everything is stored (see [`Registry::issue_fed`]); the certificates it stores
+/// go into the [`Handoff`] too.
+pub(crate) type Feed<'f> =
+    &'f mut dyn FnMut(&mut dyn Tx, bool, &mut Handoff) -> Result<bool, crate::Error>;
+
+/// Certificates a pipelined submission validated and stored in this run, not reserved yet,
+/// by submission and row number, each with the JSON stored for it: reserving the record hands the
+/// struct to the signer, which then does not parse the JSON it would read back (about 14 k
+/// instructions a record). Only a record whose stored JSON is byte-for-byte the JSON
+/// serialised from the struct is handed over; any other (a record of another run, a
+/// transaction retried) is parsed from the store as before, so the handoff is a cache and
+/// never decides what is signed. Bounded: the feed stores no more rows while it holds
+/// [`Handoff::limit`] certificates (the reader then waits, memory flat), and it is emptied
+/// whenever a reservation finds nothing pending (what it still holds is then stale).
+pub(crate) struct Handoff {
+    certs: HashMap<(i64, u64), (String, Certificate)>,
+    limit: usize,
+}
+
+impl Handoff {
+    fn new(chunk: usize) -> Handoff {
+        Handoff {
+            certs: HashMap::new(),
+            limit: chunk.saturating_mul(2).max(super::CHUNK_ROWS),
+        }
+    }
+
+    /// Whether the feed should wait with storing more rows.
+    pub(crate) fn full(&self) -> bool {
+        self.certs.len() >= self.limit
+    }
+
+    /// Keeps `cert`, stored as `json` for row `row` of submission `submission`.
+    pub(crate) fn insert(&mut self, submission: i64, row: u64, json: String, cert: Certificate) {
+        self.certs.insert((submission, row), (json, cert));
+    }
+
+    /// The certificate stored as `json` for row `row` of submission `submission`, if this
+    /// run stored it.
+    fn take(&mut self, submission: i64, row: u64, json: &str) -> Option<Certificate> {
+        let key = (submission, row);
+        let (kept, _) = self.certs.get(&key)?;
+        if kept != json {
+            return None;
+        }
+        self.certs.remove(&key).map(|(_, cert)| cert)
+    }
+}
+
+/// A reservation on its way to the signer, with its certificate when the handoff had it.
+type Job = (Assignment, Option<Certificate>);
 
 /// Largest chunk.
 const MAX_CHUNK: usize = 65_536;
 
 /// Certificates handed to [`Tx::insert_certificates`] at once.
 const RECORD_BATCH: usize = 256;
+
+/// Bytes of an audit payload gathered before they are hashed.
+const DIGEST_BUF: usize = 16 * 1024;
 
 /// Chunks reserved and handed to the signing thread but not recorded yet. Three keeps the
 /// signers busy while the writer records one chunk and reserves the next in one transaction
@@ -140,10 +198,13 @@ fn bad_json(e: serde_json::Error) -> crate::Error {
 /// when it is recorded).
 fn sign_one(
     issuer: &Issuer<'_>,
-    mut a: Assignment,
+    (mut a, parsed): Job,
     now: i64,
 ) -> Result<(Assignment, CertificateRow, Sigs), crate::Error> {
-    let mut cert: Certificate = serde_json::from_str(&a.certificate).map_err(bad_json)?;
+    let mut cert: Certificate = match parsed {
+        Some(cert) => cert,
+        None => serde_json::from_str(&a.certificate).map_err(bad_json)?,
+    };
     // The JSON is not needed after this: free it here, not on the recording thread.
     a.certificate = String::new();
     cert.serial.clone_from(&a.serial);
@@ -226,7 +287,9 @@ pub(crate) fn record(
 ) -> Result<(), crate::Error> {
     ensure_signer(tx, signer)?;
     let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = Vec::with_capacity(256);
+    // The payload's bytes are gathered and hashed a block of runs at a time (the same digest
+    // as one update a certificate, with a fraction of the calls).
+    let mut buf = Vec::with_capacity(DIGEST_BUF.saturating_add(256));
     // Rows go to the store straight from the chunk, in runs of up to RECORD_BATCH (one
     // multi-row statement where the backend has one); a re-issue is stored on its own, after
     // the run before it, once its predecessor's record is looked up.
@@ -271,14 +334,17 @@ pub(crate) fn record(
         // The chunk's payload (specs/registry.md, "Audit chain"): each certificate's status
         // index, identifier and two signatures, which bind its document and QR payload.
         let (doc, qr) = sigs.split_at((*doc_sig).min(sigs.len()));
-        buf.clear();
         buf.extend_from_slice(&a.status_index.to_be_bytes());
         for part in [row.identifier.as_bytes(), doc, qr] {
             buf.extend_from_slice(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
             buf.extend_from_slice(part);
         }
-        digest.update(&buf);
+        if buf.len() >= DIGEST_BUF {
+            digest.update(&buf);
+            buf.clear();
+        }
     }
+    digest.update(&buf);
     insert_run(tx, &signed.rows, run, signed.rows.len())?;
     let (first, last) = match (signed.assignments.first(), signed.assignments.last()) {
         (Some(f), Some(l)) => (f.status_index, l.status_index),
@@ -321,16 +387,21 @@ fn reserve(
     chunk: usize,
     opts: &IssueOptions,
     actor: &str,
-) -> Result<(Vec<Assignment>, i64), crate::Error> {
+    handoff: &mut Handoff,
+) -> Result<(Vec<Job>, i64), crate::Error> {
     let records = tx.pending_records(after, chunk)?;
     let Some(last) = records.last().map(|r| r.id) else {
+        // Nothing pending: whatever the handoff holds was reserved elsewhere.
+        handoff.certs.clear();
         return Ok((Vec::new(), after));
     };
     let n = u64::try_from(records.len()).unwrap_or(u64::MAX);
     let (first_index, first_serial) = tx.next_numbers(n, n)?;
     let lease_until = opts.now.saturating_add(opts.lease_secs.max(0));
     let mut out = Vec::with_capacity(records.len());
-    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut parsed = Vec::with_capacity(records.len());
+    // The payload's bytes, hashed in one call at the end.
+    let mut bytes = Vec::with_capacity(records.len().saturating_mul(32));
     for (k, r) in (0u64..).zip(records) {
         let super::RecordOutcome::Accepted { certificate, .. } = r.outcome else {
             return Err(RegistryError::inconsistent(format!(
@@ -338,6 +409,7 @@ fn reserve(
                 r.id
             )));
         };
+        parsed.push(handoff.take(r.submission_id, r.row_no, &certificate));
         let a = Assignment {
             status_index: first_index.saturating_add(k),
             serial: first_serial.saturating_add(k).to_string(),
@@ -350,14 +422,14 @@ fn reserve(
             lease_until,
             reserved_at: opts.now,
         };
-        digest.update(&a.status_index.to_be_bytes());
-        digest.update(&r.id.to_be_bytes());
-        digest.update(a.serial.as_bytes());
+        bytes.extend_from_slice(&a.status_index.to_be_bytes());
+        bytes.extend_from_slice(&r.id.to_be_bytes());
+        bytes.extend_from_slice(a.serial.as_bytes());
         out.push(a);
     }
     tx.insert_assignments(&out)?;
-    let mut payload = [0u8; 32];
-    payload.copy_from_slice(digest.finish().as_ref());
+    let payload = super::sha256(&bytes);
+    drop(bytes);
     let last_index = first_index.saturating_add(n.saturating_sub(1));
     audit::append_unnumbered(
         tx,
@@ -367,7 +439,7 @@ fn reserve(
         &format!("status indices {first_index}..={last_index}"),
         payload,
     )?;
-    Ok((out, last))
+    Ok((out.into_iter().zip(parsed).collect(), last))
 }
 
 impl Registry {
@@ -416,7 +488,7 @@ impl Registry {
         };
         progress(0, total);
         std::thread::scope(|scope| -> Result<(), crate::Error> {
-            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Assignment>)>(IN_FLIGHT);
+            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Job>)>(IN_FLIGHT);
             let (done_tx, done_rx) =
                 mpsc::sync_channel::<(bool, Result<Signed, crate::Error>)>(IN_FLIGHT);
             let issuer = &issuer;
@@ -437,30 +509,30 @@ impl Registry {
             let mut cursor = 0i64;
             let mut in_flight = 0usize;
             let mut fed = feed.is_none();
+            let mut handoff = Handoff::new(chunk);
             // The next chunk: records the feed has ready stored first, then reservations an
             // interrupted run left, then new records. Runs inside a transaction; returns the
             // state to adopt once it commits.
-            let mut fetch =
-                |tx: &mut dyn Tx,
-                 resuming: bool,
-                 cursor: i64,
-                 fed: bool,
-                 wait: bool|
-                 -> Result<(Vec<Assignment>, bool, i64, bool), crate::Error> {
-                    let fed = match feed.as_mut() {
-                        Some(f) if !fed => f(tx, wait)?,
-                        _ => true,
-                    };
-                    if resuming {
-                        let batch =
-                            tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
-                        if !batch.is_empty() {
-                            return Ok((batch, true, cursor, fed));
-                        }
-                    }
-                    let (batch, next) = reserve(tx, cursor, chunk, opts, &actor)?;
-                    Ok((batch, false, next, fed))
+            let mut fetch = |tx: &mut dyn Tx,
+                             resuming: bool,
+                             cursor: i64,
+                             fed: bool,
+                             wait: bool|
+             -> Result<(Vec<Job>, bool, i64, bool), crate::Error> {
+                let fed = match feed.as_mut() {
+                    Some(f) if !fed => f(tx, wait, &mut handoff)?,
+                    _ => true,
                 };
+                if resuming {
+                    let batch = tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
+                    if !batch.is_empty() {
+                        let batch = batch.into_iter().map(|a| (a, None)).collect();
+                        return Ok((batch, true, cursor, fed));
+                    }
+                }
+                let (batch, next) = reserve(tx, cursor, chunk, opts, &actor, &mut handoff)?;
+                Ok((batch, false, next, fed))
+            };
             loop {
                 // Chunks in flight: one signing, the others queued, while the last is recorded
                 // (the signers never wait for the recording transaction to commit).
@@ -550,7 +622,7 @@ pub(crate) fn sign_all(
 ) -> Result<Signed, crate::Error> {
     assignments
         .par_iter()
-        .map(|a| sign_one(issuer, a.clone(), now))
+        .map(|a| sign_one(issuer, (a.clone(), None), now))
         .collect::<Result<Vec<_>, crate::Error>>()
         .map(Signed::from_parts)
 }

@@ -24,9 +24,12 @@ use rayon::prelude::*;
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::issuance::Handoff;
 use super::store::{RecordOutcome, RecordRow, SubmissionRow, Tx};
 use super::{audit, sha256, Registry, RegistryError};
-use crate::model::{certificate_from_csv, from_element, Catalogue, Date, Element, ModelError};
+use crate::model::{
+    certificate_from_csv, from_element, Catalogue, Certificate, Date, Element, ModelError,
+};
 
 /// Largest submission, in bytes after decoding to UTF-8 and before (256 MiB, as
 /// `model::MAX_INPUT_BYTES`).
@@ -299,12 +302,13 @@ fn io_refusal(e: &io::Error) -> crate::Error {
     }
 }
 
-/// Counts and hashes the raw bytes, refusing past the byte bound.
+/// Counts and hashes the raw bytes (unless `hash` is `None`: the first scan, whose digest
+/// nobody reads), refusing past the byte bound.
 struct Metered<R> {
     inner: R,
     read: u64,
     max: u64,
-    hash: ring::digest::Context,
+    hash: Option<ring::digest::Context>,
 }
 
 impl<R: Read> Read for Metered<R> {
@@ -319,9 +323,20 @@ impl<R: Read> Read for Metered<R> {
                 self.max, self.max
             )));
         }
-        self.hash.update(buf.get(..n).unwrap_or_default());
+        if let Some(hash) = self.hash.as_mut() {
+            hash.update(buf.get(..n).unwrap_or_default());
+        }
         Ok(n)
     }
+}
+
+/// The SHA-256 a [`Metered`] reader computed (all zero without one).
+fn finish(hash: Option<ring::digest::Context>) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let Some(hash) = hash {
+        out.copy_from_slice(hash.finish().as_ref());
+    }
+    out
 }
 
 /// Decodes to UTF-8 strictly: a malformed sequence stops the read with its byte offset and
@@ -669,6 +684,8 @@ struct Converted {
     key: String,
     digest: [u8; 32],
     outcome: RecordOutcome,
+    /// An accepted row's certificate, the one its JSON (in `outcome`) was serialised from.
+    parsed: Option<Certificate>,
 }
 
 fn retired_names() -> &'static HashMap<String, u16> {
@@ -696,11 +713,12 @@ fn code_for_name(name: &str, catalogue: &Catalogue) -> Option<u16> {
 
 /// Excel shows long numbers like `1.10101E+17`; such a cell lost its digits.
 fn excel_mangled(s: &str) -> bool {
-    let upper = s.to_ascii_uppercase();
-    upper.contains("E+")
-        && upper
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'E' | '+'))
+    // Byte by byte, case-insensitive, without an upper-cased copy.
+    let b = s.as_bytes();
+    b.windows(2)
+        .any(|w| matches!(w, [e, b'+'] if e.eq_ignore_ascii_case(&b'E')))
+        && b.iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'E' | b'e' | b'+'))
 }
 
 fn text_of(v: &Value) -> Option<String> {
@@ -726,6 +744,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
                     field: "record".into(),
                     rule: "a CSV row without a header".into(),
                 },
+                parsed: None,
             }
         }
         (RawRow::Bad(field, rule), _) => {
@@ -735,6 +754,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
                 key: fallback_key,
                 digest,
                 outcome: RecordOutcome::Rejected { field, rule },
+                parsed: None,
             };
         }
     };
@@ -753,6 +773,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
             field: field.to_owned(),
             rule,
         },
+        parsed: None,
     };
     // The registry assigns serial, version, kind and predecessor.
     for (name, field) in [
@@ -822,7 +843,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
     }
     entries.retain(|(k, _)| !matches!(k.as_str(), "serial" | "version" | "kind" | "predecessor"));
     entries.push(("serial".into(), Value::String("0".into())));
-    let outcome = validated(from_element(Element::Object(entries), catalogue));
+    let (outcome, parsed) = validated(from_element(Element::Object(entries), catalogue));
     Converted {
         row,
         key: match &outcome {
@@ -833,30 +854,43 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
         },
         digest,
         outcome,
+        parsed,
     }
 }
 
-/// The outcome of the model's validation.
-fn validated(result: Result<crate::model::Certificate, ModelError>) -> RecordOutcome {
+/// The outcome of the model's validation, and an accepted row's certificate.
+fn validated(result: Result<Certificate, ModelError>) -> (RecordOutcome, Option<Certificate>) {
     match result {
         Ok(cert) => match serde_json::to_string(&cert) {
-            Ok(json) => RecordOutcome::Accepted {
-                management_number: cert.management.number,
-                certificate: json,
+            Ok(json) => (
+                RecordOutcome::Accepted {
+                    management_number: cert.management.number.clone(),
+                    certificate: json,
+                },
+                Some(cert),
+            ),
+            Err(e) => (
+                RecordOutcome::Rejected {
+                    field: "record".into(),
+                    rule: format!("cannot serialise: {e}"),
+                },
+                None,
+            ),
+        },
+        Err(ModelError::Field { field, rule }) => (
+            RecordOutcome::Rejected {
+                field: field.into(),
+                rule,
             },
-            Err(e) => RecordOutcome::Rejected {
+            None,
+        ),
+        Err(other) => (
+            RecordOutcome::Rejected {
                 field: "record".into(),
-                rule: format!("cannot serialise: {e}"),
+                rule: other.rule(),
             },
-        },
-        Err(ModelError::Field { field, rule }) => RecordOutcome::Rejected {
-            field: field.into(),
-            rule,
-        },
-        Err(other) => RecordOutcome::Rejected {
-            field: "record".into(),
-            rule: other.rule(),
-        },
+            None,
+        ),
     }
 }
 
@@ -901,6 +935,7 @@ fn convert_csv(
             field: field.to_owned(),
             rule,
         },
+        parsed: None,
     };
     if record.len() != shape.names.len() {
         return reject(
@@ -968,7 +1003,7 @@ fn convert_csv(
         }
     }
     out.push_field("0");
-    let outcome = validated(certificate_from_csv(&out, &shape.header, catalogue));
+    let (outcome, parsed) = validated(certificate_from_csv(&out, &shape.header, catalogue));
     Converted {
         row,
         key: match &outcome {
@@ -979,6 +1014,7 @@ fn convert_csv(
         },
         digest,
         outcome,
+        parsed,
     }
 }
 
@@ -1001,6 +1037,7 @@ fn store_new_chunk(
     chunk: Vec<Converted>,
     seen: &mut HashMap<[u8; 16], u64>,
     report: &mut SubmissionReport,
+    mut handoff: Option<&mut super::issuance::Handoff>,
 ) -> Result<(), crate::Error> {
     // Rows repeating a key of this file are refused first, as one at a time would.
     let mut kept: Vec<Option<Converted>> = Vec::with_capacity(chunk.len());
@@ -1039,7 +1076,9 @@ fn store_new_chunk(
         .map(|(number, _, other_submission)| (number, other_submission))
         .collect();
     let mut rows = Vec::with_capacity(kept.len());
-    let mut reports = Vec::with_capacity(kept.len());
+    // Accepted rows are only counted (a report lists problem rows): no report built for them.
+    let mut reports = Vec::new();
+    let mut accepted = 0u64;
     for (c, rep) in kept.into_iter().zip(repeated) {
         let Some(c) = c else {
             reports.extend(rep);
@@ -1062,18 +1101,22 @@ fn store_new_chunk(
                 taken.insert(management_number.clone(), submission);
             }
         }
-        let result = match &outcome {
-            RecordOutcome::Accepted { .. } => RowOutcome::Accepted,
-            RecordOutcome::Rejected { field, rule } => RowOutcome::Rejected {
-                field: field.clone(),
-                rule: rule.clone(),
-            },
-        };
-        reports.push(RowReport {
-            row: c.row,
-            key: c.key.clone(),
-            outcome: result,
-        });
+        match &outcome {
+            RecordOutcome::Accepted { certificate, .. } => {
+                accepted = accepted.saturating_add(1);
+                if let (Some(h), Some(cert)) = (handoff.as_deref_mut(), c.parsed) {
+                    h.insert(submission, c.row, certificate.clone(), cert);
+                }
+            }
+            RecordOutcome::Rejected { field, rule } => reports.push(RowReport {
+                row: c.row,
+                key: c.key.clone(),
+                outcome: RowOutcome::Rejected {
+                    field: field.clone(),
+                    rule: rule.clone(),
+                },
+            }),
+        }
         rows.push(RecordRow {
             id: 0,
             submission_id: submission,
@@ -1085,6 +1128,7 @@ fn store_new_chunk(
         });
     }
     tx.insert_records(&rows)?;
+    report.accepted = report.accepted.saturating_add(accepted);
     for r in reports {
         report.push(r);
     }
@@ -1101,7 +1145,7 @@ fn store_chunk(
     report: &mut SubmissionReport,
 ) -> Result<(), crate::Error> {
     if new_batch {
-        return store_new_chunk(tx, submission, now, chunk, seen, report);
+        return store_new_chunk(tx, submission, now, chunk, seen, report, None);
     }
     for c in chunk {
         let mut outcome = c.outcome;
@@ -1219,7 +1263,7 @@ impl Registry {
                 inner: input,
                 read: 0,
                 max: MAX_SUBMISSION_BYTES,
-                hash: ring::digest::Context::new(&ring::digest::SHA256),
+                hash: Some(ring::digest::Context::new(&ring::digest::SHA256)),
             };
             let mut report = SubmissionReport {
                 submission_id: submission,
@@ -1278,7 +1322,7 @@ impl Registry {
             }
             report
                 .input_sha256
-                .copy_from_slice(metered.hash.clone().finish().as_ref());
+                .copy_from_slice(&finish(metered.hash.clone()));
             let subject = format!("{}/{}", meta.body, meta.batch);
             report.audit_seq =
                 audit::append(tx, now, &actor, "submit", &subject, report.input_sha256)?;
@@ -1345,7 +1389,9 @@ impl Registry {
                 keys,
                 opts,
                 progress,
-                Some(&mut |tx: &mut dyn Tx, wait: bool| feed.store(tx, wait)),
+                Some(&mut |tx: &mut dyn Tx, wait: bool, handoff: &mut Handoff| {
+                    feed.store(tx, wait, handoff)
+                }),
                 rows,
             );
             // Dropping the receiver stops the reader if issuance failed.
@@ -1407,7 +1453,7 @@ fn read_converted(file: std::fs::File, meta: &SubmissionMeta, out: &mpsc::SyncSe
         inner: file,
         read: 0,
         max: MAX_SUBMISSION_BYTES,
-        hash: ring::digest::Context::new(&ring::digest::SHA256),
+        hash: Some(ring::digest::Context::new(&ring::digest::SHA256)),
     };
     let mut rows = 0u64;
     let read = read_rows(
@@ -1426,7 +1472,7 @@ fn read_converted(file: std::fs::File, meta: &SubmissionMeta, out: &mpsc::SyncSe
     let piece = match read {
         Ok(()) => {
             let mut sha = [0u8; 32];
-            sha.copy_from_slice(metered.hash.finish().as_ref());
+            sha.copy_from_slice(&finish(metered.hash));
             Piece::End(rows, sha)
         }
         Err(e) => Piece::Failed(e),
@@ -1447,14 +1493,23 @@ struct SubmitFeed<'m> {
 }
 
 impl SubmitFeed<'_> {
-    /// Stores every chunk ready (waiting for one first if `wait`); `true` once the file is
-    /// stored whole and its `submit` audit entry appended.
-    fn store(&mut self, tx: &mut dyn Tx, wait: bool) -> Result<bool, crate::Error> {
+    /// Stores every chunk ready (waiting for one first if `wait`) while `handoff` has room
+    /// for its certificates; `true` once the file is stored whole and its `submit` audit
+    /// entry appended.
+    fn store(
+        &mut self,
+        tx: &mut dyn Tx,
+        wait: bool,
+        handoff: &mut Handoff,
+    ) -> Result<bool, crate::Error> {
         let stopped = || RegistryError::inconsistent("submission reader stopped");
         let mut wait = wait;
         loop {
             let piece = if wait {
                 self.rx.recv().map_err(|_| stopped())?
+            } else if handoff.full() {
+                // Enough stored ahead of the signers: the reader waits (memory flat).
+                return Ok(false);
             } else {
                 match self.rx.try_recv() {
                     Ok(p) => p,
@@ -1496,13 +1551,14 @@ impl SubmitFeed<'_> {
                         chunk.first().map_or(0, |c| c.row),
                         chunk.last().map_or(0, |c| c.row),
                     );
-                    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+                    // The same bytes as hashing row by row, in one call.
+                    let mut bytes = Vec::with_capacity(chunk.len().saturating_mul(40));
                     for c in &chunk {
-                        digest.update(&c.row.to_be_bytes());
-                        digest.update(&c.digest);
+                        bytes.extend_from_slice(&c.row.to_be_bytes());
+                        bytes.extend_from_slice(&c.digest);
                     }
-                    let mut payload = [0u8; 32];
-                    payload.copy_from_slice(digest.finish().as_ref());
+                    let payload = sha256(&bytes);
+                    drop(bytes);
                     store_new_chunk(
                         tx,
                         submission,
@@ -1510,6 +1566,7 @@ impl SubmitFeed<'_> {
                         chunk,
                         &mut self.seen,
                         &mut self.report,
+                        Some(handoff),
                     )?;
                     audit::append(
                         tx,
@@ -1542,7 +1599,7 @@ fn prescan(file: &std::fs::File, meta: &SubmissionMeta) -> Result<u64, crate::Er
         inner: file,
         read: 0,
         max: MAX_SUBMISSION_BYTES,
-        hash: ring::digest::Context::new(&ring::digest::SHA256),
+        hash: None,
     };
     let decoded = BufReader::with_capacity(256 * 1024, Decoded::new(metered, meta.encoding));
     let mut rows = 0u64;
@@ -1614,7 +1671,7 @@ pub fn fuzz_submission(data: &[u8]) {
                 inner: data,
                 read: 0,
                 max: MAX_SUBMISSION_BYTES,
-                hash: ring::digest::Context::new(&ring::digest::SHA256),
+                hash: Some(ring::digest::Context::new(&ring::digest::SHA256)),
             };
             let _ = read_rows(Decoded::new(metered, encoding), format, |shape, rows| {
                 for (row, raw) in rows {
@@ -1622,6 +1679,29 @@ pub fn fuzz_submission(data: &[u8]) {
                 }
                 Ok(())
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excel_mangled;
+
+    #[test]
+    fn excel_mangled_finds_numbers_a_spreadsheet_shortened_in_either_case() {
+        for s in ["1.10101E+17", "1.10101e+17", "3E+5", "e+"] {
+            assert!(excel_mangled(s), "{s}");
+        }
+        for s in [
+            "110101199003070013",
+            "11010119900307001X",
+            "M000000000000001",
+            "1.1E17",
+            "1.1E+17X",
+            "1.1Ｅ+17",
+            "",
+        ] {
+            assert!(!excel_mangled(s), "{s}");
         }
     }
 }
