@@ -7,8 +7,9 @@
 //! 2. **sign** — the chunk is signed in parallel on the rayon pool (document and QR payload,
 //!    two signatures a record), while the store records the previous chunk;
 //! 3. **record** — one transaction stores every document, QR string, kid and the audit entry
-//!    of the chunk, and marks its reservations issued; the same transaction reserves the
-//!    chunk after next (one commit a chunk).
+//!    of the chunk (a reservation is issued once its certificate row exists: schema version
+//!    2 writes no flag); the same transaction reserves the chunk after next (one commit a
+//!    chunk).
 //!
 //! A pipelined submission ([`Registry::submit_and_issue_file`]) also hands the certificates it
 //! validated to step 2 through a bounded [`Handoff`], so the signer does not parse the JSON it
@@ -18,8 +19,8 @@
 //! Nothing is written outside the store, so nothing can be signed but unrecorded. A crash
 //! between 1 and 3 leaves reservations not issued; the next run signs them again with the
 //! same status index and serial (the new signatures replace the lost ones, which nobody has
-//! seen), then goes on with new records. A reservation is recorded at most once: marking it
-//! issued is conditional, and the certificate's primary key is its status index.
+//! seen), then goes on with new records. A reservation is recorded at most once: the
+//! certificate's primary key is its status index, and its foreign key names the reservation.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
