@@ -1087,7 +1087,7 @@ fn a_version_1_registry_upgrades_on_open() {
     let v: u32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, certseal::registry::SCHEMA_VERSION);
     let fk: Option<String> = c
         .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
         .optional()
@@ -1510,7 +1510,10 @@ mod postgres_only {
             )
             .unwrap()
             .get(0);
-        assert_eq!(version, 2);
+        assert_eq!(
+            u32::try_from(version).unwrap(),
+            certseal::registry::SCHEMA_VERSION
+        );
         // The identifier must name the row's serial and version (CHECK).
         let e = v1
             .exec(

@@ -18,13 +18,14 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_write_once.sql"),
+    include_str!("migrations/0003_objections_by_certificate.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A registry in one SQLite file.
 pub struct SqliteStore {
