@@ -1120,6 +1120,30 @@ fn a_newer_schema_is_refused() {
     assert!(e.to_string().contains("schema version is 99"), "{e}");
 }
 
+#[test]
+fn a_new_file_gets_16_kib_pages_and_an_existing_file_keeps_its_own() {
+    let page_size = |db: &Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let f = Fixture::new();
+    drop(f.open());
+    assert_eq!(page_size(&f.db()), 16_384);
+    // A file made with SQLite's default 4096-byte pages (an older build's) keeps them.
+    let old = f.dir.path().join("old.db");
+    rusqlite::Connection::open(&old)
+        .unwrap()
+        .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER); DROP TABLE t;")
+        .unwrap();
+    assert_eq!(page_size(&old), 4096);
+    let mut r = Registry::open(&old).unwrap();
+    assert!(r.verify_audit(None).unwrap().is_intact());
+    drop(r);
+    assert_eq!(page_size(&old), 4096);
+}
+
 fn signer_compromise_revokes_the_kid_and_reissues_under_the_new_key(f: &mut Fixture) {
     let mut r = issued_registry(f, 40);
     let old_kid = f.keys.active_signer(NOW).unwrap().kid();

@@ -3,6 +3,7 @@
 //! recorded in `PRAGMA user_version`. SQL only: no rule of the registry lives here.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
@@ -63,12 +64,94 @@ fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Bytes a page of a new file (SQLite's default is 4096). Larger pages mean fewer WAL frames,
+/// each written with two `pwrite` calls (header and page), and fewer B-tree splits for the
+/// certificate rows (about 1.2 KB each with the document and QR string); `specs/registry.md`,
+/// "Measurements", has the comparison.
+const PAGE_SIZE: u32 = 16_384;
+
+/// Rows a multi-row INSERT takes at most.
+const MULTI_ROWS: usize = 256;
+
+/// Prepared statements kept per connection (rusqlite's default is 16). A pipelined issuance
+/// uses about twenty single statements plus up to nine widths of each multi-row INSERT
+/// ([`MultiInsert`]); with 16, the odd-sized remainders evicted the full-width INSERTs, which
+/// were then prepared again (their text is about 12 KB).
+const STATEMENT_CACHE: usize = 64;
+
+/// A multi-row `INSERT … VALUES (…), (…), …` whose text is built once per width. Rows go in
+/// groups of [`MULTI_ROWS`] and the rest in power-of-two groups (128, 64, …, 1), so a table has
+/// at most nine statement texts, all kept prepared ([`STATEMENT_CACHE`]), whatever the sizes
+/// of the chunks.
+struct MultiInsert {
+    /// `INSERT INTO t (cols) VALUES `.
+    head: &'static str,
+    /// Columns a row.
+    cols: usize,
+    /// The texts by width: index k holds 2^k rows.
+    texts: OnceLock<Vec<String>>,
+}
+
+impl MultiInsert {
+    const fn new(head: &'static str, cols: usize) -> MultiInsert {
+        MultiInsert {
+            head,
+            cols,
+            texts: OnceLock::new(),
+        }
+    }
+
+    /// The statement text for `width` rows (a power of two up to [`MULTI_ROWS`]; any other
+    /// width gets the largest power of two below it, which [`multi_groups`] never asks for).
+    fn text(&self, width: usize) -> &str {
+        let texts = self.texts.get_or_init(|| {
+            let tuple = format!("({})", vec!["?"; self.cols].join(","));
+            let mut out = Vec::new();
+            let mut w = 1usize;
+            while w <= MULTI_ROWS {
+                out.push(format!(
+                    "{}{}",
+                    self.head,
+                    vec![tuple.as_str(); w].join(",")
+                ));
+                w = w.saturating_mul(2);
+            }
+            out
+        });
+        let k = usize::try_from(width.max(1).ilog2()).unwrap_or(0);
+        texts
+            .get(k)
+            .or_else(|| texts.last())
+            .map_or("", String::as_str)
+    }
+}
+
+/// `rows` in groups of [`MULTI_ROWS`], then of the powers of two the rest is made of.
+fn multi_groups<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let width = rows.len().min(MULTI_ROWS);
+        let width = 1usize << width.ilog2();
+        let (group, rest) = rows.split_at(width);
+        rows = rest;
+        Some(group)
+    })
+}
+
 impl SqliteStore {
     /// Opens or creates the registry file at `path` and brings its schema up to date. A file
     /// whose schema is newer than this build's is refused.
     pub fn open(path: &Path) -> Result<SqliteStore, crate::Error> {
         let conn = Connection::open(path).ctx("open")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.busy_timeout(Duration::from_secs(30)).ctx("open")?;
+        // Before anything creates the file (journal_mode = WAL writes its header): a new file
+        // gets PAGE_SIZE; an existing file keeps the page size it was made with (the pragma is
+        // then a no-op, as it is for any file in WAL mode).
+        conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
+            .ctx("open: page_size")?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .ctx("open: journal_mode")?;
@@ -488,16 +571,13 @@ impl Tx for SqliteTx<'_> {
         // One multi-row INSERT a group of 256 instead of one statement a row (ids in order).
         const OP: &str = "insert records";
         const COLS: usize = 10;
-        for group in rows.chunks(256) {
-            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", ");
-            let mut insert = self
-                .c
-                .prepare_cached(&format!(
-                    "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
-                     management_number, certificate, error_field, error_rule, received_at) \
-                     VALUES {values}"
-                ))
-                .ctx(OP)?;
+        static INSERT: MultiInsert = MultiInsert::new(
+            "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
+             management_number, certificate, error_field, error_rule, received_at) VALUES ",
+            COLS,
+        );
+        for group in multi_groups(rows) {
+            let mut insert = self.c.prepare_cached(INSERT.text(group.len())).ctx(OP)?;
             for (k, row) in group.iter().enumerate() {
                 if row.id != 0 {
                     return Err(RegistryError::inconsistent(format!(
@@ -683,15 +763,13 @@ impl Tx for SqliteTx<'_> {
         // One multi-row INSERT a group of 256 instead of one statement a reservation.
         const OP: &str = "insert assignments";
         const COLS: usize = 10;
-        for group in rows.chunks(256) {
-            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; group.len()].join(", ");
-            let mut insert = self
-                .c
-                .prepare_cached(&format!(
-                    "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
-                     predecessor, certificate, owner, lease_until, reserved_at) VALUES {values}"
-                ))
-                .ctx(OP)?;
+        static INSERT: MultiInsert = MultiInsert::new(
+            "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
+             predecessor, certificate, owner, lease_until, reserved_at) VALUES ",
+            COLS,
+        );
+        for group in multi_groups(rows) {
+            let mut insert = self.c.prepare_cached(INSERT.text(group.len())).ctx(OP)?;
             for (k, a) in group.iter().enumerate() {
                 let at = k.saturating_mul(COLS);
                 let p = |i: usize| at.saturating_add(i);
@@ -820,15 +898,14 @@ impl Tx for SqliteTx<'_> {
         // key to assignments; not issued yet: the primary key.
         const OP: &str = "insert certificates";
         const COLS: usize = 16;
-        for group in rows.chunks(256) {
-            let n = group.len();
-            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
-            let mut insert = self
-                .c
-                .prepare_cached(&format!(
-                    "INSERT INTO certificates ({CERT_COLS}) VALUES {values}"
-                ))
-                .ctx(OP)?;
+        static INSERT: MultiInsert = MultiInsert::new(
+            "INSERT INTO certificates (status_index, identifier, serial, version, kind, \
+             predecessor, record_id, management_number, holder_name, id_number, qualification, \
+             legacy, kid, issued_at, document, qr) VALUES ",
+            COLS,
+        );
+        for group in multi_groups(rows) {
+            let mut insert = self.c.prepare_cached(INSERT.text(group.len())).ctx(OP)?;
             for (k, row) in group.iter().enumerate() {
                 let at = k.saturating_mul(COLS);
                 let p = |i: usize| at.saturating_add(i);
@@ -1322,5 +1399,29 @@ impl Tx for SqliteTx<'_> {
             f(row.ctx("audit")?)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{multi_groups, MultiInsert, MULTI_ROWS};
+
+    #[test]
+    fn multi_row_inserts_use_at_most_nine_widths_and_keep_the_rows_in_order() {
+        for n in [0usize, 1, 3, 255, 256, 257, 904, 2048, 2049] {
+            let rows: Vec<usize> = (0..n).collect();
+            let groups: Vec<&[usize]> = multi_groups(&rows).collect();
+            assert!(groups
+                .iter()
+                .all(|g| g.len().is_power_of_two() && g.len() <= MULTI_ROWS));
+            assert_eq!(groups.concat(), rows, "{n} rows");
+        }
+        static T: MultiInsert = MultiInsert::new("INSERT INTO t (a, b, c) VALUES ", 3);
+        for w in [1usize, 2, 128, 256] {
+            let text = T.text(w);
+            assert!(text.starts_with("INSERT INTO t (a, b, c) VALUES (?,?,?)"));
+            assert_eq!(text.matches('?').count(), w * 3, "width {w}");
+            assert_eq!(text.matches('(').count(), w + 1, "width {w}");
+        }
     }
 }
