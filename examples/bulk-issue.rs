@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-// The binaries' allocator (feature `mimalloc`, default), as in `src/main.rs`: the bare signing
-// below runs under the same allocator as the registry, so the comparison stays fair.
+// The allocator with feature `mimalloc` (opt-in), as in `src/main.rs`: the bare signing below
+// runs under the same allocator as the registry, so the comparison stays fair.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -4,11 +4,10 @@
 
 mod cli;
 
-// The binary's allocator (feature `mimalloc`, on by default; specs/registry.md, "Measurements",
-// 2026-11-30 `alloc9e`): bulk issuance allocates and frees a few dozen small blocks a record
-// on four threads, where mimalloc's thread-local free lists cost less CPU than glibc's arenas.
-// The library sets none: its users choose theirs. `certseal speed` signs its bare baseline in
-// this same process, so its ratios compare like with like.
+// The binary's allocator with feature `mimalloc` (opt-in; specs/registry.md, "Measurements",
+// 2026-11-30 `alloc9e`); glibc's otherwise. The library sets none: its users choose theirs.
+// `certseal speed` signs its bare baseline in this same process, under the same allocator, so
+// its ratios compare like with like.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
