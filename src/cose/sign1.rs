@@ -237,13 +237,27 @@ impl<'a> Sign1<'a> {
             protected.int(LABEL_KID).bytes(kid);
         }
         let protected = protected.into_inner();
-        let mut tbs = Vec::new();
+        // The Sig_structure is built in this thread's buffer, reused from one signature to the
+        // next (bulk issuance signs two a record); a buffer grown past `TBS_KEEP` is let go.
+        let mut tbs = TBS.with(std::cell::Cell::take);
         sig_structure_into(&protected, external_aad, payload, &mut tbs);
-        let signature = signer.sign(&tbs)?;
+        let signature = signer.sign(&tbs);
+        if tbs.capacity() <= TBS_KEEP {
+            TBS.with(|c| c.set(tbs));
+        }
+        let signature = signature?;
         let message = Self::encode(tagged, &protected, &[0xa0], payload, &signature);
         Ok((message, signature.len()))
     }
 }
+
+thread_local! {
+    /// Each thread's Sig_structure buffer for [`Sign1::sign_with_len`].
+    static TBS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest Sig_structure buffer a thread keeps between signatures (bytes).
+const TBS_KEEP: usize = 64 * 1024;
 
 /// Writes the Sig_structure for COSE_Sign1 into `out` (cleared first).
 #[inline]

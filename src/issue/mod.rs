@@ -100,7 +100,8 @@ impl<'k> Issuer<'k> {
             });
         match stem {
             Some(stem) => {
-                let mut out = Vec::with_capacity(64);
+                // Room for the longest licence type's stem, serial and check digits.
+                let mut out = Vec::with_capacity(128);
                 stem.show(&cert.serial, cert.lifecycle.version)?
                     .write_to(&mut out);
                 String::from_utf8(out).map_err(|e| {

@@ -206,15 +206,17 @@ fn sign_one(
         Some(cert) => cert,
         None => serde_json::from_str(&a.certificate).map_err(bad_json)?,
     };
-    // The JSON is not needed after this: free it here, not on the recording thread.
+    // The JSON is not needed after this: free it here, not on the recording thread. The
+    // serial moves into the certificate, then into the row (nothing reads the reservation's
+    // after signing).
     a.certificate = String::new();
-    cert.serial.clone_from(&a.serial);
+    cert.serial = std::mem::take(&mut a.serial);
     cert.lifecycle.version = a.version;
     let (issued, sigs, doc_sig) = issuer.issue_with_signatures(&cert, Some(a.status_index), now)?;
     let row = CertificateRow {
         status_index: a.status_index,
         identifier: issued.identifier,
-        serial: a.serial.clone(),
+        serial: std::mem::take(&mut cert.serial),
         version: a.version,
         kind: a.kind,
         predecessor: a.predecessor,

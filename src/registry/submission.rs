@@ -436,8 +436,6 @@ enum RawRow {
 /// reads the converted cells under.
 struct CsvShape {
     names: Vec<String>,
-    /// The names' total length in bytes.
-    names_len: usize,
     has_code: bool,
     header: csv::StringRecord,
 }
@@ -456,7 +454,6 @@ impl CsvShape {
         }
         header.push_field("serial");
         CsvShape {
-            names_len: names.iter().map(String::len).sum(),
             names,
             has_code,
             header,
@@ -731,14 +728,14 @@ fn text_of(v: &Value) -> Option<String> {
 
 /// Validates one row into a certificate (serial left for issuance).
 fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogue) -> Converted {
-    let fallback_key = format!("#row:{row}");
+    let fallback_key = || format!("#row:{row}");
     let mut entries = match (raw, shape) {
         (RawRow::Entries(entries), _) => entries,
         (RawRow::Csv(record), Some(shape)) => return convert_csv(row, shape, &record, catalogue),
         (RawRow::Csv(_), None) => {
             return Converted {
                 row,
-                key: fallback_key,
+                key: fallback_key(),
                 digest: [0; 32],
                 outcome: RecordOutcome::Rejected {
                     field: "record".into(),
@@ -751,7 +748,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
             let digest = sha256(format!("{field}\u{0}{rule}").as_bytes());
             return Converted {
                 row,
-                key: fallback_key,
+                key: fallback_key(),
                 digest,
                 outcome: RecordOutcome::Rejected { field, rule },
                 parsed: None,
@@ -764,7 +761,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
         .find(|(k, _)| k == "management_number")
         .and_then(|(_, v)| text_of(v))
         .filter(|s| !s.is_empty() && s.chars().count() <= 64)
-        .unwrap_or(fallback_key);
+        .unwrap_or_else(fallback_key);
     let reject = |field: &str, rule: String| Converted {
         row,
         key: key.clone(),
@@ -858,10 +855,65 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
     }
 }
 
+/// A certificate's stored JSON (`serde_json::to_string`), written into a buffer sized for a
+/// typical certificate so it does not grow a few times a row.
+fn certificate_json(cert: &Certificate) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut buf, cert)?;
+    // serde_json writes UTF-8 only; the check cannot fail.
+    String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(format!("not UTF-8: {e}")))
+}
+
+/// SHA-256 of bytes gathered on the stack and hashed a block at a time (the digest of their
+/// concatenation, with a fraction of the calls and no heap buffer).
+struct RowDigest {
+    ctx: ring::digest::Context,
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl RowDigest {
+    fn new() -> RowDigest {
+        RowDigest {
+            ctx: ring::digest::Context::new(&ring::digest::SHA256),
+            buf: [0; 1024],
+            len: 0,
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        match self.buf.get_mut(self.len..end) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => {
+                self.ctx.update(self.buf.get(..self.len).unwrap_or(&[]));
+                self.len = 0;
+                match self.buf.get_mut(..bytes.len()) {
+                    Some(room) => {
+                        room.copy_from_slice(bytes);
+                        self.len = bytes.len();
+                    }
+                    None => self.ctx.update(bytes),
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        self.ctx.update(self.buf.get(..self.len).unwrap_or(&[]));
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.ctx.finish().as_ref());
+        out
+    }
+}
+
 /// The outcome of the model's validation, and an accepted row's certificate.
 fn validated(result: Result<Certificate, ModelError>) -> (RecordOutcome, Option<Certificate>) {
     match result {
-        Ok(cert) => match serde_json::to_string(&cert) {
+        Ok(cert) => match certificate_json(&cert) {
             Ok(json) => (
                 RecordOutcome::Accepted {
                     management_number: cert.management.number.clone(),
@@ -902,34 +954,31 @@ fn convert_csv(
     record: &csv::StringRecord,
     catalogue: &Catalogue,
 ) -> Converted {
-    // The row's digest: `name 0 cell 0` for each field, gathered first and hashed at once
-    // (the same bytes as hashing field by field; one digest call instead of four a field).
-    let mut bytes = Vec::with_capacity(
-        record
-            .as_slice()
-            .len()
-            .saturating_add(shape.names_len)
-            .saturating_add(record.len().saturating_mul(2)),
-    );
+    // The row's digest: `name 0 cell 0` for each field, gathered on the stack and hashed a
+    // block at a time (the same bytes as hashing field by field; no heap buffer a row).
+    let mut digest = RowDigest::new();
     for (name, cell) in shape.names.iter().zip(record) {
-        bytes.extend_from_slice(name.as_bytes());
-        bytes.push(0);
-        bytes.extend_from_slice(cell.trim().as_bytes());
-        bytes.push(0);
+        digest.update(name.as_bytes());
+        digest.update(&[0]);
+        digest.update(cell.trim().as_bytes());
+        digest.update(&[0]);
     }
-    let digest = sha256(&bytes);
-    drop(bytes);
-    let key = shape
-        .names
-        .iter()
-        .position(|n| n == "management_number")
-        .and_then(|i| record.get(i))
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && s.chars().count() <= 64)
-        .map_or_else(|| format!("#row:{row}"), str::to_owned);
+    let digest = digest.finish();
+    // A rejected row's key (an accepted row's is its validated management number): made only
+    // when a row is rejected.
+    let key = || {
+        shape
+            .names
+            .iter()
+            .position(|n| n == "management_number")
+            .and_then(|i| record.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.chars().count() <= 64)
+            .map_or_else(|| format!("#row:{row}"), str::to_owned)
+    };
     let reject = |field: &str, rule: String| Converted {
         row,
-        key: key.clone(),
+        key: key(),
         digest,
         outcome: RecordOutcome::Rejected {
             field: field.to_owned(),
@@ -950,7 +999,11 @@ fn convert_csv(
     if record.as_slice().len() > MAX_ROW_BYTES {
         return reject("record", format!("longer than {MAX_ROW_BYTES} bytes"));
     }
-    let mut out = csv::StringRecord::with_capacity(record.as_slice().len(), shape.header.len());
+    // The mapped row: the cells, a qualification code for a name, and the serial "0".
+    let mut out = csv::StringRecord::with_capacity(
+        record.as_slice().len().saturating_add(16),
+        shape.header.len(),
+    );
     for (name, cell) in shape.names.iter().zip(record) {
         let cell = cell.trim();
         match name.as_str() {
@@ -983,11 +1036,21 @@ fn convert_csv(
                 "女" => "2",
                 other => other,
             }),
-            "legacy" => out.push_field(match cell.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "y" | "是" => "true",
-                "false" | "0" | "no" | "n" | "否" | "" => "false",
-                _ => cell,
-            }),
+            "legacy" => out.push_field(
+                if ["true", "1", "yes", "y", "是"]
+                    .iter()
+                    .any(|v| cell.eq_ignore_ascii_case(v))
+                {
+                    "true"
+                } else if ["false", "0", "no", "n", "否", ""]
+                    .iter()
+                    .any(|v| cell.eq_ignore_ascii_case(v))
+                {
+                    "false"
+                } else {
+                    cell
+                },
+            ),
             "qualification" if shape.has_code => {}
             "qualification" => match code_for_name(cell, catalogue) {
                 Some(code) => out.push_field(&code.to_string()),
@@ -1010,7 +1073,7 @@ fn convert_csv(
             RecordOutcome::Accepted {
                 management_number, ..
             } => management_number.clone(),
-            RecordOutcome::Rejected { .. } => key.clone(),
+            RecordOutcome::Rejected { .. } => key(),
         },
         digest,
         outcome,
@@ -1037,7 +1100,7 @@ fn store_new_chunk(
     chunk: Vec<Converted>,
     seen: &mut HashMap<[u8; 16], u64>,
     report: &mut SubmissionReport,
-    mut handoff: Option<&mut super::issuance::Handoff>,
+    handoff: Option<&mut super::issuance::Handoff>,
 ) -> Result<(), crate::Error> {
     // Rows repeating a key of this file are refused first, as one at a time would.
     let mut kept: Vec<Option<Converted>> = Vec::with_capacity(chunk.len());
@@ -1070,12 +1133,16 @@ fn store_new_chunk(
             RecordOutcome::Rejected { .. } => None,
         })
         .collect();
-    let mut taken: HashMap<String, i64> = tx
+    let taken: HashMap<String, i64> = tx
         .records_with_numbers(&numbers)?
         .into_iter()
         .map(|(number, _, other_submission)| (number, other_submission))
         .collect();
     let mut rows = Vec::with_capacity(kept.len());
+    // Accepted rows' certificates for the handoff, by position in `rows`: their JSON moves
+    // there once the rows are stored (no copy a row).
+    let mut handed: Vec<(usize, Certificate)> =
+        Vec::with_capacity(if handoff.is_some() { kept.len() } else { 0 });
     // Accepted rows are only counted (a report lists problem rows): no report built for them.
     let mut reports = Vec::new();
     let mut accepted = 0u64;
@@ -1096,16 +1163,17 @@ fn store_new_chunk(
                         "{management_number} is registered already (submission {other_submission})"
                     ),
                 };
-            } else {
-                // Two keys of this chunk naming one number: the later row finds the earlier.
-                taken.insert(management_number.clone(), submission);
             }
+            // Two rows of this file naming one number are refused above: an accepted row's
+            // key is its validated management number, and `seen` holds every key of the file.
         }
         match &outcome {
-            RecordOutcome::Accepted { certificate, .. } => {
+            RecordOutcome::Accepted { .. } => {
                 accepted = accepted.saturating_add(1);
-                if let (Some(h), Some(cert)) = (handoff.as_deref_mut(), c.parsed) {
-                    h.insert(submission, c.row, certificate.clone(), cert);
+                if handoff.is_some() {
+                    if let Some(cert) = c.parsed {
+                        handed.push((rows.len(), cert));
+                    }
                 }
             }
             RecordOutcome::Rejected { field, rule } => reports.push(RowReport {
@@ -1128,6 +1196,18 @@ fn store_new_chunk(
         });
     }
     tx.insert_records(&rows)?;
+    if let Some(h) = handoff {
+        for (k, cert) in handed {
+            if let Some(RecordRow {
+                row_no,
+                outcome: RecordOutcome::Accepted { certificate, .. },
+                ..
+            }) = rows.get_mut(k)
+            {
+                h.insert(submission, *row_no, std::mem::take(certificate), cert);
+            }
+        }
+    }
     report.accepted = report.accepted.saturating_add(accepted);
     for r in reports {
         report.push(r);
