@@ -282,9 +282,9 @@ impl fmt::Display for StreamSpeedReport {
             writeln!(
                 f,
                 "stream: {} lines (identifier<TAB>CS1:…, {} distinct payloads by {} signers, \
-                 {} bytes), {} rounds, {} worker threads, input file → report file, beside \
-                 the in-process bulk verifier on {} threads; interleaved",
-                a.lines, a.distinct, a.signers, a.input_bytes, a.rounds, a.threads, a.threads
+                 {} bytes), {} rounds, input file → report file, beside the in-process bulk \
+                 verifier; worker threads: {} each; interleaved",
+                a.lines, a.distinct, a.signers, a.input_bytes, a.rounds, a.threads
             )?;
             let cpu = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
             writeln!(
