@@ -31,7 +31,9 @@
 //!   the set; it takes turns with the single-thread rows (`specs/batch-verify.md` §3);
 //! - for SM2 also `p256_verify`: a bare `ring` P-256 verification over the same message, taking
 //!   turns with the SM2 rows, the baseline of the SM2 goals (for ES256 the `verify` row is that
-//!   baseline).
+//!   baseline);
+//! - with `--stream N` only, the streaming verifier (input file → report file, each report
+//!   form) beside the in-process bulk verifier on the same threads: [`stream`].
 //!
 //! Every ratio's name says what it divides by what ([`RATIOS`]): `e2e_vs_bare_same_alg` is
 //! end-to-end ÷ bare verification of the *same* algorithm (so for SM2 its denominator is
