@@ -580,7 +580,7 @@ fn run_algorithm(
                     .len();
             }
             remove(&out)?;
-            passes.push((pass, bulk_passes.len() - 1));
+            passes.push((pass, bulk_passes.len().saturating_sub(1)));
             bulk(&mut bulk_passes)?;
         }
     }
