@@ -43,7 +43,7 @@ pub(crate) struct Args {
     /// Rounds of the stream row (one pass per form each, between in-process bulk passes).
     #[arg(long, default_value_t = 5)]
     stream_rounds: usize,
-    /// Worker threads of the stream row, both sides [default: one per core, as `verify`].
+    /// Worker threads of the stream row, both sides; 0: one per core, as `verify`.
     #[arg(long, default_value_t = 0)]
     stream_threads: usize,
 }

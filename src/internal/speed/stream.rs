@@ -331,7 +331,8 @@ impl fmt::Display for StreamSpeedReport {
         }
         writeln!(
             f,
-            "load average before: {}; after: {}; {:.1} s",
+            "load average before: {}; after: {}; {:.1} s; CPU time in 10 ms ticks (coarse for \
+             passes under a CPU-second)",
             load(self.load_average[0]),
             load(self.load_average[1]),
             self.seconds
