@@ -491,3 +491,49 @@ fn demo_runs_twice_in_the_same_directory() {
         assert!(tmp.path().join("certseal-demo/issued/qr.txt").exists());
     }
 }
+
+/// Issue 16: `speed --stream N` times `verify --file → --output` in each form beside the
+/// in-process bulk verifier, in the same run; the JSON names every ratio (no time asserted).
+#[test]
+fn speed_stream_reports_each_form_against_in_process_bulk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = certseal(
+        tmp.path(),
+        &[
+            "speed",
+            "--json",
+            "--seconds",
+            "0.02",
+            "--alg",
+            "ed25519",
+            "--bulk",
+            "0",
+            "--stream",
+            "600",
+            "--stream-rounds",
+            "1",
+            "--stream-threads",
+            "2",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    let lines = json_lines(&o);
+    let stream = &lines[0]["stream"];
+    assert_eq!(stream["lines"], 600, "{stream}");
+    assert_eq!(stream["threads"], 2, "{stream}");
+    for key in [
+        "stream_table_vs_bulk",
+        "stream_json_vs_bulk",
+        "stream_csv_vs_bulk",
+    ] {
+        assert!(stream["ratios"][key].is_number(), "{key}: {stream}");
+        assert!(stream["EdDSA"][key]["cpu"].is_object() || stream["EdDSA"][key]["cpu"].is_null());
+        assert!(stream["EdDSA"][key]["wall"]["worst"].is_number(), "{key}");
+        assert_eq!(stream["definitions"][key]["goal"], ">= 0.95");
+    }
+    let o = certseal(
+        tmp.path(),
+        &["speed", "--stream", "10", "--stream-rounds", "0"],
+    );
+    assert_eq!(code(&o), 2, "{o:?}");
+}

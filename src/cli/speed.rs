@@ -6,11 +6,12 @@
 use std::io::Write;
 
 use certseal::crypto::Algorithm;
+use certseal::internal::speed::stream::{self, StreamSpeedOptions};
 use certseal::internal::speed::{run, SpeedOptions};
 
 use super::{usage, CliError, CliResult, Outcome};
 
-/// `certseal speed [--json] [--seconds S] [--alg …]`
+/// `certseal speed [--json] [--seconds S] [--alg …] [--stream N [--stream-rounds R]]`
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Print one JSON object.
@@ -34,6 +35,17 @@ pub(crate) struct Args {
     #[cfg(feature = "sqlite")]
     #[arg(long, default_value_t = 10_000)]
     bulk: u64,
+    /// Also time the streaming verifier (`verify --file IN --output OUT`) in table, JSON-lines
+    /// and CSV form on a generated file of N lines, interleaved with the in-process bulk
+    /// verifier on the same payloads and threads (specs/bulk-verify-cli.md); 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    stream: u64,
+    /// Rounds of the stream row (one pass per form each, between in-process bulk passes).
+    #[arg(long, default_value_t = 5)]
+    stream_rounds: usize,
+    /// Worker threads of the stream row, both sides; 0: one per core, as `verify`.
+    #[arg(long, default_value_t = 0)]
+    stream_threads: usize,
 }
 
 impl Args {
@@ -67,6 +79,16 @@ impl Args {
 pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
     #[cfg(feature = "sqlite")]
     let bulk = args.bulk;
+    if args.stream_rounds == 0 {
+        return Err(usage("--stream-rounds: must be at least 1"));
+    }
+    let stream_opts = (args.stream > 0).then(|| StreamSpeedOptions {
+        lines: args.stream,
+        rounds: args.stream_rounds,
+        threads: args.stream_threads,
+        algorithms: Vec::new(),
+        ..StreamSpeedOptions::default()
+    });
     let (opts, json) = args.resolve()?;
     if !json {
         let rows = opts.algorithms.len().saturating_mul(8);
@@ -100,6 +122,20 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             rows.push(b.to_json());
         }
         value["bulk"] = serde_json::Value::Array(rows);
+    }
+    if let Some(mut stream_opts) = stream_opts {
+        stream_opts.algorithms.clone_from(&opts.algorithms);
+        if !json {
+            super::warn(format_args!(
+                "stream row: {} lines × 3 forms × {} rounds per algorithm …",
+                stream_opts.lines, stream_opts.rounds
+            ));
+        }
+        let report = stream::run(&stream_opts)?;
+        if !json {
+            writeln!(out, "{report}")?;
+        }
+        value["stream"] = report.to_json();
     }
     if json {
         writeln!(out, "{value}")?;

@@ -31,7 +31,9 @@
 //!   the set; it takes turns with the single-thread rows (`specs/batch-verify.md` §3);
 //! - for SM2 also `p256_verify`: a bare `ring` P-256 verification over the same message, taking
 //!   turns with the SM2 rows, the baseline of the SM2 goals (for ES256 the `verify` row is that
-//!   baseline).
+//!   baseline);
+//! - with `--stream N` only, the streaming verifier (input file → report file, each report
+//!   form) beside the in-process bulk verifier on the same threads: [`stream`].
 //!
 //! Every ratio's name says what it divides by what ([`RATIOS`]): `e2e_vs_bare_same_alg` is
 //! end-to-end ÷ bare verification of the *same* algorithm (so for SM2 its denominator is
@@ -680,11 +682,7 @@ pub fn run(opts: &SpeedOptions) -> Result<SpeedReport, crate::Error> {
     } else {
         SpeedOptions::default().seconds
     };
-    let certs: Vec<Certificate> = parse_json(SAMPLES)?
-        .accepted
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect();
+    let certs = sample_certs()?;
     let timer = if opts.thread_cpu_time && thread_cpu_ns().is_some() {
         Timer::ThreadCpu
     } else {
@@ -700,6 +698,15 @@ pub fn run(opts: &SpeedOptions) -> Result<SpeedReport, crate::Error> {
         thread_cpu_time: timer == Timer::ThreadCpu,
         algorithms,
     })
+}
+
+/// The shipped sample records every row issues from.
+fn sample_certs() -> Result<Vec<Certificate>, crate::Error> {
+    Ok(parse_json(SAMPLES)?
+        .accepted
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect())
 }
 
 /// A bare key pair, outside certseal's `Signer` wrapper (`ring`; for SM2 certseal's own
@@ -774,18 +781,7 @@ fn run_algorithm(
     timer: Timer,
 ) -> Result<AlgorithmSpeed, crate::Error> {
     // Keys in memory: a root, one document signer under it, the signer's bare ring twin.
-    let (root_key, _) = crypto::generate_signer(alg)?;
-    let root = RootCert::issue(
-        root_key.as_ref(),
-        &RootParams {
-            common_name: "certseal speed root".into(),
-            authority_name: "人力资源社会保障部人事考试中心".into(),
-            authority_uscc: Some("12100000400010398P".into()),
-            serial: 1,
-            not_before: NOW - DAY,
-            not_after: NOW + 3650 * DAY,
-        },
-    )?;
+    let (root_key, root) = speed_root(alg)?;
     let (signer_key, signer_pkcs8) = crypto::generate_signer(alg)?;
     let signer_cert = root.issue_signer(
         root_key.as_ref(),
@@ -887,7 +883,7 @@ fn run_algorithm(
     // Wrapped around by one chunk, so every window [start, start + chunk) exists.
     let bulk_texts: Vec<&str> = bulk_set
         .iter()
-        .map(String::as_str)
+        .map(|i| i.qr.as_str())
         .cycle()
         .take(bulk_n + chunk)
         .collect();
@@ -992,6 +988,23 @@ fn run_algorithm(
     })
 }
 
+/// A root key and its self-signed certificate, in memory.
+fn speed_root(alg: Algorithm) -> Result<(Box<dyn crypto::Signer>, RootCert), crate::Error> {
+    let (root_key, _) = crypto::generate_signer(alg)?;
+    let root = RootCert::issue(
+        root_key.as_ref(),
+        &RootParams {
+            common_name: "certseal speed root".into(),
+            authority_name: "人力资源社会保障部人事考试中心".into(),
+            authority_uscc: Some("12100000400010398P".into()),
+            serial: 1,
+            not_before: NOW - DAY,
+            not_after: NOW + 3650 * DAY,
+        },
+    )?;
+    Ok((root_key, root))
+}
+
 /// Signers of the `bulk` row's payloads: 2 for ES256 and SM2 (the shape of their goals),
 /// 1,000 for Ed25519 (almost every signature of a chunk under its own key: the worst case of
 /// the batch equation).
@@ -1003,14 +1016,15 @@ fn bulk_signer_count(alg: Algorithm) -> usize {
 }
 
 /// The `bulk` row's inputs: a verifier of `signers` document signers under `root`, and
-/// `payloads` distinct QR payloads issued by them in turn (at most one signer per payload).
+/// `payloads` distinct QR payloads issued by them in turn (at most one signer per payload),
+/// each with its identifier (the `stream` row writes them as `issue` does).
 fn bulk_inputs(
     alg: Algorithm,
     certs: &[Certificate],
     root_key: &dyn crypto::Signer,
     root: &RootCert,
     payloads: usize,
-) -> Result<(Verifier, Vec<String>, usize), crate::Error> {
+) -> Result<(Verifier, Vec<crate::issue::Issued>, usize), crate::Error> {
     let signers = bulk_signer_count(alg).min(payloads).max(1);
     let mut keys = Vec::with_capacity(signers);
     let mut signer_certs = Vec::with_capacity(signers);
@@ -1044,14 +1058,17 @@ fn bulk_inputs(
         ) else {
             break;
         };
-        texts.push(issuer.issue(cert, Some(i as u64), NOW)?.qr);
+        let mut issued = issuer.issue(cert, Some(i as u64), NOW)?;
+        issued.document = Vec::new();
+        texts.push(issued);
     }
     let store = TrustStore::from_signer_certs(root, &signer_certs)?;
     let verifier = Verifier::new(store).with_clock(FixedClock(NOW));
     // Every payload verifies, so the row times the whole pipeline, never an early refusal
     // (this also builds the signers' comb tables before the row is timed).
     for chunk in texts.chunks(crate::verify::BATCH_SIZE) {
-        let verdicts = verifier.verify_many_cofactored_at(chunk, NOW);
+        let chunk: Vec<&str> = chunk.iter().map(|i| i.qr.as_str()).collect();
+        let verdicts = verifier.verify_many_cofactored_at(&chunk, NOW);
         if verdicts.len() != chunk.len() || !verdicts.iter().all(|v| v.is_valid()) {
             return Err(crate::crypto::CryptoError::BadSignature.into());
         }
@@ -1190,6 +1207,23 @@ fn measure(seconds: f64, timer: Timer, mut f: impl FnMut()) -> f64 {
             return calls as f64 / secs;
         }
     }
+}
+
+// Issue 16: the streaming report beside the in-process bulk verifier (`speed --stream N`).
+
+pub mod stream;
+
+/// CPU time this process has used so far, user and system, over all its threads, the ended
+/// ones included (Linux: fields 14 and 15 of `/proc/self/stat`, in ticks of 1/100 s), in
+/// seconds; `None` where that is not available.
+pub fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after its `)`.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user.saturating_add(system) as f64 / 100.0)
 }
 
 #[cfg(test)]
