@@ -4,12 +4,6 @@
 
 use std::time::Instant;
 
-// The allocator with feature `mimalloc` (opt-in), as in `src/main.rs`: the bare signing below
-// runs under the same allocator as the registry, so the comparison stays fair.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use certseal::crypto::Algorithm;
 use certseal::registry::{
     write_synthetic_csv, Encoding, IssueOptions, Registry, SubmissionFormat, SubmissionMeta,
