@@ -10,13 +10,9 @@ use certseal::registry::{
 };
 use certseal::trust::{InitOptions, KeyDir};
 
-/// Process CPU seconds (user + system) from /proc/self/stat.
+/// Process CPU seconds (user + system) so far; 0 where `/proc` is missing.
 fn cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    certseal::internal::speed::process_cpu_secs().unwrap_or(0.0)
 }
 
 fn main() -> Result<(), certseal::Error> {

@@ -194,21 +194,9 @@ struct WrkRun {
     cpu: (f64, f64),
 }
 
-/// This process's user and system CPU seconds so far (`/proc/self/stat`, clock ticks of
-/// 1/100 s); (0, 0) where there is no `/proc`.
+/// This process's user and system CPU seconds so far; (0, 0) where there is no `/proc`.
 fn cpu_secs() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (
-        f.get(11).copied().unwrap_or(0.0) / 100.0,
-        f.get(12).copied().unwrap_or(0.0) / 100.0,
-    )
+    certseal::internal::speed::process_cpu_user_system_secs().unwrap_or((0.0, 0.0))
 }
 
 /// `wrk -t1 -c{connections}` for `secs` with the Lua `script` against `url` (on the load

@@ -1217,13 +1217,19 @@ pub mod stream;
 /// ones included (Linux: fields 14 and 15 of `/proc/self/stat`, in ticks of 1/100 s), in
 /// seconds; `None` where that is not available.
 pub fn process_cpu_secs() -> Option<f64> {
+    process_cpu_user_system_secs().map(|(user, system)| user + system)
+}
+
+/// [`process_cpu_secs`] as its two parts, user and system seconds (the examples and tests
+/// that report where CPU went read this too, so there is one parser of `/proc/self/stat`).
+pub fn process_cpu_user_system_secs() -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name, in parentheses, may hold spaces: count fields after its `)`.
     let (_, rest) = stat.rsplit_once(')')?;
     let mut fields = rest.split_whitespace().skip(11);
     let user: u64 = fields.next()?.parse().ok()?;
     let system: u64 = fields.next()?.parse().ok()?;
-    Some(user.saturating_add(system) as f64 / 100.0)
+    Some((user as f64 / 100.0, system as f64 / 100.0))
 }
 
 #[cfg(test)]

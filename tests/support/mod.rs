@@ -240,12 +240,7 @@ pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
 /// 0 elsewhere. Wall-clock numbers on a shared machine include other processes' load; this
 /// does not.
 pub fn process_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the ")" that ends the command name: state is field 3; utime 14, stime 15.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    certseal::internal::speed::process_cpu_secs().unwrap_or(0.0)
 }
 
 /// Prints the CPU per certificate of each part of rendering `faces` on this thread — QR
