@@ -74,9 +74,9 @@ const PAGE_SIZE: u32 = 16_384;
 const MULTI_ROWS: usize = 256;
 
 /// Prepared statements kept per connection (rusqlite's default is 16). A pipelined issuance
-/// uses about twenty single statements plus up to nine widths of each multi-row INSERT
-/// ([`MultiInsert`]); with 16, the odd-sized remainders evicted the full-width INSERTs, which
-/// were then prepared again (their text is about 12 KB).
+/// prepares about twenty statements, and up to nine widths of each multi-row INSERT
+/// ([`MultiInsert`]) can be in use when chunks end unevenly: 64 keeps every one prepared, so a
+/// full-width INSERT (its text about 12 KB) is never prepared twice in a run.
 const STATEMENT_CACHE: usize = 64;
 
 /// A multi-row `INSERT … VALUES (…), (…), …` whose text is built once per width. Rows go in
