@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::store::{
     backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
-    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    PendingRecord, RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
@@ -685,6 +685,54 @@ impl Tx for SqliteTx<'_> {
         let mut st = self.c.prepare_cached(&sql).ctx("pending records")?;
         let rows = st
             .query_map(params![after, limit(n)], record_row)
+            .ctx("pending records")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("pending records")?;
+        Ok(rows)
+    }
+
+    fn pending_records_except(
+        &mut self,
+        after: i64,
+        n: usize,
+        known: &mut dyn FnMut(i64, u64, &[u8; 32]) -> bool,
+    ) -> Result<Vec<PendingRecord>, crate::Error> {
+        // The columns issuance uses; the digest borrowed from the row, the JSON copied out only
+        // for a row the caller does not hold.
+        let mut st = self
+            .c
+            .prepare_cached(
+                "SELECT id, submission_id, row_no, digest, certificate FROM records r \
+                 WHERE r.accepted = 1 AND r.id > ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.record_id = r.id) \
+                 ORDER BY r.id LIMIT ?2",
+            )
+            .ctx("pending records")?;
+        let rows = st
+            .query_map(params![after, limit(n)], |r| {
+                let submission_id: i64 = r.get(1)?;
+                let row_no = to_u64(r.get(2)?)?;
+                let bytes = r.get_ref(3)?.as_blob()?;
+                let digest: [u8; 32] = bytes.try_into().map_err(|_| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Blob,
+                        format!("{} bytes, expected 32", bytes.len()).into(),
+                    )
+                })?;
+                let certificate = if known(submission_id, row_no, &digest) {
+                    None
+                } else {
+                    Some(r.get::<_, Option<String>>(4)?.unwrap_or_default())
+                };
+                Ok(PendingRecord {
+                    id: r.get(0)?,
+                    submission_id,
+                    row_no,
+                    digest,
+                    certificate,
+                })
+            })
             .ctx("pending records")?
             .collect::<Result<Vec<_>, _>>()
             .ctx("pending records")?;
