@@ -88,6 +88,8 @@ struct MultiInsert {
     head: &'static str,
     /// Columns a row.
     cols: usize,
+    /// After the rows (`)` closing an `IN (` list; empty for an INSERT).
+    tail: &'static str,
     /// The texts by width: index k holds 2^k rows.
     texts: OnceLock<Vec<String>>,
 }
@@ -97,6 +99,18 @@ impl MultiInsert {
         MultiInsert {
             head,
             cols,
+            tail: "",
+            texts: OnceLock::new(),
+        }
+    }
+
+    /// A statement `head (?), (?), … tail` of one value a row: a query whose `IN (…)` list
+    /// takes a group of values.
+    const fn list(head: &'static str, tail: &'static str) -> MultiInsert {
+        MultiInsert {
+            head,
+            cols: 1,
+            tail,
             texts: OnceLock::new(),
         }
     }
@@ -110,9 +124,10 @@ impl MultiInsert {
             let mut w = 1usize;
             while w <= MULTI_ROWS {
                 out.push(format!(
-                    "{}{}",
+                    "{}{}{}",
                     self.head,
-                    vec![tuple.as_str(); w].join(",")
+                    vec![tuple.as_str(); w].join(","),
+                    self.tail
                 ));
                 w = w.saturating_mul(2);
             }
@@ -653,6 +668,32 @@ impl Tx for SqliteTx<'_> {
                 .ctx("replace record")?;
             Ok(row.id)
         }
+    }
+
+    fn records_with_numbers(
+        &mut self,
+        numbers: &[&str],
+    ) -> Result<Vec<(String, i64, i64)>, crate::Error> {
+        // One query a group of 256 numbers (an `IN` list probing the partial unique index on
+        // accepted records' numbers) instead of one a number.
+        const OP: &str = "records by number";
+        static SELECT: MultiInsert = MultiInsert::list(
+            "SELECT management_number, id, submission_id FROM records \
+             WHERE accepted = 1 AND management_number IN (",
+            ")",
+        );
+        let mut out = Vec::new();
+        for group in multi_groups(numbers) {
+            let mut st = self.c.prepare_cached(SELECT.text(group.len())).ctx(OP)?;
+            for (k, n) in group.iter().enumerate() {
+                st.raw_bind_parameter(k.saturating_add(1), n).ctx(OP)?;
+            }
+            let mut rows = st.raw_query();
+            while let Some(r) = rows.next().ctx(OP)? {
+                out.push((r.get(0).ctx(OP)?, r.get(1).ctx(OP)?, r.get(2).ctx(OP)?));
+            }
+        }
+        Ok(out)
     }
 
     fn record_with_number(&mut self, number: &str) -> Result<Option<(i64, i64)>, crate::Error> {
