@@ -491,6 +491,70 @@ fn pipelined_submit_and_issue_matches_the_two_steps(f: &mut Fixture) {
     assert_eq!(r.status_head().unwrap().size, n);
 }
 
+/// Another process resubmits the batch while a pipelined run issues it, replacing a row the run
+/// stored and has not reserved yet (same row number, holder renamed): the run signs the stored
+/// replacement, not the certificate its submission handed over for the row it stored (the
+/// handoff is keyed by the row's digest, which the replacement changed).
+fn pipelined_issue_signs_a_row_replaced_before_its_reservation(f: &mut Fixture) {
+    let n = 3000;
+    let path = f.dir.path().join("replaced.csv");
+    std::fs::write(&path, synthetic(0, n)).unwrap();
+    // The resubmission: rows 1..=1500 as before, row 1500 (k = 1499) renamed; the run's first
+    // stored chunk (2048 rows) holds it, its first reservations (16 a chunk) do not reach it.
+    let text = String::from_utf8(synthetic(0, 1500)).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let last = lines.last_mut().unwrap();
+    let old_name = last.split(',').nth(2).unwrap().to_owned();
+    assert_ne!(old_name, "王改名");
+    *last = last.replacen(&format!(",{old_name},"), ",王改名,", 1);
+    let resub = f.dir.path().join("resubmission.csv");
+    std::fs::write(&resub, lines.join("\n") + "\n").unwrap();
+    let number = "M000000000001499";
+    assert!(lines.last().unwrap().contains(number));
+
+    let mut opts = IssueOptions::at(NOW);
+    opts.chunk = 16;
+    let mut r = f.open();
+    let mut resubmitted = None;
+    let (sub, iss) = r
+        .submit_and_issue_file(&path, &meta("replaced"), &f.keys, &opts, &mut |done, _| {
+            // After the first chunk is recorded (the first call, with 0, comes before).
+            if done > 0 && resubmitted.is_none() {
+                let mut other = f.open();
+                resubmitted = Some(other.submit_file(&resub, &meta("replaced"), NOW).unwrap());
+            }
+        })
+        .unwrap();
+    let rep = resubmitted.expect("progress was reported");
+    assert_eq!(
+        (rep.new_batch, rep.replaced, rep.unchanged),
+        (false, 1, 1499)
+    );
+    assert_eq!(
+        (sub.accepted, iss.issued, iss.indices),
+        (n, n, Some((0, n - 1)))
+    );
+
+    let verifier = f.verifier(NOW);
+    let mut seen = Vec::new();
+    let mut renamed = 0;
+    r.each_certificate(|c| {
+        seen.push(c.status_index);
+        if c.management_number == number {
+            renamed += 1;
+            assert_eq!(c.holder_name, "王改名");
+            let v = verifier.verify_at(&c.qr, NOW);
+            assert!(v.is_valid(), "{:?}", v.result);
+            assert_eq!(v.certificate.unwrap().holder_name, "王改名");
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(renamed, 1);
+    assert_eq!(seen, (0..n).collect::<Vec<u64>>());
+    assert!(r.verify_audit(None).unwrap().is_intact());
+}
+
 fn first_identifier(r: &mut Registry) -> String {
     let mut id = None;
     r.each_certificate(|c| {
@@ -1475,6 +1539,7 @@ on_every_backend!(
     a_retired_key_keeps_its_certificates_valid,
     pipelined_submit_and_issue_matches_the_two_steps,
     issue_entry_payload_digests_indices_identifiers_and_signatures,
+    pipelined_issue_signs_a_row_replaced_before_its_reservation,
 );
 
 /// What only the PostgreSQL backend has: its catalogue, its triggers, its server.

@@ -40,16 +40,22 @@ pub(crate) type Feed<'f> =
     &'f mut dyn FnMut(&mut dyn Tx, bool, &mut Handoff) -> Result<bool, crate::Error>;
 
 /// Certificates a pipelined submission validated and stored in this run, not reserved yet,
-/// by submission and row number, each with the JSON stored for it: reserving the record hands the
-/// struct to the signer, which then does not parse the JSON it would read back (about 14 k
-/// instructions a record). Only a record whose stored JSON is byte-for-byte the JSON
-/// serialised from the struct is handed over; any other (a record of another run, a
-/// transaction retried) is parsed from the store as before, so the handoff is a cache and
-/// never decides what is signed. Bounded: the feed stores no more rows while it holds
-/// [`Handoff::limit`] certificates (the reader then waits, memory flat), and it is emptied
-/// whenever a reservation finds nothing pending (what it still holds is then stale).
+/// by submission and row number, each with the digest of the row it was converted from:
+/// reserving the record hands the struct to the signer, so the reservation neither reads the
+/// stored JSON back nor parses it (about 14 k instructions a record for the parse alone).
+/// Only a record whose stored row digest is the digest kept here is handed over; for any other
+/// (a record of another run, a transaction retried) the JSON is read and parsed as before, so
+/// the handoff is a cache and never decides what is signed. Why the digest suffices
+/// (`specs/registry.md`, "Bulk issuance"): a stored record changes only by a replacement,
+/// which happens only when the submitted row's digest differs from the stored one, so equal
+/// digests mean the same submitted row (SHA-256), and the stored JSON is a deterministic
+/// function of the row (the conversion reads nothing else: the built-in catalogue, the
+/// canonical column names the digest covers), which is the JSON serialised from the struct kept
+/// here. Bounded: the feed stores no more rows while it holds [`Handoff::limit`] certificates
+/// (the reader then waits, memory flat), and it is emptied whenever a reservation finds nothing
+/// pending (what it still holds is then stale).
 pub(crate) struct Handoff {
-    certs: HashMap<(i64, u64), (String, Certificate)>,
+    certs: HashMap<(i64, u64), ([u8; 32], Certificate)>,
     limit: usize,
 }
 
@@ -66,20 +72,32 @@ impl Handoff {
         self.certs.len() >= self.limit
     }
 
-    /// Keeps `cert`, stored as `json` for row `row` of submission `submission`.
-    pub(crate) fn insert(&mut self, submission: i64, row: u64, json: String, cert: Certificate) {
-        self.certs.insert((submission, row), (json, cert));
+    /// Keeps `cert`, converted from the row with digest `digest` and stored as row `row` of
+    /// submission `submission`.
+    pub(crate) fn insert(
+        &mut self,
+        submission: i64,
+        row: u64,
+        digest: [u8; 32],
+        cert: Certificate,
+    ) {
+        self.certs.insert((submission, row), (digest, cert));
     }
 
-    /// The certificate stored as `json` for row `row` of submission `submission`, if this
-    /// run stored it.
-    fn take(&mut self, submission: i64, row: u64, json: &str) -> Option<Certificate> {
-        let key = (submission, row);
-        let (kept, _) = self.certs.get(&key)?;
-        if kept != json {
+    /// Whether the handoff holds the certificate of row `row` of submission `submission` as
+    /// converted from the row with digest `digest`.
+    fn holds(&self, submission: i64, row: u64, digest: &[u8; 32]) -> bool {
+        self.certs
+            .get(&(submission, row))
+            .is_some_and(|(kept, _)| kept == digest)
+    }
+
+    /// The certificate [`Handoff::holds`] said it holds, taken out.
+    fn take(&mut self, submission: i64, row: u64, digest: &[u8; 32]) -> Option<Certificate> {
+        if !self.holds(submission, row, digest) {
             return None;
         }
-        self.certs.remove(&key).map(|(_, cert)| cert)
+        self.certs.remove(&(submission, row)).map(|(_, cert)| cert)
     }
 }
 
@@ -392,7 +410,9 @@ fn reserve(
     actor: &str,
     handoff: &mut Handoff,
 ) -> Result<(Vec<Job>, i64), crate::Error> {
-    let records = tx.pending_records(after, chunk)?;
+    let records = tx.pending_records_except(after, chunk, &mut |s, row, digest| {
+        handoff.holds(s, row, digest)
+    })?;
     let Some(last) = records.last().map(|r| r.id) else {
         // Nothing pending: whatever the handoff holds was reserved elsewhere.
         handoff.certs.clear();
@@ -406,13 +426,26 @@ fn reserve(
     // The payload's bytes, hashed in one call at the end.
     let mut bytes = Vec::with_capacity(records.len().saturating_mul(32));
     for (k, r) in (0u64..).zip(records) {
-        let super::RecordOutcome::Accepted { certificate, .. } = r.outcome else {
-            return Err(RegistryError::inconsistent(format!(
-                "record {} is pending but not accepted",
-                r.id
-            )));
+        // A row read without its JSON is one the handoff holds (two rows with one submission,
+        // row number and digest would be one submitted row stored twice: refused).
+        let certificate = match r.certificate {
+            Some(json) => {
+                parsed.push(None);
+                json
+            }
+            None => {
+                let cert = handoff.take(r.submission_id, r.row_no, &r.digest);
+                if cert.is_none() {
+                    return Err(RegistryError::inconsistent(format!(
+                        "record {}: row {} of submission {} read without its certificate, \
+                         which this run does not hold",
+                        r.id, r.row_no, r.submission_id
+                    )));
+                }
+                parsed.push(cert);
+                String::new()
+            }
         };
-        parsed.push(handoff.take(r.submission_id, r.row_no, &certificate));
         let a = Assignment {
             status_index: first_index.saturating_add(k),
             serial: first_serial.saturating_add(k).to_string(),

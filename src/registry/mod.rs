@@ -49,8 +49,8 @@ pub use postgres::{PgOptions, PgStore, DEFAULT_LEASE_SECS, MAX_ATTEMPTS};
 pub use publish::{published_state, StatusDocument, StatusPublisher};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use store::{
-    Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, RecordOutcome,
-    RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow, PendingRecord,
+    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 pub use submission::{
     Encoding, RowOutcome, RowReport, SubmissionFormat, SubmissionMeta, SubmissionReport,

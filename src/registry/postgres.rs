@@ -44,7 +44,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::store::{
     backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
-    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    PendingRecord, RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
@@ -776,6 +776,55 @@ impl PgTx<'_> {
                 "SELECT name FROM chain_locks WHERE name = $1 FOR UPDATE",
                 &[&name],
             )?;
+        }
+        Ok(())
+    }
+
+    /// The pending records' walk of [`Tx::pending_records`]: up to `n` accepted records with
+    /// id above `after` and no assignment, columns `cols`, claimed for this transaction, each
+    /// handed to `each` in id order.
+    fn pending_walk(
+        &mut self,
+        cols: &str,
+        after: i64,
+        n: usize,
+        each: &mut dyn FnMut(&mut Self, &Row) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        // Reservers take turns on the status-index counter row (held to commit, as
+        // `next_numbers` would): the statements after the lock is granted see every
+        // reservation committed before, so a record with an assignment is never taken twice,
+        // with no flag written on the record. The rows are still locked, against a concurrent
+        // replacement. The highest record id bounds the walk below.
+        let r = self.query_opt(
+            "pending records",
+            "SELECT (SELECT coalesce(max(id), 0) FROM records) FROM counters \
+             WHERE name = 'status_index' FOR UPDATE",
+            &[],
+        )?;
+        let r = r.ok_or_else(|| backend("pending records", "no counter status_index"))?;
+        let top: i64 = self.get(&r, 0, "pending records")?;
+        // Ids are walked in windows (from, to]: whatever plan the statistics of a table just
+        // loaded lead to (a hash anti-join and a sort, say), one statement reads at most a
+        // window of records. A window that leaves the chunk short doubles the next.
+        let sql = format!(
+            "SELECT {cols} FROM records r WHERE r.accepted = 1 AND r.id > $1 \
+             AND r.id <= $2 AND NOT EXISTS (SELECT 1 FROM assignments a \
+             WHERE a.record_id = r.id AND a.record_id > $1 AND a.record_id <= $2) \
+             ORDER BY r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
+        );
+        let mut got = 0usize;
+        let mut from = after;
+        let mut window = limit(n).saturating_mul(2).max(64);
+        while got < n && from < top {
+            let to = from.saturating_add(window).min(top);
+            let want = limit(n.saturating_sub(got));
+            let rows = self.query("pending records", &sql, &[&from, &to, &want])?;
+            for r in &rows {
+                each(self, r)?;
+            }
+            got = got.saturating_add(rows.len());
+            from = to;
+            window = window.saturating_mul(2).min(1 << 22);
         }
         Ok(())
     }
@@ -1543,41 +1592,46 @@ impl Tx for PgTx<'_> {
     }
 
     fn pending_records(&mut self, after: i64, n: usize) -> Result<Vec<RecordRow>, crate::Error> {
-        // Reservers take turns on the status-index counter row (held to commit, as
-        // `next_numbers` would): the statements after the lock is granted see every
-        // reservation committed before, so a record with an assignment is never taken twice,
-        // with no flag written on the record. The rows are still locked, against a concurrent
-        // replacement. The highest record id bounds the walk below.
-        let r = self.query_opt(
-            "pending records",
-            "SELECT (SELECT coalesce(max(id), 0) FROM records) FROM counters \
-             WHERE name = 'status_index' FOR UPDATE",
-            &[],
-        )?;
-        let r = r.ok_or_else(|| backend("pending records", "no counter status_index"))?;
-        let top: i64 = self.get(&r, 0, "pending records")?;
-        // Ids are walked in windows (from, to]: whatever plan the statistics of a table just
-        // loaded lead to (a hash anti-join and a sort, say), one statement reads at most a
-        // window of records. A window that leaves the chunk short doubles the next.
-        let sql = format!(
-            "SELECT {RECORD_COLS} FROM records r WHERE r.accepted = 1 AND r.id > $1 \
-             AND r.id <= $2 AND NOT EXISTS (SELECT 1 FROM assignments a \
-             WHERE a.record_id = r.id AND a.record_id > $1 AND a.record_id <= $2) \
-             ORDER BY r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
-        );
         let mut out = Vec::with_capacity(n);
-        let mut from = after;
-        let mut window = limit(n).saturating_mul(2).max(64);
-        while out.len() < n && from < top {
-            let to = from.saturating_add(window).min(top);
-            let want = limit(n.saturating_sub(out.len()));
-            let rows = self.query("pending records", &sql, &[&from, &to, &want])?;
-            for r in &rows {
-                out.push(self.record_row(r)?);
-            }
-            from = to;
-            window = window.saturating_mul(2).min(1 << 22);
-        }
+        self.pending_walk(RECORD_COLS, after, n, &mut |tx, r| {
+            out.push(tx.record_row(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn pending_records_except(
+        &mut self,
+        after: i64,
+        n: usize,
+        known: &mut dyn FnMut(i64, u64, &[u8; 32]) -> bool,
+    ) -> Result<Vec<PendingRecord>, crate::Error> {
+        // The columns issuance uses; the JSON copied out of the row only where the caller
+        // does not hold the certificate.
+        const OP: &str = "pending records";
+        let mut out = Vec::with_capacity(n);
+        let cols = "id, submission_id, row_no, digest, certificate";
+        self.pending_walk(cols, after, n, &mut |tx, r| {
+            let submission_id: i64 = tx.get(r, 1, OP)?;
+            let row_no = u64_of(tx.get(r, 2, OP)?, OP)?;
+            let bytes: &[u8] = tx.get(r, 3, OP)?;
+            let digest: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| backend(OP, format!("got {} bytes, expected 32", bytes.len())))?;
+            let certificate = if known(submission_id, row_no, &digest) {
+                None
+            } else {
+                Some(tx.get::<Option<String>>(r, 4, OP)?.unwrap_or_default())
+            };
+            out.push(PendingRecord {
+                id: tx.get(r, 0, OP)?,
+                submission_id,
+                row_no,
+                digest,
+                certificate,
+            });
+            Ok(())
+        })?;
         Ok(out)
     }
 

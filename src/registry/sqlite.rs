@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::store::{
     backend, serial_version, Assignment, BatchCounts, CertificateRow, DestructionRow, ObjectionRow,
-    RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
+    PendingRecord, RecordOutcome, RecordRow, SignerRow, Store, SubmissionRow, Tx,
 };
 use super::{
     AuditEntry, Decision, RegistryError, State, StatusChange, StatusHead, StatusReason,
@@ -88,6 +88,8 @@ struct MultiInsert {
     head: &'static str,
     /// Columns a row.
     cols: usize,
+    /// After the rows (`)` closing an `IN (` list; empty for an INSERT).
+    tail: &'static str,
     /// The texts by width: index k holds 2^k rows.
     texts: OnceLock<Vec<String>>,
 }
@@ -97,6 +99,18 @@ impl MultiInsert {
         MultiInsert {
             head,
             cols,
+            tail: "",
+            texts: OnceLock::new(),
+        }
+    }
+
+    /// A statement `head (?), (?), … tail` of one value a row: a query whose `IN (…)` list
+    /// takes a group of values.
+    const fn list(head: &'static str, tail: &'static str) -> MultiInsert {
+        MultiInsert {
+            head,
+            cols: 1,
+            tail,
             texts: OnceLock::new(),
         }
     }
@@ -110,9 +124,10 @@ impl MultiInsert {
             let mut w = 1usize;
             while w <= MULTI_ROWS {
                 out.push(format!(
-                    "{}{}",
+                    "{}{}{}",
                     self.head,
-                    vec![tuple.as_str(); w].join(",")
+                    vec![tuple.as_str(); w].join(","),
+                    self.tail
                 ));
                 w = w.saturating_mul(2);
             }
@@ -655,6 +670,32 @@ impl Tx for SqliteTx<'_> {
         }
     }
 
+    fn records_with_numbers(
+        &mut self,
+        numbers: &[&str],
+    ) -> Result<Vec<(String, i64, i64)>, crate::Error> {
+        // One query a group of 256 numbers (an `IN` list probing the partial unique index on
+        // accepted records' numbers) instead of one a number.
+        const OP: &str = "records by number";
+        static SELECT: MultiInsert = MultiInsert::list(
+            "SELECT management_number, id, submission_id FROM records \
+             WHERE accepted = 1 AND management_number IN (",
+            ")",
+        );
+        let mut out = Vec::new();
+        for group in multi_groups(numbers) {
+            let mut st = self.c.prepare_cached(SELECT.text(group.len())).ctx(OP)?;
+            for (k, n) in group.iter().enumerate() {
+                st.raw_bind_parameter(k.saturating_add(1), n).ctx(OP)?;
+            }
+            let mut rows = st.raw_query();
+            while let Some(r) = rows.next().ctx(OP)? {
+                out.push((r.get(0).ctx(OP)?, r.get(1).ctx(OP)?, r.get(2).ctx(OP)?));
+            }
+        }
+        Ok(out)
+    }
+
     fn record_with_number(&mut self, number: &str) -> Result<Option<(i64, i64)>, crate::Error> {
         self.c
             .prepare_cached(
@@ -685,6 +726,54 @@ impl Tx for SqliteTx<'_> {
         let mut st = self.c.prepare_cached(&sql).ctx("pending records")?;
         let rows = st
             .query_map(params![after, limit(n)], record_row)
+            .ctx("pending records")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("pending records")?;
+        Ok(rows)
+    }
+
+    fn pending_records_except(
+        &mut self,
+        after: i64,
+        n: usize,
+        known: &mut dyn FnMut(i64, u64, &[u8; 32]) -> bool,
+    ) -> Result<Vec<PendingRecord>, crate::Error> {
+        // The columns issuance uses; the digest borrowed from the row, the JSON copied out only
+        // for a row the caller does not hold.
+        let mut st = self
+            .c
+            .prepare_cached(
+                "SELECT id, submission_id, row_no, digest, certificate FROM records r \
+                 WHERE r.accepted = 1 AND r.id > ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.record_id = r.id) \
+                 ORDER BY r.id LIMIT ?2",
+            )
+            .ctx("pending records")?;
+        let rows = st
+            .query_map(params![after, limit(n)], |r| {
+                let submission_id: i64 = r.get(1)?;
+                let row_no = to_u64(r.get(2)?)?;
+                let bytes = r.get_ref(3)?.as_blob()?;
+                let digest: [u8; 32] = bytes.try_into().map_err(|_| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Blob,
+                        format!("{} bytes, expected 32", bytes.len()).into(),
+                    )
+                })?;
+                let certificate = if known(submission_id, row_no, &digest) {
+                    None
+                } else {
+                    Some(r.get::<_, Option<String>>(4)?.unwrap_or_default())
+                };
+                Ok(PendingRecord {
+                    id: r.get(0)?,
+                    submission_id,
+                    row_no,
+                    digest,
+                    certificate,
+                })
+            })
             .ctx("pending records")?
             .collect::<Result<Vec<_>, _>>()
             .ctx("pending records")?;

@@ -92,6 +92,22 @@ pub struct RecordRow {
     pub received_at: i64,
 }
 
+/// An accepted record without a reservation, as [`Tx::pending_records_except`] reads it for
+/// issuance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRecord {
+    /// Backend id.
+    pub id: i64,
+    /// The submission it belongs to.
+    pub submission_id: i64,
+    /// 1-based row number in the file it last came from.
+    pub row_no: u64,
+    /// SHA-256 of the row as submitted.
+    pub digest: [u8; 32],
+    /// The certificate as JSON, or `None` where the caller said it holds it already.
+    pub certificate: Option<String>,
+}
+
 /// Accepted or rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecordOutcome {
@@ -305,6 +321,35 @@ pub trait Tx {
     /// claimed for this transaction (another writer skips them).
     fn pending_records(&mut self, after: i64, limit: usize)
         -> Result<Vec<RecordRow>, crate::Error>;
+    /// [`Tx::pending_records`]: the same rows, claimed the same way, with the columns issuance
+    /// needs, and each row's certificate JSON read only where `known(submission_id, row_no,
+    /// digest)` is false (the caller holds the certificate of that row as submitted; a
+    /// pipelined submission's handoff). The default reads every row whole.
+    fn pending_records_except(
+        &mut self,
+        after: i64,
+        limit: usize,
+        known: &mut dyn FnMut(i64, u64, &[u8; 32]) -> bool,
+    ) -> Result<Vec<PendingRecord>, crate::Error> {
+        let rows = self.pending_records(after, limit)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let RecordOutcome::Accepted { certificate, .. } = r.outcome else {
+                return Err(RegistryError::inconsistent(format!(
+                    "record {} is pending but not accepted",
+                    r.id
+                )));
+            };
+            out.push(PendingRecord {
+                id: r.id,
+                submission_id: r.submission_id,
+                row_no: r.row_no,
+                digest: r.digest,
+                certificate: (!known(r.submission_id, r.row_no, &r.digest)).then_some(certificate),
+            });
+        }
+        Ok(out)
+    }
     /// Accepted records without a reservation plus reservations not issued.
     fn count_pending(&mut self) -> Result<u64, crate::Error>;
     /// Reserves `count` consecutive status indices and `serials` consecutive serial numbers;

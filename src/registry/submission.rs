@@ -1139,9 +1139,8 @@ fn store_new_chunk(
         .map(|(number, _, other_submission)| (number, other_submission))
         .collect();
     let mut rows = Vec::with_capacity(kept.len());
-    // Accepted rows' certificates for the handoff, by position in `rows`: their JSON moves
-    // there once the rows are stored (no copy a row).
-    let mut handed: Vec<(usize, Certificate)> =
+    // Accepted rows' certificates for the handoff, with the digests of their rows.
+    let mut handed: Vec<(u64, [u8; 32], Certificate)> =
         Vec::with_capacity(if handoff.is_some() { kept.len() } else { 0 });
     // Accepted rows are only counted (a report lists problem rows): no report built for them.
     let mut reports = Vec::new();
@@ -1172,7 +1171,7 @@ fn store_new_chunk(
                 accepted = accepted.saturating_add(1);
                 if handoff.is_some() {
                     if let Some(cert) = c.parsed {
-                        handed.push((rows.len(), cert));
+                        handed.push((c.row, c.digest, cert));
                     }
                 }
             }
@@ -1197,15 +1196,8 @@ fn store_new_chunk(
     }
     tx.insert_records(&rows)?;
     if let Some(h) = handoff {
-        for (k, cert) in handed {
-            if let Some(RecordRow {
-                row_no,
-                outcome: RecordOutcome::Accepted { certificate, .. },
-                ..
-            }) = rows.get_mut(k)
-            {
-                h.insert(submission, *row_no, std::mem::take(certificate), cert);
-            }
+        for (row, digest, cert) in handed {
+            h.insert(submission, row, digest, cert);
         }
     }
     report.accepted = report.accepted.saturating_add(accepted);
