@@ -858,7 +858,7 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
 /// A certificate's stored JSON (`serde_json::to_string`), written into a buffer sized for a
 /// typical certificate so it does not grow a few times a row.
 fn certificate_json(cert: &Certificate) -> Result<String, serde_json::Error> {
-    let mut buf = Vec::with_capacity(1024);
+    let mut buf = Vec::with_capacity(512);
     serde_json::to_writer(&mut buf, cert)?;
     // serde_json writes UTF-8 only; the check cannot fail.
     String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(format!("not UTF-8: {e}")))
