@@ -61,6 +61,20 @@ pub fn encode_claims(
     status_index: Option<u64>,
 ) -> Vec<u8> {
     let mut w = Writer::with_capacity(512);
+    write_claims(&mut w, cert, identifier, issuer, iat, exp, status_index);
+    w.into_inner()
+}
+
+/// [`encode_claims`], appended to `w` (the issuer writes into a buffer it reuses).
+pub(crate) fn write_claims(
+    w: &mut Writer,
+    cert: &Certificate,
+    identifier: &str,
+    issuer: &str,
+    iat: i64,
+    exp: Option<i64>,
+    status_index: Option<u64>,
+) {
     w.map(if exp.is_some() { 4 } else { 3 });
     w.int(1).text(issuer);
     if let Some(exp) = exp {
@@ -75,8 +89,7 @@ pub fn encode_claims(
         None => w.null(),
     };
     w.text("certificate");
-    encode_certificate(&mut w, cert);
-    w.into_inner()
+    encode_certificate(w, cert);
 }
 
 fn opt_text(w: &mut Writer, s: Option<&str>) {

@@ -16,6 +16,7 @@ pub use sign1::{
     sig_structure_into, HeaderBucket, Sign1, LABEL_ALG, LABEL_CRIT, LABEL_KID, MAX_HEADER_LABELS,
     SIGN1_TAG,
 };
+pub(crate) use sign1::{keep_scratch, take_scratch};
 
 use crate::codec::CodecError;
 use crate::model::ModelError;
