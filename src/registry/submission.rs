@@ -870,11 +870,13 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
     }
 }
 
-/// A certificate's stored JSON (`serde_json::to_string`), written into a buffer sized for a
-/// typical certificate so it does not grow a few times a row.
+/// A certificate's stored JSON (the bytes of `serde_json::to_string`, written by
+/// `Certificate::write_json`), in a buffer sized for a typical certificate (about 400 bytes)
+/// so it does not grow a few times a row, and under the 1 KiB from which glibc's `malloc`
+/// consolidates its free lists.
 fn certificate_json(cert: &Certificate) -> Result<String, serde_json::Error> {
     let mut buf = Vec::with_capacity(512);
-    serde_json::to_writer(&mut buf, cert)?;
+    cert.write_json(&mut buf)?;
     // serde_json writes UTF-8 only; the check cannot fail.
     String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(format!("not UTF-8: {e}")))
 }
