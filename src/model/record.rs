@@ -244,7 +244,12 @@ fn convert(raw: RawRecord, catalogue: &Catalogue) -> Result<Certificate, ModelEr
         .ok_or_else(|| required("qualification.code"))?;
     let level = raw.level.ok_or_else(|| required("qualification.level"))?;
     let name = given(raw.name).ok_or_else(|| required("holder.name"))?;
-    let name = TextField::HolderName.normalise(&name).into_owned();
+    // The given string is kept when normalising changes nothing (no copy a record).
+    let normalised = match TextField::HolderName.normalise(&name) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(n) => Some(n),
+    };
+    let name = normalised.unwrap_or(name);
     let id_type = raw.id_type.ok_or_else(|| required("holder.id_type"))?;
     let id_type = IdDocType::from_code(id_type).ok_or_else(|| {
         ModelError::field(
