@@ -625,6 +625,7 @@ impl Certificate {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Certificate {
     /// Appends the certificate's JSON to `out`: the bytes `serde_json::to_writer` writes for
     /// it (the derived field order, serde_json's string escaping and number forms), without
@@ -745,6 +746,7 @@ impl Certificate {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// `n` in decimal, as serde_json writes an integer.
 fn json_uint(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
@@ -762,6 +764,7 @@ fn json_uint(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(buf.get(at..).unwrap_or(&[]));
 }
 
+#[cfg(feature = "sqlite")]
 /// A date as a JSON string (its `Display` text).
 fn json_date(out: &mut Vec<u8>, d: &Date) {
     out.push(b'"');
@@ -769,6 +772,7 @@ fn json_date(out: &mut Vec<u8>, d: &Date) {
     out.push(b'"');
 }
 
+#[cfg(feature = "sqlite")]
 /// A JSON string, or `null`.
 fn json_opt_text(out: &mut Vec<u8>, s: Option<&str>) -> Result<(), serde_json::Error> {
     match s {

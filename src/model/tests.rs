@@ -565,6 +565,7 @@ fn certificate_json_is_readable_and_round_trips() -> Result<(), Box<dyn std::err
 /// `Certificate::write_json` (the registry's stored text) writes the bytes serde_json writes:
 /// every sample record, and certificates with every optional part set or unset, every enum
 /// variant, strings that need escaping, extreme numbers and dates.
+#[cfg(feature = "sqlite")]
 #[test]
 fn json_writer_writes_what_serde_writes() -> Result<(), Box<dyn std::error::Error>> {
     let mut certs: Vec<Certificate> = parse_json(SAMPLE_JSON.as_bytes())?
