@@ -6,8 +6,6 @@
 //! [`Certificate`]), so decoding goes CBOR → JSON value → `Certificate` through one set of
 //! serde rules, and a round-trip test keeps the hand-written encoder honest.
 
-use std::fmt::Write as _;
-
 use crate::codec::cbor::{Mode, Reader, Value, Writer};
 use crate::codec::{hex, Limits};
 use crate::cose::{value_type_name, CwtError};
@@ -63,6 +61,20 @@ pub fn encode_claims(
     status_index: Option<u64>,
 ) -> Vec<u8> {
     let mut w = Writer::with_capacity(512);
+    write_claims(&mut w, cert, identifier, issuer, iat, exp, status_index);
+    w.into_inner()
+}
+
+/// [`encode_claims`], appended to `w` (the issuer writes into a buffer it reuses).
+pub(crate) fn write_claims(
+    w: &mut Writer,
+    cert: &Certificate,
+    identifier: &str,
+    issuer: &str,
+    iat: i64,
+    exp: Option<i64>,
+    status_index: Option<u64>,
+) {
     w.map(if exp.is_some() { 4 } else { 3 });
     w.int(1).text(issuer);
     if let Some(exp) = exp {
@@ -77,8 +89,7 @@ pub fn encode_claims(
         None => w.null(),
     };
     w.text("certificate");
-    encode_certificate(&mut w, cert);
-    w.into_inner()
+    encode_certificate(w, cert);
 }
 
 fn opt_text(w: &mut Writer, s: Option<&str>) {
@@ -88,15 +99,13 @@ fn opt_text(w: &mut Writer, s: Option<&str>) {
     };
 }
 
-fn date(w: &mut Writer, buf: &mut String, d: &Date) {
-    buf.clear();
-    let _ = write!(buf, "{d}");
-    w.text(buf);
+/// A date as its text (the same as `Display`, without `core::fmt`).
+fn date(w: &mut Writer, d: &Date) {
+    w.text(std::str::from_utf8(&d.ascii()).unwrap_or_default());
 }
 
 /// Writes a certificate as a CBOR map shaped like its JSON (serde) form.
 pub fn encode_certificate(w: &mut Writer, c: &Certificate) {
-    let mut buf = String::with_capacity(16);
     w.map(7);
     let q = &c.qualification;
     w.text("qualification").map(3);
@@ -112,8 +121,7 @@ pub fn encode_certificate(w: &mut Writer, c: &Certificate) {
     w.text("name").text(&h.name);
     w.text("sex").text(sex_name(h.sex));
     w.text("birth");
-    let _ = write!(buf, "{}", h.birth);
-    w.text(&buf);
+    w.text(std::str::from_utf8(&h.birth.ascii()).unwrap_or_default());
     w.text("photo_sha256");
     match &h.photo_sha256 {
         Some(d) => w.text(&hex::encode(d)),
@@ -124,14 +132,14 @@ pub fn encode_certificate(w: &mut Writer, c: &Certificate) {
     w.text("management").map(2);
     w.text("number").text(&c.management.number);
     w.text("approval_date");
-    date(w, &mut buf, &c.management.approval_date);
+    date(w, &c.management.approval_date);
     let r = &c.remarks;
     w.text("remarks").map(3);
     w.text("scope");
     opt_text(w, r.scope.as_deref());
     w.text("valid_until");
     match &r.valid_until {
-        Some(d) => date(w, &mut buf, d),
+        Some(d) => date(w, d),
         None => {
             w.null();
         }
@@ -140,7 +148,7 @@ pub fn encode_certificate(w: &mut Writer, c: &Certificate) {
     for ch in &r.changes {
         w.map(4);
         w.text("date");
-        date(w, &mut buf, &ch.date);
+        date(w, &ch.date);
         w.text("field").text(&ch.field);
         w.text("old");
         opt_text(w, ch.old.as_deref());

@@ -12,6 +12,7 @@ mod sign1;
 use std::fmt;
 
 pub use cwt::Claims;
+pub(crate) use sign1::{keep_scratch, take_scratch};
 pub use sign1::{
     sig_structure_into, HeaderBucket, Sign1, LABEL_ALG, LABEL_CRIT, LABEL_KID, MAX_HEADER_LABELS,
     SIGN1_TAG,

@@ -228,7 +228,10 @@ impl<'a> Sign1<'a> {
         external_aad: &[u8],
         signer: &dyn crate::crypto::Signer,
     ) -> Result<(Vec<u8>, usize), crate::crypto::CryptoError> {
-        let mut protected = Writer::with_capacity(16);
+        // The protected header and the Sig_structure are built in this thread's buffers,
+        // reused from one signature to the next (bulk issuance signs two a record); a buffer
+        // grown past `TBS_KEEP` is let go.
+        let mut protected = Writer::from_vec(take_scratch(&HEADER));
         protected
             .map(if kid.is_empty() { 1 } else { 2 })
             .int(LABEL_ALG)
@@ -237,27 +240,50 @@ impl<'a> Sign1<'a> {
             protected.int(LABEL_KID).bytes(kid);
         }
         let protected = protected.into_inner();
-        // The Sig_structure is built in this thread's buffer, reused from one signature to the
-        // next (bulk issuance signs two a record); a buffer grown past `TBS_KEEP` is let go.
-        let mut tbs = TBS.with(std::cell::Cell::take);
+        let mut tbs = take_scratch(&TBS);
         sig_structure_into(&protected, external_aad, payload, &mut tbs);
         let signature = signer.sign(&tbs);
-        if tbs.capacity() <= TBS_KEEP {
-            TBS.with(|c| c.set(tbs));
-        }
-        let signature = signature?;
-        let message = Self::encode(tagged, &protected, &[0xa0], payload, &signature);
-        Ok((message, signature.len()))
+        keep_scratch(&TBS, tbs);
+        let message = signature.map(|signature| {
+            (
+                Self::encode(tagged, &protected, &[0xa0], payload, &signature),
+                signature.len(),
+            )
+        });
+        keep_scratch(&HEADER, protected);
+        message
     }
 }
 
 thread_local! {
     /// Each thread's Sig_structure buffer for [`Sign1::sign_with_len`].
     static TBS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// Each thread's protected-header buffer for [`Sign1::sign_with_len`].
+    static HEADER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// The largest Sig_structure buffer a thread keeps between signatures (bytes).
 const TBS_KEEP: usize = 64 * 1024;
+
+/// This thread's buffer in `slot`, empty (a new one if another call holds it).
+pub(crate) fn take_scratch(
+    slot: &'static std::thread::LocalKey<std::cell::Cell<Vec<u8>>>,
+) -> Vec<u8> {
+    let mut buf = slot.with(std::cell::Cell::take);
+    buf.clear();
+    buf
+}
+
+/// Gives `buf` back to this thread's `slot` for the next call, unless it grew past
+/// `TBS_KEEP`.
+pub(crate) fn keep_scratch(
+    slot: &'static std::thread::LocalKey<std::cell::Cell<Vec<u8>>>,
+    buf: Vec<u8>,
+) {
+    if buf.capacity() <= TBS_KEEP {
+        slot.with(|c| c.set(buf));
+    }
+}
 
 /// Writes the Sig_structure for COSE_Sign1 into `out` (cleared first).
 #[inline]

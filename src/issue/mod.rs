@@ -60,6 +60,11 @@ impl fmt::Debug for Issuer<'_> {
     }
 }
 
+thread_local! {
+    /// Each thread's buffer for the claims [`Issuer::issue_with_signatures`] signs.
+    static CLAIMS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 impl<'k> Issuer<'k> {
     /// An issuer signing with `signer` under certificate `cert`, whose subject names the
     /// issuing authority's unified social credit code.
@@ -155,6 +160,22 @@ impl<'k> Issuer<'k> {
         status_index: Option<u64>,
         now: i64,
     ) -> Result<(Issued, Vec<u8>, usize), crate::Error> {
+        // The two payloads are encoded in this thread's buffer, reused from one certificate
+        // to the next (the COSE messages copy them).
+        let mut scratch = crate::cose::take_scratch(&CLAIMS);
+        let issued = self.issue_in(&mut scratch, cert, status_index, now);
+        crate::cose::keep_scratch(&CLAIMS, scratch);
+        issued
+    }
+
+    /// [`Issuer::issue_with_signatures`], encoding the payloads in `scratch`.
+    fn issue_in(
+        &self,
+        scratch: &mut Vec<u8>,
+        cert: &Certificate,
+        status_index: Option<u64>,
+        now: i64,
+    ) -> Result<(Issued, Vec<u8>, usize), crate::Error> {
         if now < self.not_before || now > self.not_after {
             return Err(TrustError::SignerNotValidNow {
                 subject: self.subject.clone(),
@@ -170,7 +191,9 @@ impl<'k> Issuer<'k> {
             .valid_until
             .map(|d| d.to_unix_midnight().saturating_add(86_399));
 
-        let doc = document::encode_claims(
+        let mut w = Writer::from_vec(std::mem::take(scratch));
+        document::write_claims(
+            &mut w,
             cert,
             &identifier,
             self.authority.as_str(),
@@ -178,7 +201,9 @@ impl<'k> Issuer<'k> {
             exp,
             status_index,
         );
-        let (document, doc_sig) = Sign1::sign_with_len(true, &self.kid, &doc, &[], self.signer)?;
+        let signed = Sign1::sign_with_len(true, &self.kid, w.as_slice(), &[], self.signer);
+        *scratch = w.into_inner();
+        let (document, doc_sig) = signed?;
         let mut signatures = Vec::with_capacity(doc_sig.saturating_mul(2));
         signatures.extend_from_slice(
             document
@@ -206,10 +231,12 @@ impl<'k> Issuer<'k> {
             kind: cert.lifecycle.kind.code(),
             status_index,
         };
-        let mut w = Writer::with_capacity(128);
+        scratch.clear();
+        let mut w = Writer::from_vec(std::mem::take(scratch));
         claims.encode(&mut w);
-        let (cose, qr_sig) =
-            Sign1::sign_with_len(false, &self.kid, w.as_slice(), &[], self.signer)?;
+        let signed = Sign1::sign_with_len(false, &self.kid, w.as_slice(), &[], self.signer);
+        *scratch = w.into_inner();
+        let (cose, qr_sig) = signed?;
         signatures.extend_from_slice(cose.get(cose.len().saturating_sub(qr_sig)..).unwrap_or(&[]));
         let mut qr = String::with_capacity(PREFIX.len() + base45::encoded_len(cose.len()));
         qr.push_str(PREFIX);

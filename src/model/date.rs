@@ -156,9 +156,40 @@ impl Date {
     }
 }
 
+/// `n`'s last `out.len()` decimal digits, zero-padded, into `out` (ASCII).
+fn digits(out: &mut [u8], mut n: u16) {
+    for b in out.iter_mut().rev() {
+        *b = b'0'.saturating_add(u8::try_from(n % 10).unwrap_or(0));
+        n /= 10;
+    }
+}
+
+impl Date {
+    /// `YYYY-MM-DD`, written without `core::fmt` (the stored JSON serialises two dates a
+    /// certificate; this is the same text as `Display`).
+    pub(crate) fn ascii(&self) -> [u8; 10] {
+        let mut out = *b"0000-00-00";
+        let (y, rest) = out.split_at_mut(4);
+        digits(y, self.year);
+        if let Some(m) = rest.get_mut(1..3) {
+            digits(m, u16::from(self.month));
+        }
+        if let Some(d) = rest.get_mut(4..6) {
+            digits(d, u16::from(self.day));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        f.write_str(std::str::from_utf8(&self.ascii()).unwrap_or_default())
+    }
+}
+
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(std::str::from_utf8(&self.ascii()).unwrap_or_default())
     }
 }
 
@@ -230,9 +261,28 @@ impl YearMonth {
     }
 }
 
+impl YearMonth {
+    /// `YYYY-MM`, written without `core::fmt` (the same text as `Display`).
+    pub(crate) fn ascii(&self) -> [u8; 7] {
+        let mut out = *b"0000-00";
+        let (y, rest) = out.split_at_mut(4);
+        digits(y, self.year);
+        if let Some(m) = rest.get_mut(1..3) {
+            digits(m, u16::from(self.month));
+        }
+        out
+    }
+}
+
 impl fmt::Display for YearMonth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
+        f.write_str(std::str::from_utf8(&self.ascii()).unwrap_or_default())
+    }
+}
+
+impl serde::Serialize for YearMonth {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(std::str::from_utf8(&self.ascii()).unwrap_or_default())
     }
 }
 
@@ -252,6 +302,9 @@ macro_rules! serde_as_string {
             }
         }
 
+        serde_as_string!(deserialize $ty, $what);
+    };
+    (deserialize $ty:ty, $what:literal) => {
         impl<'de> ::serde::Deserialize<'de> for $ty {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
@@ -274,5 +327,5 @@ macro_rules! serde_as_string {
 }
 pub(crate) use serde_as_string;
 
-serde_as_string!(Date, "a date YYYY-MM-DD");
-serde_as_string!(YearMonth, "a year-month YYYY-MM");
+serde_as_string!(deserialize Date, "a date YYYY-MM-DD");
+serde_as_string!(deserialize YearMonth, "a year-month YYYY-MM");

@@ -562,6 +562,90 @@ fn certificate_json_is_readable_and_round_trips() -> Result<(), Box<dyn std::err
     Ok(())
 }
 
+/// `Certificate::write_json` (the registry's stored text) writes the bytes serde_json writes:
+/// every sample record, and certificates with every optional part set or unset, every enum
+/// variant, strings that need escaping, extreme numbers and dates.
+#[cfg(feature = "sqlite")]
+#[test]
+fn json_writer_writes_what_serde_writes() -> Result<(), Box<dyn std::error::Error>> {
+    let mut certs: Vec<Certificate> = parse_json(SAMPLE_JSON.as_bytes())?
+        .accepted
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let base = certs.first().ok_or("no sample")?.clone();
+    let texts = [
+        "",
+        "王建国",
+        "quote \" backslash \\ slash / tab \t newline \n",
+        "\u{0}\u{1}\u{1f}\u{7f}\u{80}\u{2028}\u{2029}\u{ffff}\u{10ffff}",
+        "𠀀𪚥 · é",
+    ];
+    let dates = [
+        Date::new(1900, 1, 1)?,
+        Date::new(2199, 12, 31)?,
+        Date::new(2024, 2, 29)?,
+    ];
+    let sexes = [Sex::Unknown, Sex::Male, Sex::Female, Sex::NotStated];
+    let kinds = [
+        IssueKind::Original,
+        IssueKind::Change,
+        IssueKind::Replacement,
+    ];
+    let id_types = [
+        IdDocType::ResidentId,
+        IdDocType::Passport,
+        IdDocType::HomeReturnPermit,
+        IdDocType::TaiwanCompatriotPermit,
+        IdDocType::ForeignPermanentResidence,
+        IdDocType::Other,
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let mut c = base.clone();
+        let date = dates.get(i % dates.len()).copied().ok_or("date")?;
+        c.qualification.code = [0, 9, u16::MAX].get(i % 3).copied().ok_or("code")?;
+        c.qualification.level = [0, 1, u8::MAX].get(i % 3).copied().ok_or("level")?;
+        c.qualification.specialty = [None, Some(0), Some(u16::MAX)]
+            .get(i % 3)
+            .copied()
+            .ok_or("s")?;
+        c.holder.name = (*text).to_owned();
+        c.holder.sex = sexes.get(i % sexes.len()).copied().ok_or("sex")?;
+        c.holder.birth = YearMonth::new(1900 + 74 * i as u16, 1 + i as u8)?;
+        c.holder.photo_sha256 = (i % 2 == 0).then_some([i as u8; 32]);
+        c.holder.id_type = id_types.get(i % id_types.len()).copied().ok_or("id type")?;
+        c.holder.id_number = format!("{text}x");
+        c.management.number = format!("M{text}");
+        c.management.approval_date = date;
+        c.remarks.scope = (i % 2 == 1).then(|| (*text).to_owned());
+        c.remarks.valid_until = (i % 2 == 0).then_some(date);
+        c.remarks.changes = (0..i)
+            .map(|k| ChangeRecord {
+                date,
+                field: format!("f{k}{text}"),
+                old: (k % 2 == 0).then(|| (*text).to_owned()),
+                new: (k % 3 == 0).then(|| format!("{text}{k}")),
+            })
+            .collect();
+        c.lifecycle.kind = kinds.get(i % kinds.len()).copied().ok_or("kind")?;
+        c.lifecycle.version = [1, 0, u16::MAX].get(i % 3).copied().ok_or("version")?;
+        c.lifecycle.predecessor = (i % 2 == 1).then(|| format!("p{text}"));
+        c.serial = (*text).to_owned();
+        c.legacy = i % 2 == 1;
+        certs.push(c);
+    }
+    for c in &certs {
+        let mut written = Vec::new();
+        c.write_json(&mut written)?;
+        assert_eq!(
+            String::from_utf8(written)?,
+            serde_json::to_string(c)?,
+            "{c:?}"
+        );
+    }
+    Ok(())
+}
+
 #[test]
 fn certificate_identifier_uses_catalogue_type_and_version() -> Result<(), ModelError> {
     let batch = parse_json(&serde_json::to_vec(&json!([record()])).unwrap_or_default())?;

@@ -40,6 +40,10 @@ pub const MAX_SUBMISSION_ROWS: u64 = 1_000_000;
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
 /// Rows converted in parallel at a time.
 pub const CHUNK_ROWS: usize = 2048;
+/// The first chunk of a pipelined submission ([`Registry::submit_and_issue_file`]); each
+/// next one is twice the last, up to [`CHUNK_ROWS`], so that signing starts after a few
+/// hundred rows are read, converted, stored and reserved instead of a whole chunk.
+const FIRST_CHUNK_ROWS: usize = 256;
 /// Most problem rows (rejected, replaced, refused) listed in a report; all are counted.
 pub const MAX_LISTED_ROWS: usize = 10_000;
 
@@ -461,16 +465,23 @@ impl CsvShape {
     }
 }
 
-/// Reads rows from `input` (already decoded) and hands them to `f` in chunks.
+/// Reads rows from `input` (already decoded) and hands them to `f` in chunks: the first of
+/// `first` rows, each next one twice the last, up to [`CHUNK_ROWS`].
 fn read_rows(
     input: impl Read,
     format: SubmissionFormat,
+    first: usize,
     mut f: impl FnMut(Option<&CsvShape>, Vec<(u64, RawRow)>) -> Result<(), crate::Error>,
 ) -> Result<(), crate::Error> {
     let mut input = BufReader::with_capacity(64 * 1024, input);
-    let mut chunk: Vec<(u64, RawRow)> = Vec::with_capacity(CHUNK_ROWS);
+    let mut size = first.clamp(1, CHUNK_ROWS);
+    let mut chunk: Vec<(u64, RawRow)> = Vec::with_capacity(size);
     let mut row = 0u64;
-    let mut push = |raw: RawRow, chunk: &mut Vec<(u64, RawRow)>| -> Result<bool, crate::Error> {
+    // Adds a row; a full chunk is handed on, and the next one allocated at its full size
+    // (not grown from empty, a few reallocations and copies a chunk).
+    let mut push = |raw: RawRow,
+                    chunk: &mut Vec<(u64, RawRow)>|
+     -> Result<Option<Vec<(u64, RawRow)>>, crate::Error> {
         row = row.saturating_add(1);
         if row > MAX_SUBMISSION_ROWS {
             return Err(refuse(format!(
@@ -478,7 +489,11 @@ fn read_rows(
             )));
         }
         chunk.push((row, raw));
-        Ok(chunk.len() >= CHUNK_ROWS)
+        if chunk.len() < size {
+            return Ok(None);
+        }
+        size = size.saturating_mul(2).min(CHUNK_ROWS);
+        Ok(Some(std::mem::replace(chunk, Vec::with_capacity(size))))
     };
     match format {
         SubmissionFormat::Csv => {
@@ -501,8 +516,8 @@ fn read_rows(
                 if record.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
-                if push(RawRow::Csv(record.clone()), &mut chunk)? {
-                    f(Some(&shape), std::mem::take(&mut chunk))?;
+                if let Some(full) = push(RawRow::Csv(record.clone()), &mut chunk)? {
+                    f(Some(&shape), full)?;
                 }
             }
             if !chunk.is_empty() {
@@ -528,8 +543,8 @@ fn read_rows(
                     let mut de = serde_json::Deserializer::from_reader(&mut input);
                     let visitor = Elements {
                         f: &mut |raw: RawRow| -> Result<(), crate::Error> {
-                            if push(raw, &mut chunk)? {
-                                f(None, std::mem::take(&mut chunk))?;
+                            if let Some(full) = push(raw, &mut chunk)? {
+                                f(None, full)?;
                             }
                             Ok(())
                         },
@@ -569,8 +584,8 @@ fn read_rows(
                             Ok(el) => element_entries(el),
                             Err(e) => RawRow::Bad("record".to_owned(), format!("not JSON: {e}")),
                         };
-                        if push(raw, &mut chunk)? {
-                            f(None, std::mem::take(&mut chunk))?;
+                        if let Some(full) = push(raw, &mut chunk)? {
+                            f(None, full)?;
                         }
                     }
                 }
@@ -855,11 +870,13 @@ fn convert(row: u64, raw: RawRow, shape: Option<&CsvShape>, catalogue: &Catalogu
     }
 }
 
-/// A certificate's stored JSON (`serde_json::to_string`), written into a buffer sized for a
-/// typical certificate so it does not grow a few times a row.
+/// A certificate's stored JSON (the bytes of `serde_json::to_string`, written by
+/// `Certificate::write_json`), in a buffer sized for a typical certificate (about 400 bytes)
+/// so it does not grow a few times a row, and under the 1 KiB from which glibc's `malloc`
+/// consolidates its free lists.
 fn certificate_json(cert: &Certificate) -> Result<String, serde_json::Error> {
-    let mut buf = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut buf, cert)?;
+    let mut buf = Vec::with_capacity(512);
+    cert.write_json(&mut buf)?;
     // serde_json writes UTF-8 only; the check cannot fail.
     String::from_utf8(buf).map_err(|e| serde::ser::Error::custom(format!("not UTF-8: {e}")))
 }
@@ -1347,7 +1364,7 @@ impl Registry {
                 let decoded = Decoded::new(&mut metered, meta.encoding);
                 // Chunk k+1 is converted on the rayon pool while chunk k is stored here.
                 let mut pending: Option<Vec<Converted>> = None;
-                read_rows(decoded, meta.format, |shape, rows| {
+                read_rows(decoded, meta.format, CHUNK_ROWS, |shape, rows| {
                     report.rows = report
                         .rows
                         .saturating_add(u64::try_from(rows.len()).unwrap_or(0));
@@ -1531,6 +1548,7 @@ fn read_converted(file: std::fs::File, meta: &SubmissionMeta, out: &mpsc::SyncSe
     let read = read_rows(
         Decoded::new(&mut metered, meta.encoding),
         meta.format,
+        FIRST_CHUNK_ROWS,
         |shape, chunk| {
             rows = rows.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
             let converted: Vec<Converted> = chunk
@@ -1745,12 +1763,17 @@ pub fn fuzz_submission(data: &[u8]) {
                 max: MAX_SUBMISSION_BYTES,
                 hash: Some(ring::digest::Context::new(&ring::digest::SHA256)),
             };
-            let _ = read_rows(Decoded::new(metered, encoding), format, |shape, rows| {
-                for (row, raw) in rows {
-                    let _ = convert(row, raw, shape, catalogue);
-                }
-                Ok(())
-            });
+            let _ = read_rows(
+                Decoded::new(metered, encoding),
+                format,
+                CHUNK_ROWS,
+                |shape, rows| {
+                    for (row, raw) in rows {
+                        let _ = convert(row, raw, shape, catalogue);
+                    }
+                    Ok(())
+                },
+            );
         }
     }
 }
