@@ -52,6 +52,8 @@ struct Order<B> {
     parked: Vec<(u64, B)>,
     /// Written batches, for reuse.
     free: Vec<B>,
+    /// Workers waiting for a slot (or for their batch to become the next).
+    waiting: usize,
     stats: Stats,
 }
 
@@ -167,6 +169,7 @@ where
             next: 0,
             parked: Vec::new(),
             free: Vec::new(),
+            waiting: 0,
             stats: Stats::default(),
         }),
         ready: Condvar::new(),
@@ -183,7 +186,8 @@ where
             always: true,
         };
         writer(&pool, &fill, state(), &process, write)?;
-        Ok(lock(&pool.order).stats)
+        let stats = lock(&pool.order).stats;
+        Ok(stats)
     })
 }
 
@@ -209,7 +213,9 @@ fn worker<S, B: Default, W>(
             if pool.stopped.load(Ordering::Acquire) {
                 return;
             }
+            order.waiting = order.waiting.saturating_add(1);
             order = pool.room.wait(order).unwrap_or_else(PoisonError::into_inner);
+            order.waiting = order.waiting.saturating_sub(1);
         }
         if pool.stopped.load(Ordering::Acquire) {
             return;
@@ -239,7 +245,8 @@ fn writer<S, B: Default, W, E>(
         let mut order = lock(&pool.order);
         order.next = *next;
         order.stats.written = *next;
-        let waiting = order.parked.len() >= pool.slots;
+        // A waiting worker may now have room, or hold the next batch.
+        let waiting = order.waiting > 0;
         drop(order);
         if waiting {
             pool.room.notify_all();
