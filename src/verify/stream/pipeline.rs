@@ -70,7 +70,6 @@ impl<B: Default> Order<B> {
         self.parked.push((seq, batch));
         self.stats.most_parked = self.stats.most_parked.max(self.parked.len());
     }
-
 }
 
 struct Pool<S, B> {
@@ -214,7 +213,10 @@ fn worker<S, B: Default, W>(
                 return;
             }
             order.waiting = order.waiting.saturating_add(1);
-            order = pool.room.wait(order).unwrap_or_else(PoisonError::into_inner);
+            order = pool
+                .room
+                .wait(order)
+                .unwrap_or_else(PoisonError::into_inner);
             order.waiting = order.waiting.saturating_sub(1);
         }
         if pool.stopped.load(Ordering::Acquire) {
@@ -280,7 +282,10 @@ fn writer<S, B: Default, W, E>(
             while !order.parked.iter().any(|(seq, _)| *seq == next)
                 && !pool.stopped.load(Ordering::Acquire)
             {
-                order = pool.ready.wait(order).unwrap_or_else(PoisonError::into_inner);
+                order = pool
+                    .ready
+                    .wait(order)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
             continue;
         }
