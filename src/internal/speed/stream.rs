@@ -178,8 +178,7 @@ pub struct StreamSpeedReport {
 pub const DEFINITION: (&str, &str, &str) = (
     "lines/s of the streaming verifier, input file → report file in this form \
      (verify::stream::run_to_file, what `verify --file IN --output OUT --threads T` runs: \
-     exactly T threads, the calling thread one of them, each reading, verifying and rendering \
-     a batch; the calling thread writes them in order)",
+     T workers, a reader thread, the writer on the calling thread)",
     "lines/s of the in-process bulk verifier over the same payloads held in memory \
      (Verifier::verify_many_cofactored_at, one chunk of BATCH_SIZE per call, on T threads); \
      each stream pass ÷ the mean of the bulk passes just before and after it, median over \

@@ -106,7 +106,7 @@ impl<R: Read> Read for Counted<R> {
 
 /// An opened input: its decoded bytes from `skip` on, and a counter of the stored bytes read.
 pub(crate) struct Opened {
-    pub reader: Box<dyn Read + Send>,
+    pub reader: Box<dyn Read>,
     pub stored_read: Arc<AtomicU64>,
 }
 
@@ -119,7 +119,7 @@ pub(crate) fn open(input: Input, skip: u64) -> Result<Opened, StreamError> {
         source,
     };
     let count = Arc::new(AtomicU64::new(0));
-    let (head, rest): (Vec<u8>, Box<dyn Read + Send>) = match input {
+    let (head, rest): (Vec<u8>, Box<dyn Read>) = match input {
         Input::File(path) => {
             let mut file = File::open(&path).map_err(open_err)?;
             let head = read_head(&mut file).map_err(open_err)?;
@@ -156,7 +156,7 @@ pub(crate) fn open(input: Input, skip: u64) -> Result<Opened, StreamError> {
         count: Arc::clone(&count),
     };
     let raw = io::Cursor::new(head).chain(stored);
-    let mut reader: Box<dyn Read + Send> = match compression {
+    let mut reader: Box<dyn Read> = match compression {
         Compression::None => Box::new(raw),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
         Compression::Zstd => {

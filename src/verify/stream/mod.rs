@@ -11,28 +11,27 @@
 //! step the single pipeline's).
 //!
 //! ```text
-//!  T threads (`--threads`), the calling thread one of them, each in a loop:
-//!   take the next batch   (under the input lock: read, decompress, split ≤ 512 lines /
-//!                          ≤ 512 KiB, numbered)
-//!   verify and render it  (no lock: parse line forms, one bulk-verify call, records → bytes)
-//!   hand it on in order   (the calling thread writes it at once when it is the next one,
-//!                          with any parked successors, adds up the summary, reports
-//!                          progress, checkpoints; a spawned thread parks it in a reorder
-//!                          slot and goes on, waiting only when the slots are full)
+//!  reader thread          worker threads (N)                     calling thread
+//!  open, decompress,      parse line forms, verify the batch     write batches in input
+//!  split lines into  ──▶  (bulk entry), render its records  ──▶  order, add up the summary,
+//!  batches of ≤ 512       into bytes                             report progress, checkpoint
+//!        ▲                                                              │
+//!        └────────────── empty batches come back for reuse ◀────────────┘
 //! ```
 //!
-//! No thread but the T does any work, and none waits for another unless the reorder slots
-//! (`threads + 2`) are full (`pipeline.rs`). Written batches are reused, and at most
-//! `2 × threads + 4` exist, so memory is bounded by that count times a batch's size (≤ 512
-//! lines, ≤ 512 KiB of input plus one line, and their rendered records), whatever the
-//! input's size; there is no barrier between batches. Lines longer than
+//! A fixed number of batch buffers (`2 × threads + 2`) circulates, so memory is bounded by
+//! that count times a batch's size (≤ 512 lines, ≤ 512 KiB of input plus one line, and their
+//! rendered records), whatever the input's size; there is no barrier between batches, so the
+//! workers never wait for the slowest one of a chunk. Lines longer than
 //! [`StreamOptions::max_line`] are never held whole.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::view::IdentifierStems;
@@ -42,7 +41,6 @@ mod documents;
 mod input;
 mod lines;
 mod output;
-mod pipeline;
 mod resume;
 
 pub use self::documents::{verify_documents, DocumentSeq, Documents};
@@ -214,6 +212,7 @@ pub struct Progress<'a> {
 /// One batch: its lines' bytes, their records once verified, and where it ends.
 #[derive(Default)]
 struct Batch {
+    seq: u64,
     input: usize,
     data: Vec<u8>,
     items: Vec<Item>,
@@ -239,15 +238,14 @@ enum ItemKind {
 }
 
 impl Batch {
-    fn reset(&mut self, input: usize, lines: u64, offset: u64) {
+    fn reset(&mut self, seq: u64, input: usize) {
+        self.seq = seq;
         self.input = input;
         self.data.clear();
         self.items.clear();
         self.out.clear();
         self.counts.clear();
         self.error = None;
-        self.lines = lines;
-        self.offset = offset;
     }
 
     fn is_full(&self, lines: usize) -> bool {
@@ -288,6 +286,7 @@ pub fn run(
     }
     let now = opts.at.unwrap_or_else(|| verifier.now());
     let threads = opts.worker_threads();
+    let batches = threads.saturating_mul(2).saturating_add(2);
     let many = inputs.len() > 1;
     let stored_lens: Vec<Option<u64>> = inputs.iter().map(Input::stored_len).collect();
     let stored_total = stored_lens.iter().copied().sum::<Option<u64>>();
@@ -302,170 +301,173 @@ pub fn run(
             .map(|i| Some(i.name()).filter(|n| !n.is_empty()))
             .collect(),
     };
-    let feed = Feed {
-        inputs: inputs.into_iter().enumerate(),
-        start: start.position,
-        stored_lens,
-        stored_before: 0,
-        current: None,
-        max_line: shared.max_line,
-        batch_lines: opts.batch_lines.max(1),
-        ended: false,
-    };
-    let mut sink = Sink::new(
-        opts,
-        start,
-        many.then_some(shared.names.as_slice()),
-        stored_total,
-        out,
-        observer,
-    )?;
-    pipeline::run_ordered(
-        threads,
-        reorder_slots(threads),
-        feed,
-        Feed::fill,
-        IdentifierStems::default,
-        |stems, batch| verify_batch(&shared, stems, batch),
-        &mut |batch| sink.write(batch),
-    )?;
-    sink.finish()
+    let start_position = start.position;
+    let batch_lines = opts.batch_lines.max(1);
+    let max_line = shared.max_line;
+
+    std::thread::scope(|s| {
+        let (free_tx, free_rx) = sync_channel::<Batch>(batches);
+        let (work_tx, work_rx) = sync_channel::<Batch>(batches);
+        let (done_tx, done_rx) = sync_channel::<Batch>(batches);
+        for _ in 0..batches {
+            // The channel holds exactly `batches`: this cannot block or fail.
+            let _ = free_tx.try_send(Batch::default());
+        }
+        s.spawn(move || {
+            read_inputs(
+                inputs,
+                start_position,
+                &stored_lens,
+                max_line,
+                batch_lines,
+                &free_rx,
+                &work_tx,
+            )
+        });
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            let shared = &shared;
+            s.spawn(move || work(shared, &work_rx, &done_tx));
+        }
+        drop(done_tx);
+        write_in_order(
+            opts,
+            start,
+            many.then_some(shared.names.as_slice()),
+            stored_total,
+            free_tx,
+            done_rx,
+            out,
+            observer,
+        )
+    })
 }
 
-/// Reorder slots of a run on `threads` threads: with the batches in the threads' hands and
-/// the two the pool may park beyond them, at most `2 × threads + 4` batches exist
-/// (`pipeline.rs`).
-fn reorder_slots(threads: usize) -> usize {
-    threads.saturating_add(2)
-}
-
-/// The input being read.
-struct Current {
-    index: usize,
-    name: String,
-    reader: LineReader<Box<dyn std::io::Read + Send>>,
-    stored: Arc<AtomicU64>,
-    /// Where the input stands after the last line put into a batch.
-    lines: u64,
-    offset: u64,
-}
-
-/// The source of batches (behind the pool's lock): inputs → batches of lines, in order.
-struct Feed {
-    inputs: std::iter::Enumerate<std::vec::IntoIter<Input>>,
+/// The reader thread: inputs → batches of lines, in order, numbered.
+fn read_inputs(
+    inputs: Vec<Input>,
     start: Position,
-    stored_lens: Vec<Option<u64>>,
-    /// Stored bytes of the inputs before the current one.
-    stored_before: u64,
-    current: Option<Current>,
+    stored_lens: &[Option<u64>],
     max_line: usize,
     batch_lines: usize,
-    /// An input could not be opened or read: no batch after the one that says so.
-    ended: bool,
-}
-
-impl Feed {
-    /// Puts the next batch of lines into `batch`; false when every input is read. A batch
-    /// holds the lines of one input; an open or read error is the last batch (its `error`).
-    fn fill(&mut self, batch: &mut Batch) -> bool {
-        if self.ended {
-            return false;
+    free: &Receiver<Batch>,
+    work: &SyncSender<Batch>,
+) {
+    let mut seq = 0u64;
+    let mut spare: Option<Batch> = None;
+    let mut stored_before = 0u64;
+    for (index, input) in inputs.into_iter().enumerate() {
+        if index < start.input {
+            stored_before = stored_before
+                .saturating_add(stored_lens.get(index).copied().flatten().unwrap_or(0));
+            continue;
         }
-        loop {
-            let current = match &mut self.current {
-                Some(c) => c,
-                None => match self.open_next(batch) {
-                    Some(true) => continue,
-                    Some(false) => return true,
-                    None => return false,
-                },
-            };
-            batch.reset(current.index, current.lines, current.offset);
-            loop {
-                match current.reader.next_line() {
-                    Ok(Some(line)) => {
-                        let kind = match line.content {
-                            RawLine::Text(t) => {
-                                let from = batch.data.len();
-                                batch.data.extend_from_slice(t);
-                                ItemKind::Text(from..batch.data.len())
-                            }
-                            RawLine::TooLong { len } => ItemKind::TooLong(len),
-                        };
-                        batch.items.push(Item {
-                            number: line.number,
-                            kind,
-                        });
-                        (current.lines, current.offset) = (line.number, line.end);
-                        (batch.lines, batch.offset) = (line.number, line.end);
-                        if batch.is_full(self.batch_lines) {
-                            batch.stored_read =
-                                self.stored_before.saturating_add(load(&current.stored));
-                            return true;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(source) => {
-                        batch.error = Some(StreamError::Read {
-                            input: current.name.clone(),
-                            line: current.reader.lines(),
-                            source,
-                        });
-                        self.ended = true;
-                        return true;
-                    }
-                }
-            }
-            self.stored_before = self.stored_before.saturating_add(load(&current.stored));
-            self.current = None;
-            if !batch.items.is_empty() {
-                batch.stored_read = self.stored_before;
-                return true;
-            }
-        }
-    }
-
-    /// Opens the next input to read: `Some(true)` opened, `Some(false)` it could not be
-    /// (`batch` says why: the run ends), `None` no input is left.
-    fn open_next(&mut self, batch: &mut Batch) -> Option<bool> {
-        let (index, input) = loop {
-            let (index, input) = self.inputs.next()?;
-            if index >= self.start.input {
-                break (index, input);
-            }
-            let len = self.stored_lens.get(index).copied().flatten();
-            self.stored_before = self.stored_before.saturating_add(len.unwrap_or(0));
-        };
-        let (lines, offset) = if index == self.start.input {
-            (self.start.lines, self.start.offset)
+        let (lines, offset) = if index == start.input {
+            (start.lines, start.offset)
         } else {
             (0, 0)
         };
         let name = input.name();
-        match input::open(input, offset) {
-            Ok(opened) => {
-                self.current = Some(Current {
-                    index,
-                    name,
-                    reader: LineReader::resuming(opened.reader, self.max_line, lines, offset),
-                    stored: opened.stored_read,
-                    lines,
-                    offset,
-                });
-                Some(true)
-            }
+        let mut batch = match spare.take() {
+            Some(b) => b,
+            None => match free.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            },
+        };
+        batch.reset(seq, index);
+        let opened = match input::open(input, offset) {
+            Ok(o) => o,
             Err(e) => {
-                batch.reset(index, lines, offset);
                 batch.error = Some(e);
-                self.ended = true;
-                Some(false)
+                let _ = work.send(batch);
+                return;
             }
+        };
+        let stored = &opened.stored_read;
+        let mut reader = LineReader::resuming(opened.reader, max_line, lines, offset);
+        batch.lines = lines;
+        batch.offset = offset;
+        loop {
+            match reader.next_line() {
+                Ok(Some(line)) => {
+                    let kind = match line.content {
+                        RawLine::Text(t) => {
+                            let from = batch.data.len();
+                            batch.data.extend_from_slice(t);
+                            ItemKind::Text(from..batch.data.len())
+                        }
+                        RawLine::TooLong { len } => ItemKind::TooLong(len),
+                    };
+                    batch.items.push(Item {
+                        number: line.number,
+                        kind,
+                    });
+                    batch.lines = line.number;
+                    batch.offset = line.end;
+                    if batch.is_full(batch_lines) {
+                        batch.stored_read = stored_before.saturating_add(load(stored));
+                        let (lines, offset) = (batch.lines, batch.offset);
+                        if work.send(batch).is_err() {
+                            return;
+                        }
+                        seq = seq.saturating_add(1);
+                        batch = match free.recv() {
+                            Ok(b) => b,
+                            Err(_) => return,
+                        };
+                        batch.reset(seq, index);
+                        batch.lines = lines;
+                        batch.offset = offset;
+                    }
+                }
+                Ok(None) => break,
+                Err(source) => {
+                    batch.error = Some(StreamError::Read {
+                        input: name,
+                        line: reader.lines(),
+                        source,
+                    });
+                    let _ = work.send(batch);
+                    return;
+                }
+            }
+        }
+        stored_before = stored_before.saturating_add(load(stored));
+        if batch.items.is_empty() {
+            spare = Some(batch);
+        } else {
+            batch.stored_read = stored_before;
+            if work.send(batch).is_err() {
+                return;
+            }
+            seq = seq.saturating_add(1);
         }
     }
 }
 
 fn load(counter: &AtomicU64) -> u64 {
     counter.load(Ordering::Relaxed)
+}
+
+/// A worker thread: batches → verdicts → rendered records, until the batches run out.
+fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Batch>) {
+    let mut stems = IdentifierStems::default();
+    loop {
+        let next = {
+            let rx = work
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            rx.recv()
+        };
+        let Ok(mut batch) = next else { return };
+        verify_batch(shared, &mut stems, &mut batch);
+        if done.send(batch).is_err() {
+            return;
+        }
+    }
 }
 
 /// Verifies one batch through the bulk entry and renders its records.
@@ -519,119 +521,91 @@ fn verify_batch(shared: &Shared<'_>, stems: &mut IdentifierStems, batch: &mut Ba
     }
 }
 
-/// The writing side (on the calling thread): batches, in input order, written, summed,
-/// observed; checkpoints.
-struct Sink<'o, 'n> {
-    opts: &'o StreamOptions,
-    headings: Option<&'n [Option<String>]>,
+/// The calling thread: batches back into input order, written, summed, observed.
+#[allow(clippy::too_many_arguments)]
+fn write_in_order(
+    opts: &StreamOptions,
+    start: &Start,
+    headings: Option<&[Option<String>]>,
     stored_total: Option<u64>,
-    out: &'o mut dyn Write,
-    observer: &'o mut dyn FnMut(&Progress<'_>) -> Result<(), crate::Error>,
-    summary: Summary,
-    output_len: u64,
-    position: Position,
-    last_input: Option<usize>,
-    last_checkpoint: Instant,
-    scratch: Vec<u8>,
-}
-
-fn write_err(e: std::io::Error) -> crate::Error {
-    crate::Error::from(StreamError::Write(e))
-}
-
-impl<'o, 'n> Sink<'o, 'n> {
-    /// A sink that has written the report's header (unless `start` says it is written).
-    fn new(
-        opts: &'o StreamOptions,
-        start: &Start,
-        headings: Option<&'n [Option<String>]>,
-        stored_total: Option<u64>,
-        out: &'o mut dyn Write,
-        observer: &'o mut dyn FnMut(&Progress<'_>) -> Result<(), crate::Error>,
-    ) -> Result<Self, crate::Error> {
-        let mut sink = Sink {
-            opts,
-            headings,
-            stored_total,
-            out,
-            observer,
-            summary: start.summary.clone(),
-            output_len: start.output_len,
-            position: start.position,
-            last_input: (start.output_len > 0).then_some(start.position.input),
-            last_checkpoint: Instant::now(),
-            scratch: Vec::new(),
-        };
-        if sink.output_len == 0 {
-            match opts.format {
-                Format::Table => output::table_header(&mut sink.scratch),
-                Format::Csv => output::csv_header(&mut sink.scratch),
-                Format::JsonLines => {}
+    free: SyncSender<Batch>,
+    done: Receiver<Batch>,
+    out: &mut dyn Write,
+    observer: &mut dyn FnMut(&Progress<'_>) -> Result<(), crate::Error>,
+) -> Result<Summary, crate::Error> {
+    let write_err = |e| crate::Error::from(StreamError::Write(e));
+    let mut summary = start.summary.clone();
+    let mut output_len = start.output_len;
+    let mut position = start.position;
+    let mut last_input = (output_len > 0).then_some(position.input);
+    let mut scratch = Vec::new();
+    if output_len == 0 {
+        match opts.format {
+            Format::Table => output::table_header(&mut scratch),
+            Format::Csv => output::csv_header(&mut scratch),
+            Format::JsonLines => {}
+        }
+        out.write_all(&scratch).map_err(write_err)?;
+        output_len = output_len.saturating_add(scratch.len() as u64);
+    }
+    let mut next = 0u64;
+    let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
+    let mut last_checkpoint = Instant::now();
+    while let Ok(batch) = done.recv() {
+        waiting.insert(batch.seq, batch);
+        while let Some(mut batch) = waiting.remove(&next) {
+            next = next.saturating_add(1);
+            if let (Some(names), Format::Table) = (headings, opts.format) {
+                if last_input != Some(batch.input) {
+                    scratch.clear();
+                    let name = names.get(batch.input).and_then(Option::as_deref);
+                    let _ = writeln!(scratch, "== {}", name.unwrap_or("-"));
+                    out.write_all(&scratch).map_err(write_err)?;
+                    output_len = output_len.saturating_add(scratch.len() as u64);
+                }
             }
-            sink.emit_scratch()?;
-        }
-        Ok(sink)
-    }
-
-    fn emit_scratch(&mut self) -> Result<(), crate::Error> {
-        self.out.write_all(&self.scratch).map_err(write_err)?;
-        self.output_len = self.output_len.saturating_add(self.scratch.len() as u64);
-        Ok(())
-    }
-
-    /// Writes the next batch in input order; a checkpoint when one is due.
-    fn write(&mut self, batch: &mut Batch) -> Result<(), crate::Error> {
-        if let (Some(names), Format::Table) = (self.headings, self.opts.format) {
-            if self.last_input != Some(batch.input) {
-                self.scratch.clear();
-                let name = names.get(batch.input).and_then(Option::as_deref);
-                let _ = writeln!(self.scratch, "== {}", name.unwrap_or("-"));
-                self.emit_scratch()?;
+            last_input = Some(batch.input);
+            out.write_all(&batch.out).map_err(write_err)?;
+            output_len = output_len.saturating_add(batch.out.len() as u64);
+            summary.add(&batch.counts);
+            if !batch.items.is_empty() {
+                position = Position {
+                    input: batch.input,
+                    lines: batch.lines,
+                    offset: batch.offset,
+                };
             }
+            if let Some(e) = batch.error.take() {
+                out.flush().map_err(write_err)?;
+                return Err(e.into());
+            }
+            let checkpoint = last_checkpoint.elapsed() >= opts.checkpoint_every;
+            if checkpoint {
+                out.flush().map_err(write_err)?;
+                last_checkpoint = Instant::now();
+            }
+            observer(&Progress {
+                position,
+                output_len,
+                summary: &summary,
+                stored_read: batch.stored_read,
+                stored_total,
+                checkpoint,
+            })?;
+            // The reader may have ended: a batch with nowhere to go is dropped.
+            let _ = free.try_send(batch);
         }
-        self.last_input = Some(batch.input);
-        self.out.write_all(&batch.out).map_err(write_err)?;
-        self.output_len = self.output_len.saturating_add(batch.out.len() as u64);
-        self.summary.add(&batch.counts);
-        if !batch.items.is_empty() {
-            self.position = Position {
-                input: batch.input,
-                lines: batch.lines,
-                offset: batch.offset,
-            };
-        }
-        if let Some(e) = batch.error.take() {
-            self.out.flush().map_err(write_err)?;
-            return Err(e.into());
-        }
-        let checkpoint = self.last_checkpoint.elapsed() >= self.opts.checkpoint_every;
-        if checkpoint {
-            self.out.flush().map_err(write_err)?;
-            self.last_checkpoint = Instant::now();
-        }
-        (self.observer)(&Progress {
-            position: self.position,
-            output_len: self.output_len,
-            summary: &self.summary,
-            stored_read: batch.stored_read,
-            stored_total: self.stored_total,
-            checkpoint,
-        })
     }
-
-    /// After the last batch: the table's summary, the flush.
-    fn finish(mut self) -> Result<Summary, crate::Error> {
-        if self.summary.lines == 0 {
-            return Err(StreamError::NoInput.into());
-        }
-        if self.opts.format == Format::Table {
-            self.scratch.clear();
-            let _ = writeln!(self.scratch, "{}", self.summary);
-            self.out.write_all(&self.scratch).map_err(write_err)?;
-        }
-        self.out.flush().map_err(write_err)?;
-        Ok(self.summary)
+    if summary.lines == 0 {
+        return Err(StreamError::NoInput.into());
     }
+    if opts.format == Format::Table {
+        scratch.clear();
+        let _ = writeln!(scratch, "{summary}");
+        out.write_all(&scratch).map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    Ok(summary)
 }
 
 /// [`run`] into the file `output`, keeping a resume state beside it
