@@ -1,10 +1,13 @@
-//! Wire codecs: CBOR (RFC 8949), base45 (RFC 9285), zlib inflation with a size bound, and the
-//! text form of a QR payload. No crypto and no model: this module turns bytes into bytes or
+//! Wire codecs: CBOR (RFC 8949), base45 (RFC 9285), zlib inflation with a size bound, the
+//! text form of a QR payload, and the hand-written JSON of the two writers that run once a
+//! record in bulk (`json`). No crypto and no model: this module turns bytes into bytes or
 //! into [`cbor::Value`]s, bounding everything it reads.
 
 pub mod base45;
 pub mod cbor;
 pub mod hex;
+pub(crate) mod json;
+pub(crate) mod swar;
 pub mod zlib;
 
 use std::fmt;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{
     Catalogue, Date, ElicenceId, ModelError, Qualification, ResidentId, TextField, Uscc, YearMonth,
 };
+#[cfg(feature = "sqlite")]
+use crate::codec::json;
 
 /// Most characters in a holder's name.
 const MAX_NAME: usize = 64;
@@ -628,8 +630,9 @@ impl Certificate {
 #[cfg(feature = "sqlite")]
 impl Certificate {
     /// Appends the certificate's JSON to `out`: the bytes `serde_json::to_writer` writes for
-    /// it (the derived field order, serde_json's string escaping and number forms), without
-    /// serde's per-field calls — the registry stores this text for every submitted row
+    /// it (the derived field order, serde_json's string escaping and number forms), through
+    /// `codec::json` instead of serde's per-field calls — the registry stores this text for
+    /// every submitted row
     /// (`model::tests::json_writer_writes_what_serde_writes` holds the two equal).
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         // Destructured whole, so that a new field fails to compile here.
@@ -648,12 +651,12 @@ impl Certificate {
             specialty,
         } = qualification;
         out.extend_from_slice(b"{\"qualification\":{\"code\":");
-        json_uint(out, u64::from(*code));
+        json::u64(out, u64::from(*code));
         out.extend_from_slice(b",\"level\":");
-        json_uint(out, u64::from(*level));
+        json::u64(out, u64::from(*level));
         out.extend_from_slice(b",\"specialty\":");
         match specialty {
-            Some(s) => json_uint(out, u64::from(*s)),
+            Some(s) => json::u64(out, u64::from(*s)),
             None => out.extend_from_slice(b"null"),
         }
         let Holder {
@@ -665,7 +668,7 @@ impl Certificate {
             id_number,
         } = holder;
         out.extend_from_slice(b"},\"holder\":{\"name\":");
-        serde_json::to_writer(&mut *out, name)?;
+        json::str(out, name);
         out.extend_from_slice(b",\"sex\":");
         serde_json::to_writer(&mut *out, sex)?;
         out.extend_from_slice(b",\"birth\":\"");
@@ -682,13 +685,13 @@ impl Certificate {
         out.extend_from_slice(b",\"id_type\":");
         serde_json::to_writer(&mut *out, id_type)?;
         out.extend_from_slice(b",\"id_number\":");
-        serde_json::to_writer(&mut *out, id_number)?;
+        json::str(out, id_number);
         let Management {
             number,
             approval_date,
         } = management;
         out.extend_from_slice(b"},\"management\":{\"number\":");
-        serde_json::to_writer(&mut *out, number)?;
+        json::str(out, number);
         out.extend_from_slice(b",\"approval_date\":");
         json_date(out, approval_date);
         let Remarks {
@@ -697,7 +700,7 @@ impl Certificate {
             changes,
         } = remarks;
         out.extend_from_slice(b"},\"remarks\":{\"scope\":");
-        json_opt_text(out, scope.as_deref())?;
+        json::opt_str(out, scope.as_deref());
         out.extend_from_slice(b",\"valid_until\":");
         match valid_until {
             Some(d) => json_date(out, d),
@@ -717,11 +720,11 @@ impl Certificate {
             out.extend_from_slice(b"{\"date\":");
             json_date(out, date);
             out.extend_from_slice(b",\"field\":");
-            serde_json::to_writer(&mut *out, field)?;
+            json::str(out, field);
             out.extend_from_slice(b",\"old\":");
-            json_opt_text(out, old.as_deref())?;
+            json::opt_str(out, old.as_deref());
             out.extend_from_slice(b",\"new\":");
-            json_opt_text(out, new.as_deref())?;
+            json::opt_str(out, new.as_deref());
             out.push(b'}');
         }
         let Lifecycle {
@@ -732,11 +735,11 @@ impl Certificate {
         out.extend_from_slice(b"]},\"lifecycle\":{\"kind\":");
         serde_json::to_writer(&mut *out, kind)?;
         out.extend_from_slice(b",\"version\":");
-        json_uint(out, u64::from(*version));
+        json::u64(out, u64::from(*version));
         out.extend_from_slice(b",\"predecessor\":");
-        json_opt_text(out, predecessor.as_deref())?;
+        json::opt_str(out, predecessor.as_deref());
         out.extend_from_slice(b"},\"serial\":");
-        serde_json::to_writer(&mut *out, serial)?;
+        json::str(out, serial);
         out.extend_from_slice(if *legacy {
             b",\"legacy\":true}"
         } else {
@@ -747,41 +750,11 @@ impl Certificate {
 }
 
 #[cfg(feature = "sqlite")]
-/// `n` in decimal, as serde_json writes an integer.
-fn json_uint(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    loop {
-        at = at.saturating_sub(1);
-        if let Some(b) = buf.get_mut(at) {
-            *b = b'0'.saturating_add(u8::try_from(n % 10).unwrap_or(0));
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(at..).unwrap_or(&[]));
-}
-
-#[cfg(feature = "sqlite")]
 /// A date as a JSON string (its `Display` text).
 fn json_date(out: &mut Vec<u8>, d: &Date) {
     out.push(b'"');
     out.extend_from_slice(&d.ascii());
     out.push(b'"');
-}
-
-#[cfg(feature = "sqlite")]
-/// A JSON string, or `null`.
-fn json_opt_text(out: &mut Vec<u8>, s: Option<&str>) -> Result<(), serde_json::Error> {
-    match s {
-        Some(s) => serde_json::to_writer(&mut *out, s),
-        None => {
-            out.extend_from_slice(b"null");
-            Ok(())
-        }
-    }
 }
 
 /// Serde for an optional SHA-256 digest as 64 lower-case hex digits.

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::{decimal, ModelError};
+use crate::codec::json::digits;
 
 /// First year a [`Date`] or [`YearMonth`] may have.
 const MIN_YEAR: u16 = 1900;
@@ -156,26 +157,18 @@ impl Date {
     }
 }
 
-/// `n`'s last `out.len()` decimal digits, zero-padded, into `out` (ASCII).
-fn digits(out: &mut [u8], mut n: u16) {
-    for b in out.iter_mut().rev() {
-        *b = b'0'.saturating_add(u8::try_from(n % 10).unwrap_or(0));
-        n /= 10;
-    }
-}
-
 impl Date {
     /// `YYYY-MM-DD`, written without `core::fmt` (the stored JSON serialises two dates a
     /// certificate; this is the same text as `Display`).
     pub(crate) fn ascii(&self) -> [u8; 10] {
         let mut out = *b"0000-00-00";
         let (y, rest) = out.split_at_mut(4);
-        digits(y, self.year);
+        digits(y, self.year.into());
         if let Some(m) = rest.get_mut(1..3) {
-            digits(m, u16::from(self.month));
+            digits(m, self.month.into());
         }
         if let Some(d) = rest.get_mut(4..6) {
-            digits(d, u16::from(self.day));
+            digits(d, self.day.into());
         }
         out
     }
@@ -266,9 +259,9 @@ impl YearMonth {
     pub(crate) fn ascii(&self) -> [u8; 7] {
         let mut out = *b"0000-00";
         let (y, rest) = out.split_at_mut(4);
-        digits(y, self.year);
+        digits(y, self.year.into());
         if let Some(m) = rest.get_mut(1..3) {
-            digits(m, u16::from(self.month));
+            digits(m, self.month.into());
         }
         out
     }

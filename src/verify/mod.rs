@@ -140,7 +140,8 @@ impl Verdict {
         identifier: Option<crate::model::StemmedId<'_>>,
         out: &mut Vec<u8>,
     ) {
-        use self::view::{json, Hex};
+        use self::view::Hex;
+        use crate::codec::json;
         let err = self.result.as_ref().err();
         out.extend_from_slice(b"\"alg\":");
         json::opt_str(out, self.alg.map(Algorithm::name));
@@ -211,7 +212,7 @@ pub(crate) fn freshness_json(f: &Freshness) -> serde_json::Value {
 
 /// [`freshness_json`]'s bytes (members in alphabetical order), written without a `Value`.
 fn write_freshness(f: &Freshness, out: &mut Vec<u8>) {
-    use self::view::json;
+    use crate::codec::json;
     let flag = |b: bool| -> &'static [u8] {
         if b {
             b"true"

@@ -6,6 +6,7 @@
 //! qualifications seen (`IdentifierStems`), so no line mints its identifier from scratch.
 
 use crate::claims::payload::{QrClaims, Serial};
+use crate::codec::json;
 use crate::cose::CwtError;
 use crate::model::{
     Catalogue, Date, ElicenceId, IdDocType, IdentifierStem, IssueKind, Level, Qualification,
@@ -327,215 +328,6 @@ impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
     }
 }
 
-/// Byte tests on eight bytes of a `u64` at once (the "has a zero byte" word trick): the
-/// report writers' scans for bytes to escape or quote. Exact as a yes/no answer.
-pub(crate) mod swar {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-    /// Whether a byte of `x` is below `n` (`n` at most 128).
-    pub(crate) fn has_below(x: u64, n: u8) -> bool {
-        x.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !x & HIGHS != 0
-    }
-
-    /// Whether a byte of `x` is `b`.
-    pub(crate) fn has_byte(x: u64, b: u8) -> bool {
-        has_below(x ^ ONES.wrapping_mul(u64::from(b)), 1)
-    }
-}
-
-/// JSON text written by hand into a report buffer: byte for byte what `serde_json`'s compact
-/// writer writes for the same values (the stream's tests compare the two), without a
-/// serializer, a `String` per value or escaping of keys and codes known to be plain.
-pub(crate) mod json {
-    use std::fmt::Display;
-    use std::io::Write as _;
-
-    /// Whether `b` must be escaped inside a JSON string (`"`, `\`, C0 controls).
-    fn special(b: u8) -> bool {
-        b < 0x20 || b == b'"' || b == b'\\'
-    }
-
-    /// Whether any byte of `bytes` is [`special`], eight at a time. A word that seems to hold
-    /// one only sends the string through [`escape`], which copies plain bytes unchanged.
-    fn any_special(bytes: &[u8]) -> bool {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
-            if super::swar::has_below(x, 0x20)
-                || super::swar::has_byte(x, b'"')
-                || super::swar::has_byte(x, b'\\')
-            {
-                return true;
-            }
-        }
-        words.remainder().iter().any(|&b| special(b))
-    }
-
-    /// Appends `bytes` escaped as `serde_json` escapes a string's contents.
-    fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for &b in bytes {
-            let short = match b {
-                b'"' => b'"',
-                b'\\' => b'\\',
-                0x08 => b'b',
-                0x0c => b'f',
-                b'\n' => b'n',
-                b'\r' => b'r',
-                b'\t' => b't',
-                0x00..=0x1f => {
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[usize::from(b >> 4)]);
-                    out.push(HEX[usize::from(b & 0x0f)]);
-                    continue;
-                }
-                _ => {
-                    out.push(b);
-                    continue;
-                }
-            };
-            out.push(b'\\');
-            out.push(short);
-        }
-    }
-
-    /// A JSON string.
-    pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
-        out.push(b'"');
-        str_contents(out, s);
-        out.push(b'"');
-    }
-
-    /// A JSON string's contents, without the quotes.
-    pub(crate) fn str_contents(out: &mut Vec<u8>, s: &str) {
-        if any_special(s.as_bytes()) {
-            escape(out, s.as_bytes());
-        } else {
-            out.extend_from_slice(s.as_bytes());
-        }
-    }
-
-    /// A JSON string, or `null`.
-    pub(crate) fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
-        match s {
-            Some(s) => str(out, s),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-
-    /// `value`'s `Display` text as a JSON string.
-    pub(crate) fn display(out: &mut Vec<u8>, value: &dyn Display) {
-        out.push(b'"');
-        let from = out.len();
-        let _ = write!(out, "{value}");
-        if any_special(out.get(from..).unwrap_or_default()) {
-            let raw = out.split_off(from);
-            escape(out, &raw);
-        }
-        out.push(b'"');
-    }
-
-    /// The decimal digits of `n`.
-    pub(crate) fn u64(out: &mut Vec<u8>, n: u64) {
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        let mut n = n;
-        loop {
-            i = i.saturating_sub(1);
-            if let Some(d) = buf.get_mut(i) {
-                // n % 10 < 10: the cast cannot truncate.
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || i == 0 {
-                break;
-            }
-        }
-        out.extend_from_slice(buf.get(i..).unwrap_or_default());
-    }
-
-    /// `n` in at least `width` digits, zero-padded (`{n:0width$}`).
-    pub(crate) fn zero_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-        match (width, n) {
-            // The common cases (months, days, hours; years), digit by digit.
-            (2, 0..=99) => {
-                // n < 100: each digit is below 10.
-                out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
-            }
-            (4, 0..=9999) => {
-                out.extend_from_slice(&[
-                    b'0' + (n / 1000) as u8,
-                    b'0' + (n / 100 % 10) as u8,
-                    b'0' + (n / 10 % 10) as u8,
-                    b'0' + (n % 10) as u8,
-                ]);
-            }
-            _ => {
-                let from = out.len();
-                u64(out, n);
-                let len = out.len().saturating_sub(from);
-                if len < width {
-                    out.splice(
-                        from..from,
-                        std::iter::repeat_n(b'0', width.saturating_sub(len)),
-                    );
-                }
-            }
-        }
-    }
-
-    /// A date's text, `YYYY-MM-DD` (its `Display`).
-    pub(crate) fn date(out: &mut Vec<u8>, d: crate::model::Date) {
-        zero_padded(out, d.year().into(), 4);
-        out.push(b'-');
-        zero_padded(out, d.month().into(), 2);
-        out.push(b'-');
-        zero_padded(out, d.day().into(), 2);
-    }
-
-    /// A year-month's text, `YYYY-MM` (its `Display`).
-    pub(crate) fn year_month(out: &mut Vec<u8>, ym: crate::model::YearMonth) {
-        zero_padded(out, ym.year().into(), 4);
-        out.push(b'-');
-        zero_padded(out, ym.month().into(), 2);
-    }
-
-    /// Unix seconds as `crate::time::rfc3339` writes them (`2026-11-30T03:13:23Z`; a time
-    /// outside the years 0000..=9999 as that function writes it).
-    pub(crate) fn rfc3339(out: &mut Vec<u8>, secs: i64) {
-        let days = secs.div_euclid(crate::time::DAY);
-        let rem = secs.rem_euclid(crate::time::DAY);
-        match crate::time::civil_from_days(days) {
-            Some((y, m, d)) if (0..=9999).contains(&y) => {
-                // rem is in 0..86400 and y in 0..=9999: the conversions cannot fail.
-                zero_padded(out, u64::try_from(y).unwrap_or(0), 4);
-                out.push(b'-');
-                zero_padded(out, m.into(), 2);
-                out.push(b'-');
-                zero_padded(out, d.into(), 2);
-                out.push(b'T');
-                let rem = u64::try_from(rem).unwrap_or(0);
-                zero_padded(out, rem / 3600, 2);
-                out.push(b':');
-                zero_padded(out, rem / 60 % 60, 2);
-                out.push(b':');
-                zero_padded(out, rem % 60, 2);
-                out.push(b'Z');
-            }
-            _ => out.extend_from_slice(crate::time::rfc3339(secs).as_bytes()),
-        }
-    }
-
-    /// A number, or `null`.
-    pub(crate) fn opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
-        match n {
-            Some(n) => u64(out, n),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-}
-
 impl CertificateView {
     /// Appends the view's JSON — the bytes `serde_json` writes for it, with `identifier` as
     /// its identifier — to `out`: the bulk report's JSON lines without a serializer.
@@ -543,7 +335,7 @@ impl CertificateView {
         let names = self.catalogue_names();
         let q = &self.qualification;
         out.extend_from_slice(b"{\"approval_date\":\"");
-        json::date(out, self.approval_date);
+        out.extend_from_slice(&self.approval_date.ascii());
         out.extend_from_slice(b"\",\"authority\":{\"name\":");
         json::opt_str(out, self.authority_name.as_deref());
         out.extend_from_slice(b",\"uscc\":");
@@ -558,7 +350,7 @@ impl CertificateView {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"holder\":{\"birth\":\"");
-        json::year_month(out, self.birth);
+        out.extend_from_slice(&self.birth.ascii());
         out.extend_from_slice(b"\",\"id_number\":");
         json::display(out, &MaskedId(&self.id_tail));
         out.extend_from_slice(b",\"id_type\":");

@@ -9,8 +9,9 @@ use std::fmt;
 use std::io::Write;
 
 use super::lines::LineError;
+use crate::codec::{json, swar};
 use crate::model::StemmedId;
-use crate::verify::view::{json, swar, Hex, IdentifierStems};
+use crate::verify::view::{Hex, IdentifierStems};
 use crate::verify::Verdict;
 
 /// The form of a streaming run's report.
@@ -436,7 +437,7 @@ fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>)
                 }
                 w.code(c.kind.label_zh());
                 w.guarded(&c.management_number);
-                w.plain(|o| json::date(o, c.approval_date));
+                w.plain(|o| o.extend_from_slice(&c.approval_date.ascii()));
                 match c.status_index {
                     Some(i) => w.plain(|o| json::u64(o, i)),
                     None => w.code(""),
