@@ -19,14 +19,15 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_write_once.sql"),
     include_str!("migrations/0003_objections_by_certificate.sql"),
+    include_str!("migrations/0004_checked_in_code.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// A registry in one SQLite file.
 pub struct SqliteStore {
