@@ -585,10 +585,17 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_records(&mut self, rows: &[RecordRow]) -> Result<(), crate::Error> {
         // One multi-row INSERT a group of 256 instead of one statement a row (ids in order).
+        // OR ROLLBACK: a statement that writes several rows and may stop half-way on a
+        // constraint (ABORT, the default) keeps a statement journal, a copy of every page it
+        // changes that existed before it started, so that its first rows can be taken back
+        // while the transaction goes on. Nothing goes on here: a failed statement fails its
+        // transaction (every caller returns the error and `Store::transaction` rolls back), so
+        // ending the transaction at the violation gives the same outcome without the copies.
+        // Schema version 4 left the table no foreign key (an immediate one needs the journal).
         const OP: &str = "insert records";
         const COLS: usize = 10;
         static INSERT: MultiInsert = MultiInsert::new(
-            "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
+            "INSERT OR ROLLBACK INTO records (submission_id, row_key, row_no, digest, accepted, \
              management_number, certificate, error_field, error_rule, received_at) VALUES ",
             COLS,
         );
@@ -850,11 +857,12 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_assignments(&mut self, rows: &[Assignment]) -> Result<(), crate::Error> {
-        // One multi-row INSERT a group of 256 instead of one statement a reservation.
+        // One multi-row INSERT a group of 256 instead of one statement a reservation; OR
+        // ROLLBACK as in `insert_records` (no statement journal).
         const OP: &str = "insert assignments";
         const COLS: usize = 10;
         static INSERT: MultiInsert = MultiInsert::new(
-            "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
+            "INSERT OR ROLLBACK INTO assignments (status_index, serial, version, kind, record_id, \
              predecessor, certificate, owner, lease_until, reserved_at) VALUES ",
             COLS,
         );
