@@ -741,31 +741,9 @@ mod tests {
                 .unwrap();
             found
         };
-        for bad in ["a.b.43.001.K", "a.b.42.002.K", "a.b.142.001.K", "42.001"] {
-            assert_ne!(serial_version(bad), Some(("42", 1)), "{bad}");
-            let signed = chunk(bad);
-            let e = store
-                .transaction(&mut |tx| {
-                    record(
-                        tx,
-                        &signed,
-                        &signer,
-                        0,
-                        "test",
-                        "issue",
-                        StatusReason::Change,
-                    )
-                })
-                .unwrap_err();
-            assert!(
-                e.to_string().contains("does not name serial 42 version 1"),
-                "{bad}: {e}"
-            );
-            assert!(!issued(&mut store), "{bad}");
-        }
-        let signed = chunk("a.b.42.001.K");
-        store
-            .transaction(&mut |tx| {
+        let store_chunk = |store: &mut SqliteStore, identifier: &str| {
+            let signed = chunk(identifier);
+            store.transaction(&mut |tx| {
                 record(
                     tx,
                     &signed,
@@ -776,7 +754,17 @@ mod tests {
                     StatusReason::Change,
                 )
             })
-            .unwrap();
+        };
+        for bad in ["a.b.43.001.K", "a.b.42.002.K", "a.b.142.001.K", "42.001"] {
+            assert_ne!(serial_version(bad), Some(("42", 1)), "{bad}");
+            let e = store_chunk(&mut store, bad).unwrap_err();
+            assert!(
+                e.to_string().contains("does not name serial 42 version 1"),
+                "{bad}: {e}"
+            );
+            assert!(!issued(&mut store), "{bad}");
+        }
+        store_chunk(&mut store, "a.b.42.001.K").unwrap();
         assert!(issued(&mut store));
     }
 }

@@ -1022,7 +1022,7 @@ impl PgTx<'_> {
             doc.push(c.document.as_slice());
             qr.push(c.qr.as_str());
         }
-        // Reserved: the foreign key to assignments; not issued yet: the primary key.
+        // Reserved: `issuance::record` (schema version 4); not issued yet: the primary key.
         self.copy_in(
             "insert certificate",
             "COPY certificates (status_index, identifier, serial, version, kind, predecessor, \

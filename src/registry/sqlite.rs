@@ -191,7 +191,7 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<(), crate::Error> {
-        // Version 2 copies the certificates table (SQLite changes constraints no other way):
+        // Versions 2 and 4 copy tables (SQLite changes constraints no other way):
         // foreign keys are off while it runs (the pragma is a no-op inside a transaction) and
         // checked whole before the commit.
         self.conn
@@ -958,7 +958,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), crate::Error> {
-        // Reserved: the foreign key to assignments; not issued yet: the primary key.
+        // Reserved: `issuance::record` (schema version 4); not issued yet: the primary key.
         let index = to_i64(row.status_index, "status index")?;
         self.c
             .prepare_cached(&format!(
@@ -992,8 +992,8 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_certificates(&mut self, rows: &[CertificateRow]) -> Result<(), crate::Error> {
         // One multi-row INSERT a group instead of one statement a row: the per-statement cost
-        // (VDBE start, statement journal, halt) was most of recording. Reserved: the foreign
-        // key to assignments; not issued yet: the primary key.
+        // (VDBE start, statement journal, halt) was most of recording. Reserved:
+        // `issuance::record` (schema version 4); not issued yet: the primary key.
         const OP: &str = "insert certificates";
         const COLS: usize = 16;
         static INSERT: MultiInsert = MultiInsert::new(
