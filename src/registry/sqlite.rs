@@ -1502,7 +1502,66 @@ impl Tx for SqliteTx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{multi_groups, MultiInsert, MULTI_ROWS};
+    use super::{multi_groups, MultiInsert, SqliteStore, MULTI_ROWS};
+    use crate::registry::store::{RecordOutcome, RecordRow, Store, SubmissionRow};
+
+    /// `insert_records` is `INSERT OR ROLLBACK`: a violation ends the whole transaction, which
+    /// is what its callers make of any error anyway. The transaction's earlier writes are gone,
+    /// the error names the constraint, and the store takes the next transaction as before.
+    #[test]
+    fn a_failed_multi_row_insert_rolls_back_its_transaction_and_the_store_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        let submission = |batch: &str| SubmissionRow {
+            id: 0,
+            body: "b".into(),
+            batch: batch.into(),
+            exam: None,
+            results_published: None,
+            received_at: 0,
+        };
+        let record = |submission_id: i64, key: &str, row_no: u64| RecordRow {
+            id: 0,
+            submission_id,
+            row_key: key.into(),
+            row_no,
+            digest: [0; 32],
+            outcome: RecordOutcome::Rejected {
+                field: "f".into(),
+                rule: "r".into(),
+            },
+            received_at: 0,
+        };
+        let batches = |store: &mut SqliteStore| {
+            let mut n = 0;
+            for batch in ["1", "2"] {
+                store
+                    .read(&mut |tx| {
+                        n += u32::from(tx.submission("b", batch)?.is_some());
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            n
+        };
+        // Rows 1 and 3 share a key: UNIQUE (submission_id, row_key).
+        let e = store
+            .transaction(&mut |tx| {
+                let id = tx.insert_submission(&submission("1"))?;
+                let rows = [record(id, "a", 1), record(id, "b", 2), record(id, "a", 3)];
+                tx.insert_records(&rows)
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("UNIQUE"), "{e}");
+        assert_eq!(batches(&mut store), 0);
+        store
+            .transaction(&mut |tx| {
+                let id = tx.insert_submission(&submission("2"))?;
+                tx.insert_records(&[record(id, "a", 1), record(id, "b", 2)])
+            })
+            .unwrap();
+        assert_eq!(batches(&mut store), 1);
+    }
 
     #[test]
     fn multi_row_inserts_use_at_most_nine_widths_and_keep_the_rows_in_order() {
