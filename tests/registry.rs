@@ -1157,19 +1157,131 @@ fn a_version_1_registry_upgrades_on_open() {
         .optional()
         .unwrap();
     assert_eq!(fk, None);
-    // The identifier must name the row's serial and version (CHECK), and stays append-only.
-    let e = c
-        .execute_batch(
-            "INSERT INTO certificates SELECT 40, identifier, serial, version + 1, kind, \
-             predecessor, record_id, management_number, holder_name, id_number, qualification, \
-             legacy, kid, issued_at, document, qr FROM certificates WHERE status_index = 0",
-        )
-        .unwrap_err();
-    assert!(e.to_string().contains("CHECK"), "{e}");
+    // Certificates stay append-only. (The identifier's CHECK of version 2 is gone in version
+    // 4: `issuance::record` checks it, `record_refuses_an_identifier_naming_another_serial_or_version`.)
     let e = c
         .execute_batch("UPDATE certificates SET holder_name = 'x'")
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
+}
+
+/// The SQLite copy into schema version 3 (the columns of version 4, in the same order), with
+/// reservation 29 left unfinished by a killed run.
+const SQLITE_V3_COPY: &str = "
+    DELETE FROM counters; INSERT INTO counters SELECT * FROM s.counters;
+    INSERT INTO submissions SELECT * FROM s.submissions;
+    INSERT INTO records SELECT * FROM s.records;
+    INSERT INTO signers SELECT * FROM s.signers;
+    INSERT INTO assignments SELECT * FROM s.assignments;
+    UPDATE assignments SET owner = 'killed run' WHERE status_index = 29;
+    INSERT INTO certificates SELECT * FROM s.certificates WHERE status_index <> 29;
+    INSERT INTO status_log SELECT * FROM s.status_log;
+    INSERT INTO audit SELECT * FROM s.audit;
+    PRAGMA user_version = 3;";
+
+#[test]
+fn a_version_3_registry_upgrades_on_open() {
+    use rusqlite::OptionalExtension;
+    let f = Fixture::new();
+    let src = f.dir.path().join("v4.db");
+    let ids = upgrade_source(&f, src.to_str().unwrap());
+    let sql = |c: &rusqlite::Connection, q: &str| -> Option<String> {
+        c.query_row(q, [], |r| r.get(0)).optional().unwrap()
+    };
+    {
+        let c = rusqlite::Connection::open(f.db()).unwrap();
+        for m in [
+            include_str!("../src/registry/migrations/0001_init.sql"),
+            include_str!("../src/registry/migrations/0002_write_once.sql"),
+            include_str!("../src/registry/migrations/0003_objections_by_certificate.sql"),
+        ] {
+            c.execute_batch(m).unwrap();
+        }
+        c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()])
+            .unwrap();
+        c.execute_batch(SQLITE_V3_COPY).unwrap();
+        let v3 = sql(
+            &c,
+            "SELECT sql FROM sqlite_schema WHERE name = 'certificates'",
+        )
+        .unwrap();
+        assert!(
+            v3.contains("CHECK") && v3.contains("REFERENCES assignments"),
+            "{v3}"
+        );
+    }
+    check_upgraded(&f, f.db().to_str().unwrap(), &ids);
+    let c = rusqlite::Connection::open(f.db()).unwrap();
+    let v: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, certseal::registry::SCHEMA_VERSION);
+    assert_eq!(sql(&c, "PRAGMA foreign_key_check"), None);
+    // Version 4: no CHECK on certificates and no foreign key to assignments, none from
+    // assignments to records or from records to submissions; the rest as before.
+    let table = |name: &str| {
+        sql(
+            &c,
+            &format!("SELECT sql FROM sqlite_schema WHERE name = '{name}'"),
+        )
+        .unwrap()
+    };
+    let certificates = table("certificates");
+    assert!(!certificates.contains("CHECK"), "{certificates}");
+    assert!(
+        !certificates.contains("REFERENCES assignments"),
+        "{certificates}"
+    );
+    assert!(
+        certificates.contains("REFERENCES certificates"),
+        "{certificates}"
+    );
+    assert!(
+        certificates.contains("UNIQUE (serial, version)"),
+        "{certificates}"
+    );
+    assert!(!table("assignments").contains("REFERENCES"));
+    assert!(!table("records").contains("REFERENCES"));
+    for index in [
+        "certificates_management_number",
+        "certificates_id_number",
+        "records_management_number",
+        "objections_status_index",
+        "status_log_index",
+    ] {
+        assert!(
+            sql(
+                &c,
+                &format!("SELECT name FROM sqlite_schema WHERE name = '{index}'")
+            )
+            .is_some(),
+            "{index}"
+        );
+    }
+    for sql in [
+        "UPDATE certificates SET holder_name = 'x'",
+        "DELETE FROM certificates",
+    ] {
+        let e = c.execute_batch(sql).unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+    // The unique constraints still refuse a second certificate for an index or a version.
+    let e = c
+        .execute_batch(
+            "INSERT INTO certificates SELECT 0, identifier, serial, version + 1, kind, \
+             predecessor, record_id, management_number, holder_name, id_number, qualification, \
+             legacy, kid, issued_at, document, qr FROM certificates WHERE status_index = 1",
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("UNIQUE"), "{e}");
+    let e = c
+        .execute_batch(
+            "INSERT INTO certificates SELECT 40, identifier, serial, version, kind, \
+             predecessor, record_id, management_number, holder_name, id_number, qualification, \
+             legacy, kid, issued_at, document, qr FROM certificates WHERE status_index = 1",
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("UNIQUE"), "{e}");
 }
 
 #[test]
@@ -1579,6 +1691,23 @@ mod postgres_only {
         SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
         SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);";
 
+    /// The PostgreSQL copy into schema version 3 (the columns of version 4, in the same order).
+    const PG_V3_COPY: &str = "
+        CREATE TABLE certseal_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+            version INTEGER NOT NULL);
+        INSERT INTO certseal_schema (version) VALUES (3);
+        DELETE FROM counters; INSERT INTO counters SELECT * FROM $SRC.counters;
+        INSERT INTO submissions SELECT * FROM $SRC.submissions;
+        INSERT INTO records SELECT * FROM $SRC.records;
+        INSERT INTO signers SELECT * FROM $SRC.signers;
+        INSERT INTO assignments SELECT * FROM $SRC.assignments;
+        UPDATE assignments SET owner = 'killed run', lease_until = 0 WHERE status_index = 29;
+        INSERT INTO certificates SELECT * FROM $SRC.certificates WHERE status_index <> 29;
+        INSERT INTO status_log SELECT * FROM $SRC.status_log;
+        INSERT INTO audit SELECT * FROM $SRC.audit;
+        SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
+        SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);";
+
     #[test]
     fn a_version_1_registry_upgrades_on_open_on_postgres() {
         let Some(f) = Fixture::postgres() else { return };
@@ -1603,10 +1732,11 @@ mod postgres_only {
             u32::try_from(version).unwrap(),
             certseal::registry::SCHEMA_VERSION
         );
-        // The identifier must name the row's serial and version (CHECK).
+        // A second certificate for one (serial, version) is refused; the identifier's CHECK
+        // of version 2 is gone in version 4 (`issuance::record` checks it).
         let e = v1
             .exec(
-                "INSERT INTO certificates SELECT 40, identifier, serial, version + 1, kind, \
+                "INSERT INTO certificates SELECT 40, identifier, serial, version, kind, \
                  predecessor, record_id, management_number, holder_name, id_number, \
                  qualification, legacy, kid, issued_at, document, qr FROM certificates \
                  WHERE status_index = 0",
@@ -1615,9 +1745,72 @@ mod postgres_only {
         let text = e.as_db_error().map(|d| d.message().to_owned());
         assert!(
             text.unwrap_or_default()
-                .contains("certificates_identifier_serial_version"),
+                .contains("certificates_serial_version_key"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_version_3_registry_upgrades_on_open_on_postgres() {
+        let Some(f) = Fixture::postgres() else { return };
+        let ids = upgrade_source(&f, &f.location());
+        let v3 = pg::Schema::create().unwrap();
+        let src = f.pg.as_ref().unwrap().name();
+        for m in [
+            include_str!("../src/registry/migrations/postgres/0001_init.sql"),
+            include_str!("../src/registry/migrations/postgres/0002_write_once.sql"),
+            include_str!("../src/registry/migrations/postgres/0003_objections_by_certificate.sql"),
+        ] {
+            v3.exec(m).unwrap();
+        }
+        v3.exec(&PG_V3_COPY.replace("$SRC", src)).unwrap();
+        let constraints = |schema: &pg::Schema| -> Vec<String> {
+            let mut c = pg::client(&pg::base_url().unwrap());
+            c.query(
+                "SELECT conname::text FROM pg_constraint k JOIN pg_namespace n \
+                 ON n.oid = k.connamespace WHERE n.nspname = $1 ORDER BY 1",
+                &[&schema.name()],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        };
+        let dropped = [
+            "certificates_identifier_serial_version",
+            "certificates_status_index_fkey",
+            "assignments_record_id_fkey",
+            "records_submission_id_fkey",
+        ];
+        let before = constraints(&v3);
+        for name in dropped {
+            assert!(before.iter().any(|c| c == name), "{name}: {before:?}");
+        }
+        check_upgraded(&f, &v3.url, &ids);
+        let mut c = pg::client(&pg::base_url().unwrap());
+        let version: i32 = c
+            .query_one(
+                &format!("SELECT version FROM {}.certseal_schema", v3.name()),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            u32::try_from(version).unwrap(),
+            certseal::registry::SCHEMA_VERSION
+        );
+        let after = constraints(&v3);
+        for name in dropped {
+            assert!(!after.iter().any(|c| c == name), "{name}: {after:?}");
+        }
+        for kept in [
+            "certificates_pkey",
+            "certificates_serial_version_key",
+            "certificates_predecessor_fkey",
+            "assignments_record_id_key",
+        ] {
+            assert!(after.iter().any(|c| c == kept), "{kept}: {after:?}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use super::store::{Assignment, CertificateRow, SignerRow, Tx};
+use super::store::{serial_version, Assignment, CertificateRow, SignerRow, Tx};
 use super::{audit, Registry, RegistryError, State, StatusChange, StatusReason, StatusSubject};
 use crate::issue::Issuer;
 use crate::model::{Certificate, IssueKind};
@@ -327,6 +327,14 @@ pub(crate) fn record(
                 row.status_index,
                 crate::codec::hex::encode(&row.kid),
                 crate::codec::hex::encode(&signer.kid)
+            )));
+        }
+        // Schema version 4 has no CHECK for this: the identifier names the row's serial and
+        // version (which makes `UNIQUE (serial, version)` unique identifiers).
+        if serial_version(&row.identifier) != Some((row.serial.as_str(), row.version)) {
+            return Err(RegistryError::inconsistent(format!(
+                "status index {}: identifier {} does not name serial {} version {}",
+                row.status_index, row.identifier, row.serial, row.version
             )));
         }
         if let Some(p) = a.predecessor {
@@ -666,4 +674,97 @@ pub(crate) fn sign_all(
 /// The first reservation of a signed chunk and its certificate row.
 pub(crate) fn first_of(s: &Signed) -> Option<(&Assignment, &CertificateRow)> {
     s.assignments.first().zip(s.rows.first())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{record, serial_version, Assignment, CertificateRow, Signed, SignerRow, Sigs};
+    use crate::model::IssueKind;
+    use crate::registry::{SqliteStore, StatusReason, Store};
+
+    /// Schema version 4 dropped the CHECK that tied a certificate's identifier to its serial
+    /// and version: `record`, the only writer of certificates, refuses a row whose identifier
+    /// names another serial or version, and stores nothing of its chunk.
+    #[test]
+    fn record_refuses_an_identifier_naming_another_serial_or_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        let kid = [7u8; 8];
+        let signer = SignerRow {
+            kid,
+            certificate: vec![1],
+            subject: "signer".into(),
+            first_used: 0,
+        };
+        let a = Assignment {
+            status_index: 0,
+            serial: "42".into(),
+            version: 1,
+            kind: IssueKind::Original,
+            record_id: None,
+            predecessor: None,
+            certificate: String::new(),
+            owner: "test".into(),
+            lease_until: 0,
+            reserved_at: 0,
+        };
+        let chunk = |identifier: &str| Signed {
+            assignments: vec![a.clone()],
+            rows: vec![CertificateRow {
+                status_index: 0,
+                identifier: identifier.into(),
+                serial: "42".into(),
+                version: 1,
+                kind: IssueKind::Original,
+                predecessor: None,
+                record_id: None,
+                management_number: "m".into(),
+                holder_name: "n".into(),
+                id_number: "i".into(),
+                qualification: 1,
+                legacy: false,
+                kid,
+                issued_at: 0,
+                certificate: String::new(),
+                document: vec![1],
+                qr: "q".into(),
+            }],
+            sigs: vec![Sigs(vec![1, 2], 1)],
+        };
+        let issued = |store: &mut SqliteStore| {
+            let mut found = false;
+            store
+                .read(&mut |tx| {
+                    found = tx.is_issued(0)?;
+                    Ok(())
+                })
+                .unwrap();
+            found
+        };
+        let store_chunk = |store: &mut SqliteStore, identifier: &str| {
+            let signed = chunk(identifier);
+            store.transaction(&mut |tx| {
+                record(
+                    tx,
+                    &signed,
+                    &signer,
+                    0,
+                    "test",
+                    "issue",
+                    StatusReason::Change,
+                )
+            })
+        };
+        for bad in ["a.b.43.001.K", "a.b.42.002.K", "a.b.142.001.K", "42.001"] {
+            assert_ne!(serial_version(bad), Some(("42", 1)), "{bad}");
+            let e = store_chunk(&mut store, bad).unwrap_err();
+            assert!(
+                e.to_string().contains("does not name serial 42 version 1"),
+                "{bad}: {e}"
+            );
+            assert!(!issued(&mut store), "{bad}");
+        }
+        store_chunk(&mut store, "a.b.42.001.K").unwrap();
+        assert!(issued(&mut store));
+    }
 }

@@ -53,10 +53,11 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `certseal_schema.version` counts those applied.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("migrations/postgres/0001_init.sql"),
     include_str!("migrations/postgres/0002_write_once.sql"),
     include_str!("migrations/postgres/0003_objections_by_certificate.sql"),
+    include_str!("migrations/postgres/0004_checked_in_code.sql"),
 ];
 
 /// How often a transiently failed transaction is run in all.
@@ -1021,7 +1022,7 @@ impl PgTx<'_> {
             doc.push(c.document.as_slice());
             qr.push(c.qr.as_str());
         }
-        // Reserved: the foreign key to assignments; not issued yet: the primary key.
+        // Reserved: `issuance::record` (schema version 4); not issued yet: the primary key.
         self.copy_in(
             "insert certificate",
             "COPY certificates (status_index, identifier, serial, version, kind, predecessor, \

@@ -19,14 +19,15 @@ use super::{
 use crate::model::{Date, IssueKind};
 
 /// The migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_write_once.sql"),
     include_str!("migrations/0003_objections_by_certificate.sql"),
+    include_str!("migrations/0004_checked_in_code.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// A registry in one SQLite file.
 pub struct SqliteStore {
@@ -190,7 +191,7 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<(), crate::Error> {
-        // Version 2 copies the certificates table (SQLite changes constraints no other way):
+        // Versions 2 and 4 copy tables (SQLite changes constraints no other way):
         // foreign keys are off while it runs (the pragma is a no-op inside a transaction) and
         // checked whole before the commit.
         self.conn
@@ -584,10 +585,17 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_records(&mut self, rows: &[RecordRow]) -> Result<(), crate::Error> {
         // One multi-row INSERT a group of 256 instead of one statement a row (ids in order).
+        // OR ROLLBACK: a statement that writes several rows and may stop half-way on a
+        // constraint (ABORT, the default) keeps a statement journal, a copy of every page it
+        // changes that existed before it started, so that its first rows can be taken back
+        // while the transaction goes on. Nothing goes on here: a failed statement fails its
+        // transaction (every caller returns the error and `Store::transaction` rolls back), so
+        // ending the transaction at the violation gives the same outcome without the copies.
+        // Schema version 4 left the table no foreign key (an immediate one needs the journal).
         const OP: &str = "insert records";
         const COLS: usize = 10;
         static INSERT: MultiInsert = MultiInsert::new(
-            "INSERT INTO records (submission_id, row_key, row_no, digest, accepted, \
+            "INSERT OR ROLLBACK INTO records (submission_id, row_key, row_no, digest, accepted, \
              management_number, certificate, error_field, error_rule, received_at) VALUES ",
             COLS,
         );
@@ -849,11 +857,12 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_assignments(&mut self, rows: &[Assignment]) -> Result<(), crate::Error> {
-        // One multi-row INSERT a group of 256 instead of one statement a reservation.
+        // One multi-row INSERT a group of 256 instead of one statement a reservation; OR
+        // ROLLBACK as in `insert_records` (no statement journal).
         const OP: &str = "insert assignments";
         const COLS: usize = 10;
         static INSERT: MultiInsert = MultiInsert::new(
-            "INSERT INTO assignments (status_index, serial, version, kind, record_id, \
+            "INSERT OR ROLLBACK INTO assignments (status_index, serial, version, kind, record_id, \
              predecessor, certificate, owner, lease_until, reserved_at) VALUES ",
             COLS,
         );
@@ -949,7 +958,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_certificate(&mut self, row: &CertificateRow) -> Result<(), crate::Error> {
-        // Reserved: the foreign key to assignments; not issued yet: the primary key.
+        // Reserved: `issuance::record` (schema version 4); not issued yet: the primary key.
         let index = to_i64(row.status_index, "status index")?;
         self.c
             .prepare_cached(&format!(
@@ -983,8 +992,8 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_certificates(&mut self, rows: &[CertificateRow]) -> Result<(), crate::Error> {
         // One multi-row INSERT a group instead of one statement a row: the per-statement cost
-        // (VDBE start, statement journal, halt) was most of recording. Reserved: the foreign
-        // key to assignments; not issued yet: the primary key.
+        // (VDBE start, statement journal, halt) was most of recording. Reserved:
+        // `issuance::record` (schema version 4); not issued yet: the primary key.
         const OP: &str = "insert certificates";
         const COLS: usize = 16;
         static INSERT: MultiInsert = MultiInsert::new(
@@ -1493,7 +1502,66 @@ impl Tx for SqliteTx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{multi_groups, MultiInsert, MULTI_ROWS};
+    use super::{multi_groups, MultiInsert, SqliteStore, MULTI_ROWS};
+    use crate::registry::store::{RecordOutcome, RecordRow, Store, SubmissionRow};
+
+    /// `insert_records` is `INSERT OR ROLLBACK`: a violation ends the whole transaction, which
+    /// is what its callers make of any error anyway. The transaction's earlier writes are gone,
+    /// the error names the constraint, and the store takes the next transaction as before.
+    #[test]
+    fn a_failed_multi_row_insert_rolls_back_its_transaction_and_the_store_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        let submission = |batch: &str| SubmissionRow {
+            id: 0,
+            body: "b".into(),
+            batch: batch.into(),
+            exam: None,
+            results_published: None,
+            received_at: 0,
+        };
+        let record = |submission_id: i64, key: &str, row_no: u64| RecordRow {
+            id: 0,
+            submission_id,
+            row_key: key.into(),
+            row_no,
+            digest: [0; 32],
+            outcome: RecordOutcome::Rejected {
+                field: "f".into(),
+                rule: "r".into(),
+            },
+            received_at: 0,
+        };
+        let batches = |store: &mut SqliteStore| {
+            let mut n = 0;
+            for batch in ["1", "2"] {
+                store
+                    .read(&mut |tx| {
+                        n += u32::from(tx.submission("b", batch)?.is_some());
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            n
+        };
+        // Rows 1 and 3 share a key: UNIQUE (submission_id, row_key).
+        let e = store
+            .transaction(&mut |tx| {
+                let id = tx.insert_submission(&submission("1"))?;
+                let rows = [record(id, "a", 1), record(id, "b", 2), record(id, "a", 3)];
+                tx.insert_records(&rows)
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("UNIQUE"), "{e}");
+        assert_eq!(batches(&mut store), 0);
+        store
+            .transaction(&mut |tx| {
+                let id = tx.insert_submission(&submission("2"))?;
+                tx.insert_records(&[record(id, "a", 1), record(id, "b", 2)])
+            })
+            .unwrap();
+        assert_eq!(batches(&mut store), 1);
+    }
 
     #[test]
     fn multi_row_inserts_use_at_most_nine_widths_and_keep_the_rows_in_order() {

@@ -506,8 +506,9 @@ pub(crate) fn backend(op: &'static str, message: impl std::fmt::Display) -> crat
 
 /// The serial and version a GB/T 36904 identifier ends in (`….<serial>.<version:3>.<check>`),
 /// or `None` when it has not that shape: a lookup by identifier goes through the
-/// `(serial, version)` index (schema version 2 keeps no index on the identifier; a CHECK ties
-/// the two). Only the shape is read: the caller still compares the whole identifier.
+/// `(serial, version)` index (schema version 2 keeps no index on the identifier;
+/// `issuance::record` checks that the two agree before it stores a certificate). Only the shape
+/// is read: the caller still compares the whole identifier.
 pub(crate) fn serial_version(identifier: &str) -> Option<(&str, u16)> {
     let mut parts = identifier.rsplitn(4, '.');
     let _check = parts.next()?;

@@ -1123,20 +1123,25 @@ fn store_new_chunk(
     let mut kept: Vec<Option<Converted>> = Vec::with_capacity(chunk.len());
     let mut repeated: Vec<Option<RowReport>> = Vec::with_capacity(chunk.len());
     for c in chunk {
-        let h = key_hash(&c.key);
-        if let Some(&first) = seen.get(&h) {
-            repeated.push(Some(RowReport {
-                row: c.row,
-                key: c.key.clone(),
-                outcome: RowOutcome::Rejected {
-                    field: "management.number".into(),
-                    rule: format!("{} repeats row {first}", c.key),
-                },
-            }));
-            kept.push(None);
-            continue;
+        // One lookup a row: the entry is the first row's, or this row's from now on.
+        match seen.entry(key_hash(&c.key)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = *first.get();
+                repeated.push(Some(RowReport {
+                    row: c.row,
+                    key: c.key.clone(),
+                    outcome: RowOutcome::Rejected {
+                        field: "management.number".into(),
+                        rule: format!("{} repeats row {first}", c.key),
+                    },
+                }));
+                kept.push(None);
+                continue;
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(c.row);
+            }
         }
-        seen.insert(h, c.row);
         repeated.push(None);
         kept.push(Some(c));
     }
