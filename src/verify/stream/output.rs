@@ -373,11 +373,11 @@ fn needs_quotes(text: &[u8]) -> bool {
     let mut words = text.chunks_exact(8);
     for w in &mut words {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
-        if swar::has_byte(x, b',')
-            || swar::has_byte(x, b'"')
-            || swar::has_byte(x, b'\r')
-            || swar::has_byte(x, b'\n')
-        {
+        let marks = swar::byte_marks(x, b',')
+            | swar::byte_marks(x, b'"')
+            | swar::byte_marks(x, b'\r')
+            | swar::byte_marks(x, b'\n');
+        if marks != 0 {
             return true;
         }
     }
