@@ -181,7 +181,13 @@ mod tests {
         let every: Vec<u8> = (0u8..0x80).collect();
         for len in 0..every.len() {
             for start in [0usize, 0x1f, 0x20, 0x5b] {
-                let bytes: Vec<u8> = every.iter().cycle().skip(start).take(len).copied().collect();
+                let bytes: Vec<u8> = every
+                    .iter()
+                    .cycle()
+                    .skip(start)
+                    .take(len)
+                    .copied()
+                    .collect();
                 let s = String::from_utf8(bytes).unwrap();
                 let text = format!("{s}王建国{s}");
                 let mut out = Vec::new();
@@ -208,7 +214,11 @@ mod tests {
         for t in secs {
             let mut out = Vec::new();
             rfc3339(&mut out, t);
-            assert_eq!(String::from_utf8(out).unwrap(), crate::time::rfc3339(t), "{t}");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                crate::time::rfc3339(t),
+                "{t}"
+            );
         }
     }
 }

@@ -442,9 +442,10 @@ impl CertificateView {
         out.extend_from_slice(b"{\"approval_date\":\"");
         out.extend_from_slice(&self.approval_date.ascii());
         out.extend_from_slice(b"\",\"authority\":");
-        out.extend_from_slice(
-            fragments.authority(self.authority_name.as_deref(), self.authority_uscc.as_deref()),
-        );
+        out.extend_from_slice(fragments.authority(
+            self.authority_name.as_deref(),
+            self.authority_uscc.as_deref(),
+        ));
         out.extend_from_slice(b",\"expires_at\":");
         match self.expires_at {
             Some(t) => {
