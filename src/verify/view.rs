@@ -2,8 +2,9 @@
 //! Codes become `Sex`, `IdDocType`, `IssueKind`, `Date`, `YearMonth` once, here, when the
 //! claims are read after the signature; the JSON view and the certificate face only display
 //! them. For bulk reports it also writes a view's JSON straight into bytes (`write_json`, the
-//! bytes its `Serialize` form gives) and keeps the identifier stems of the signers and
-//! qualifications seen (`IdentifierStems`), so no line mints its identifier from scratch.
+//! bytes its `Serialize` form gives) and keeps, per worker (`ReportCache`), the identifier
+//! stems of the signers and qualifications seen (`IdentifierStems`), so no line mints its
+//! identifier from scratch, and the JSON objects that repeat (`JsonFragments`).
 
 use crate::claims::payload::{QrClaims, Serial};
 use crate::codec::json;
