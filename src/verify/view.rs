@@ -6,6 +6,7 @@
 //! stems of the signers and qualifications seen (`IdentifierStems`), so no line mints its
 //! identifier from scratch, and the JSON objects that repeat (`JsonFragments`).
 
+use crate::claims::document::id_type_name;
 use crate::claims::payload::{QrClaims, Serial};
 use crate::codec::json;
 use crate::cose::CwtError;
@@ -279,19 +280,6 @@ fn write_qualification(q: &QualificationRef, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-/// An ID document type's JSON name: what its `Serialize` writes (`snake_case`), nothing to
-/// escape (a test compares the two).
-fn id_type_json(t: IdDocType) -> &'static str {
-    match t {
-        IdDocType::ResidentId => "resident_id",
-        IdDocType::Passport => "passport",
-        IdDocType::HomeReturnPermit => "home_return_permit",
-        IdDocType::TaiwanCompatriotPermit => "taiwan_compatriot_permit",
-        IdDocType::ForeignPermanentResidence => "foreign_permanent_residence",
-        IdDocType::Other => "other",
-    }
-}
-
 /// A value written through its `Display` (no intermediate `String`).
 pub(crate) struct Shown<T>(pub(crate) T);
 
@@ -462,7 +450,7 @@ impl CertificateView {
         out.extend_from_slice(b"\",\"id_number\":\"**************");
         json::str_contents(out, &self.id_tail);
         out.extend_from_slice(b"\",\"id_type\":");
-        json::plain(out, id_type_json(self.id_type));
+        json::plain(out, id_type_name(self.id_type));
         out.extend_from_slice(b",\"name\":");
         json::str(out, &self.holder_name);
         out.extend_from_slice(b",\"sex\":");
@@ -514,12 +502,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn id_type_json_is_what_serialize_writes() {
+    fn id_type_name_is_what_serialize_writes() {
         let mut seen = 0;
         for code in 0..=u16::MAX {
             if let Some(t) = IdDocType::from_code(code) {
                 let mut out = Vec::new();
-                json::plain(&mut out, id_type_json(t));
+                json::plain(&mut out, id_type_name(t));
                 assert_eq!(out, serde_json::to_vec(&t).unwrap(), "{t:?}");
                 seen += 1;
             }
