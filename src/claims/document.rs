@@ -174,7 +174,9 @@ fn sex_name(s: Sex) -> &'static str {
     }
 }
 
-fn id_type_name(t: IdDocType) -> &'static str {
+/// An ID document type's name, as its `Serialize` writes it (`snake_case`; the bulk report's
+/// JSON writes it from here too, `verify::view`).
+pub(crate) fn id_type_name(t: IdDocType) -> &'static str {
     match t {
         IdDocType::ResidentId => "resident_id",
         IdDocType::Passport => "passport",

@@ -13,16 +13,17 @@ fn special(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Whether any byte of `bytes` is [`special`], eight at a time. A word that seems to hold
-/// one only sends the string through [`escape`], which copies plain bytes unchanged.
+/// Whether any byte of `bytes` is [`special`], eight at a time (one test a word: the three
+/// byte tests' marks together). A word that seems to hold one only sends the string through
+/// [`escape`], which copies plain bytes unchanged.
 fn any_special(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
-        if super::swar::has_below(x, 0x20)
-            || super::swar::has_byte(x, b'"')
-            || super::swar::has_byte(x, b'\\')
-        {
+        let marks = super::swar::below_marks(x, 0x20)
+            | super::swar::byte_marks(x, b'"')
+            | super::swar::byte_marks(x, b'\\');
+        if marks != 0 {
             return true;
         }
     }
@@ -61,6 +62,15 @@ fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
 pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     str_contents(out, s);
+    out.push(b'"');
+}
+
+/// A JSON string of text known to hold nothing to escape: this crate's own codes and
+/// labels (algorithm names, status words, the Chinese labels of sex and issue kind; their
+/// tests check it), written without a scan.
+pub(crate) fn plain(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
     out.push(b'"');
 }
 
@@ -112,36 +122,8 @@ pub(crate) fn u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(buf.get(i..).unwrap_or_default());
 }
 
-/// `n` in at least `width` digits, zero-padded (`{n:0width$}`).
-pub(crate) fn zero_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    match (width, n) {
-        // The common cases (months, days, hours; years), without a division loop's tail.
-        (2, 0..=99) => {
-            let mut d = [0; 2];
-            digits(&mut d, n);
-            out.extend_from_slice(&d);
-        }
-        (4, 0..=9999) => {
-            let mut d = [0; 4];
-            digits(&mut d, n);
-            out.extend_from_slice(&d);
-        }
-        _ => {
-            let from = out.len();
-            u64(out, n);
-            let len = out.len().saturating_sub(from);
-            if len < width {
-                out.splice(
-                    from..from,
-                    std::iter::repeat_n(b'0', width.saturating_sub(len)),
-                );
-            }
-        }
-    }
-}
-
 /// `n`'s last `out.len()` decimal digits, zero-padded, into `out` (ASCII): the fixed-width
-/// fields of dates and times (`model::Date::ascii`, [`zero_padded`]).
+/// fields of dates and times (`model::Date::ascii`, [`rfc3339`]).
 pub(crate) fn digits(out: &mut [u8], mut n: u64) {
     for b in out.iter_mut().rev() {
         // n % 10 < 10: the cast cannot truncate.
@@ -157,20 +139,24 @@ pub(crate) fn rfc3339(out: &mut Vec<u8>, secs: i64) {
     let rem = secs.rem_euclid(crate::time::DAY);
     match crate::time::civil_from_days(days) {
         Some((y, m, d)) if (0..=9999).contains(&y) => {
-            // rem is in 0..86400 and y in 0..=9999: the conversions cannot fail.
-            zero_padded(out, u64::try_from(y).unwrap_or(0), 4);
-            out.push(b'-');
-            zero_padded(out, m.into(), 2);
-            out.push(b'-');
-            zero_padded(out, d.into(), 2);
-            out.push(b'T');
+            // rem is in 0..86400 and y in 0..=9999: the conversions cannot fail. The text is
+            // made on the stack and appended once.
             let rem = u64::try_from(rem).unwrap_or(0);
-            zero_padded(out, rem / 3600, 2);
-            out.push(b':');
-            zero_padded(out, rem / 60 % 60, 2);
-            out.push(b':');
-            zero_padded(out, rem % 60, 2);
-            out.push(b'Z');
+            let mut t = *b"0000-00-00T00:00:00Z";
+            let fields = [
+                (0..4, u64::try_from(y).unwrap_or(0)),
+                (5..7, m.into()),
+                (8..10, d.into()),
+                (11..13, rem / 3600),
+                (14..16, rem / 60 % 60),
+                (17..19, rem % 60),
+            ];
+            for (at, n) in fields {
+                if let Some(field) = t.get_mut(at) {
+                    digits(field, n);
+                }
+            }
+            out.extend_from_slice(&t);
         }
         _ => out.extend_from_slice(crate::time::rfc3339(secs).as_bytes()),
     }
@@ -181,5 +167,58 @@ pub(crate) fn opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
     match n {
         Some(n) => u64(out, n),
         None => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writers against `serde_json` and `crate::time::rfc3339` on every byte and on times
+    //! across the years the fast path covers and outside them.
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let every: Vec<u8> = (0u8..0x80).collect();
+        for len in 0..every.len() {
+            for start in [0usize, 0x1f, 0x20, 0x5b] {
+                let bytes: Vec<u8> = every
+                    .iter()
+                    .cycle()
+                    .skip(start)
+                    .take(len)
+                    .copied()
+                    .collect();
+                let s = String::from_utf8(bytes).unwrap();
+                let text = format!("{s}王建国{s}");
+                let mut out = Vec::new();
+                str(&mut out, &text);
+                assert_eq!(out, serde_json::to_vec(&text).unwrap(), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rfc3339_is_the_time_modules_text() {
+        let mut secs: Vec<i64> = vec![
+            -62_167_219_201,
+            -62_167_219_200,
+            -1,
+            0,
+            1_790_000_000,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MIN,
+            i64::MAX,
+        ];
+        secs.extend((0..2_000).map(|i: i64| i * 126_230_399 - 62_000_000_000));
+        for t in secs {
+            let mut out = Vec::new();
+            rfc3339(&mut out, t);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                crate::time::rfc3339(t),
+                "{t}"
+            );
+        }
     }
 }

@@ -4,12 +4,14 @@
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether a byte of `x` is below `n` (`n` at most 128).
-pub(crate) fn has_below(x: u64, n: u8) -> bool {
-    x.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !x & HIGHS != 0
+/// High bits of `x` marked by the word trick: not zero exactly when a byte of `x` is below
+/// `n` (`n` at most 128). Marks of several tests OR'd together answer "any of them" with one
+/// branch.
+pub(crate) fn below_marks(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !x & HIGHS
 }
 
-/// Whether a byte of `x` is `b`.
-pub(crate) fn has_byte(x: u64, b: u8) -> bool {
-    has_below(x ^ ONES.wrapping_mul(u64::from(b)), 1)
+/// The same: not zero exactly when a byte of `x` is `b`.
+pub(crate) fn byte_marks(x: u64, b: u8) -> u64 {
+    below_marks(x ^ ONES.wrapping_mul(u64::from(b)), 1)
 }

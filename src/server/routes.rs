@@ -18,7 +18,7 @@ use axum::Router;
 use crate::qr::verified::scan_and_verify;
 use crate::registry::{IssueOptions, Lookup, ReissueRequest};
 use crate::time::Clock;
-use crate::verify::IdentifierStems;
+use crate::verify::ReportCache;
 
 use super::config::Role;
 use super::page;
@@ -212,7 +212,7 @@ fn json_bytes(write: impl FnOnce(&mut Vec<u8>)) -> Response {
 /// `max_batch` strings, milliseconds) goes to the blocking pool and rayon, so the workers
 /// keep serving. Verdicts are written straight into the body by
 /// [`Verdict::write_json`](crate::verify::Verdict) (the bytes `serde_json` would write, no
-/// serializer), a batch's certificate identifiers from one set of stems.
+/// serializer), a batch's certificate identifiers and repeating JSON from one cache.
 async fn verify(
     State(svc): State<Shared>,
     b: Result<Bytes, BytesRejection>,
@@ -224,7 +224,7 @@ async fn verify(
             svc.metrics
                 .verdict(v.result.as_ref().err().map(|r| r.code()));
             Ok(json_bytes(|out| {
-                v.write_json(&mut IdentifierStems::default(), out)
+                v.write_json(&mut ReportCache::default(), out)
             }))
         }
         VerifyRequest::Batch(qrs) => {
@@ -242,12 +242,12 @@ async fn verify(
                 out.extend_from_slice(b",\"valid\":");
                 out.extend_from_slice(valid.to_string().as_bytes());
                 out.extend_from_slice(b",\"verdicts\":[");
-                let mut stems = IdentifierStems::default();
+                let mut cache = ReportCache::default();
                 for (i, v) in verdicts.iter().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    v.write_json(&mut stems, out);
+                    v.write_json(&mut cache, out);
                 }
                 out.extend_from_slice(b"]}");
             }))

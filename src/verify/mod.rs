@@ -55,7 +55,7 @@ pub use self::cache::VerifiedCache;
 pub use self::document::DocumentVerdict;
 pub use self::reason::{HcertError, Reason};
 #[cfg(feature = "server")]
-pub(crate) use self::view::IdentifierStems;
+pub(crate) use self::view::ReportCache;
 pub use self::view::{CatalogueNames, CertificateView};
 
 use self::steps::{Candidates, Times};
@@ -134,20 +134,26 @@ impl Verdict {
     /// Appends the verdict's JSON members — `"alg":…` to `"status":…`, no braces and no
     /// leading comma — byte for byte what [`serialize_members`](Self::serialize_members)
     /// writes, without a serializer (the bulk report's JSON lines and the server's responses;
-    /// the tests compare the two). With `identifier`, that one for the certificate's.
+    /// the tests compare the two). With `identifier`, that one for the certificate's; the
+    /// certificate's repeating parts come from `fragments`.
     pub(crate) fn write_json_members(
         &self,
         identifier: Option<crate::model::StemmedId<'_>>,
+        fragments: &mut view::JsonFragments,
         out: &mut Vec<u8>,
     ) {
         use self::view::Hex;
         use crate::codec::json;
         let err = self.result.as_ref().err();
         out.extend_from_slice(b"\"alg\":");
-        json::opt_str(out, self.alg.map(Algorithm::name));
+        match self.alg {
+            // Algorithm names are plain ASCII (`ES256`, `EdDSA`, `SM2`).
+            Some(a) => json::plain(out, a.name()),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"certificate\":");
         match &self.certificate {
-            Some(c) => c.write_json(identifier, out),
+            Some(c) => c.write_json(identifier, fragments, out),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"detail\":");
@@ -174,17 +180,18 @@ impl Verdict {
         out.extend_from_slice(b",\"stage\":");
         json::opt_str(out, err.map(|e| e.stage()));
         out.extend_from_slice(b",\"status\":");
-        json::str(out, if self.is_valid() { "valid" } else { "invalid" });
+        json::plain(out, if self.is_valid() { "valid" } else { "invalid" });
     }
 
     /// Appends the verdict's JSON object — the bytes `serde_json` writes for it — to `out`,
-    /// the certificate's identifier made through `stems` (kept across a batch: its verdicts
-    /// share a few signers and qualifications).
+    /// the certificate's identifier and repeating parts made through `cache` (kept across a
+    /// batch: its verdicts share a few signers and qualifications).
     #[cfg(feature = "server")]
-    pub(crate) fn write_json(&self, stems: &mut view::IdentifierStems, out: &mut Vec<u8>) {
+    pub(crate) fn write_json(&self, cache: &mut view::ReportCache, out: &mut Vec<u8>) {
+        let view::ReportCache { stems, fragments } = cache;
         let identifier = self.certificate.as_ref().and_then(|c| stems.identifier(c));
         out.push(b'{');
-        self.write_json_members(identifier, out);
+        self.write_json_members(identifier, fragments, out);
         out.push(b'}');
     }
 }

@@ -2,9 +2,11 @@
 //! Codes become `Sex`, `IdDocType`, `IssueKind`, `Date`, `YearMonth` once, here, when the
 //! claims are read after the signature; the JSON view and the certificate face only display
 //! them. For bulk reports it also writes a view's JSON straight into bytes (`write_json`, the
-//! bytes its `Serialize` form gives) and keeps the identifier stems of the signers and
-//! qualifications seen (`IdentifierStems`), so no line mints its identifier from scratch.
+//! bytes its `Serialize` form gives) and keeps, per worker (`ReportCache`), the identifier
+//! stems of the signers and qualifications seen (`IdentifierStems`), so no line mints its
+//! identifier from scratch, and the JSON objects that repeat (`JsonFragments`).
 
+use crate::claims::document::id_type_name;
 use crate::claims::payload::{QrClaims, Serial};
 use crate::codec::json;
 use crate::cose::CwtError;
@@ -191,6 +193,93 @@ impl IdentifierStems {
     }
 }
 
+/// What a bulk report keeps across its records (one per worker, or per server batch): the
+/// identifier stems and the JSON fragments that repeat from line to line.
+#[derive(Debug, Default)]
+pub(crate) struct ReportCache {
+    /// The identifiers' stems.
+    pub(crate) stems: IdentifierStems,
+    /// The view's JSON members that depend only on the qualification codes or the signer.
+    pub(crate) fragments: JsonFragments,
+}
+
+/// The parts of a view's JSON that repeat across a bulk report: the `qualification` object
+/// (a function of the three codes: the catalogue's names are built in) and the `authority`
+/// object (the signer's name and code), each written once per distinct value and copied
+/// after that. At most `MAX_STEMS` of each are kept; past it, a list starts over.
+#[derive(Debug, Default)]
+pub(crate) struct JsonFragments {
+    /// (codes, their `{"code":…,"specialty_name":…}` object).
+    qualifications: Vec<(QualificationRef, Vec<u8>)>,
+    /// (authority name, authority USCC, their `{"name":…,"uscc":…}` object).
+    authorities: Vec<(Option<String>, Option<String>, Vec<u8>)>,
+}
+
+impl JsonFragments {
+    /// The `qualification` object of `q`.
+    fn qualification(&mut self, q: &QualificationRef) -> &[u8] {
+        let index = match self.qualifications.iter().position(|(k, _)| k == q) {
+            Some(i) => i,
+            None => {
+                if self.qualifications.len() >= MAX_STEMS {
+                    self.qualifications.clear();
+                }
+                let mut text = Vec::new();
+                write_qualification(q, &mut text);
+                self.qualifications.push((q.clone(), text));
+                self.qualifications.len().saturating_sub(1)
+            }
+        };
+        self.qualifications.get(index).map_or(&[], |(_, t)| t)
+    }
+
+    /// The `authority` object of a signer named `name` with code `uscc`.
+    fn authority(&mut self, name: Option<&str>, uscc: Option<&str>) -> &[u8] {
+        let found = self
+            .authorities
+            .iter()
+            .position(|(n, u, _)| n.as_deref() == name && u.as_deref() == uscc);
+        let index = match found {
+            Some(i) => i,
+            None => {
+                if self.authorities.len() >= MAX_STEMS {
+                    self.authorities.clear();
+                }
+                let mut text = b"{\"name\":".to_vec();
+                json::opt_str(&mut text, name);
+                text.extend_from_slice(b",\"uscc\":");
+                json::opt_str(&mut text, uscc);
+                text.push(b'}');
+                self.authorities
+                    .push((name.map(str::to_owned), uscc.map(str::to_owned), text));
+                self.authorities.len().saturating_sub(1)
+            }
+        };
+        self.authorities.get(index).map_or(&[], |(_, _, t)| t)
+    }
+}
+
+/// The `qualification` object of a view with codes `q`: the codes and their names in the
+/// built-in catalogue.
+fn write_qualification(q: &QualificationRef, out: &mut Vec<u8>) {
+    let names = CatalogueNames::of(q);
+    out.extend_from_slice(b"{\"code\":");
+    json::u64(out, q.code.into());
+    out.extend_from_slice(b",\"level\":");
+    json::u64(out, q.level.into());
+    out.extend_from_slice(b",\"level_name\":");
+    json::opt_str(out, names.level.map(|l| l.name.as_str()));
+    out.extend_from_slice(b",\"name\":");
+    json::opt_str(out, names.qualification.map(|q| q.name.as_str()));
+    out.extend_from_slice(b",\"name_en\":");
+    json::opt_str(out, names.qualification.map(|q| q.name_en.as_str()));
+    out.extend_from_slice(b",\"specialty\":");
+    json::opt_u64(out, q.specialty.map(u64::from));
+    out.extend_from_slice(b",\"specialty_name\":");
+    json::opt_str(out, names.specialty.map(|s| s.name.as_str()));
+    out.push(b'}');
+}
+
 /// A value written through its `Display` (no intermediate `String`).
 pub(crate) struct Shown<T>(pub(crate) T);
 
@@ -330,17 +419,23 @@ impl<I: std::fmt::Display> serde::Serialize for ViewJson<'_, I> {
 
 impl CertificateView {
     /// Appends the view's JSON — the bytes `serde_json` writes for it, with `identifier` as
-    /// its identifier — to `out`: the bulk report's JSON lines without a serializer.
-    pub(crate) fn write_json(&self, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
-        let names = self.catalogue_names();
-        let q = &self.qualification;
+    /// its identifier — to `out`: the bulk report's JSON lines without a serializer. The
+    /// `qualification` and `authority` objects come from `fragments`; labels and codes of
+    /// this crate are written without an escape scan ([`json::plain`]).
+    pub(crate) fn write_json(
+        &self,
+        identifier: Option<StemmedId<'_>>,
+        fragments: &mut JsonFragments,
+        out: &mut Vec<u8>,
+    ) {
         out.extend_from_slice(b"{\"approval_date\":\"");
         out.extend_from_slice(&self.approval_date.ascii());
-        out.extend_from_slice(b"\",\"authority\":{\"name\":");
-        json::opt_str(out, self.authority_name.as_deref());
-        out.extend_from_slice(b",\"uscc\":");
-        json::opt_str(out, self.authority_uscc.as_deref());
-        out.extend_from_slice(b"},\"expires_at\":");
+        out.extend_from_slice(b"\",\"authority\":");
+        out.extend_from_slice(fragments.authority(
+            self.authority_name.as_deref(),
+            self.authority_uscc.as_deref(),
+        ));
+        out.extend_from_slice(b",\"expires_at\":");
         match self.expires_at {
             Some(t) => {
                 out.push(b'"');
@@ -351,14 +446,15 @@ impl CertificateView {
         }
         out.extend_from_slice(b",\"holder\":{\"birth\":\"");
         out.extend_from_slice(&self.birth.ascii());
-        out.extend_from_slice(b"\",\"id_number\":");
-        json::display(out, &MaskedId(&self.id_tail));
-        out.extend_from_slice(b",\"id_type\":");
-        let _ = serde_json::to_writer(&mut *out, &self.id_type);
+        // The masked number: fourteen `*` (nothing to escape) and the carried tail.
+        out.extend_from_slice(b"\",\"id_number\":\"**************");
+        json::str_contents(out, &self.id_tail);
+        out.extend_from_slice(b"\",\"id_type\":");
+        json::plain(out, id_type_name(self.id_type));
         out.extend_from_slice(b",\"name\":");
         json::str(out, &self.holder_name);
         out.extend_from_slice(b",\"sex\":");
-        json::str(out, self.sex.label_zh());
+        json::plain(out, self.sex.label_zh());
         out.extend_from_slice(b"},\"identifier\":");
         match identifier {
             // Its parts are checked: digits, upper-case letters and dots, nothing to escape.
@@ -372,31 +468,17 @@ impl CertificateView {
         out.extend_from_slice(b",\"issued_at\":\"");
         json::rfc3339(out, self.issued_at);
         out.extend_from_slice(b"\",\"kind\":");
-        json::str(out, self.kind.label_zh());
+        json::plain(out, self.kind.label_zh());
         out.extend_from_slice(b",\"management_number\":");
         json::str(out, &self.management_number);
-        out.extend_from_slice(b",\"qualification\":{\"code\":");
-        json::u64(out, q.code.into());
-        out.extend_from_slice(b",\"level\":");
-        json::u64(out, q.level.into());
-        out.extend_from_slice(b",\"level_name\":");
-        json::opt_str(out, names.level.map(|l| l.name.as_str()));
-        out.extend_from_slice(b",\"name\":");
-        json::opt_str(out, names.qualification.map(|q| q.name.as_str()));
-        out.extend_from_slice(b",\"name_en\":");
-        json::opt_str(out, names.qualification.map(|q| q.name_en.as_str()));
-        out.extend_from_slice(b",\"specialty\":");
-        json::opt_u64(out, q.specialty.map(u64::from));
-        out.extend_from_slice(b",\"specialty_name\":");
-        json::opt_str(out, names.specialty.map(|s| s.name.as_str()));
-        out.extend_from_slice(b"},\"replacement\":");
+        out.extend_from_slice(b",\"qualification\":");
+        out.extend_from_slice(fragments.qualification(&self.qualification));
         let replacement: &[u8] = if self.kind == IssueKind::Replacement {
-            b"true"
+            b",\"replacement\":true,\"serial\":"
         } else {
-            b"false"
+            b",\"replacement\":false,\"serial\":"
         };
         out.extend_from_slice(replacement);
-        out.extend_from_slice(b",\"serial\":");
         json::str(out, &self.serial);
         out.extend_from_slice(b",\"status_index\":");
         json::opt_u64(out, self.status_index);
@@ -412,5 +494,24 @@ struct Rfc3339(i64);
 impl std::fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&rfc3339(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_type_name_is_what_serialize_writes() {
+        let mut seen = 0;
+        for code in 0..=u16::MAX {
+            if let Some(t) = IdDocType::from_code(code) {
+                let mut out = Vec::new();
+                json::plain(&mut out, id_type_name(t));
+                assert_eq!(out, serde_json::to_vec(&t).unwrap(), "{t:?}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 6);
     }
 }

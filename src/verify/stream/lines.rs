@@ -302,15 +302,23 @@ pub fn parse_line(line: &[u8]) -> Result<Entry<'_>, LineError> {
             payload: b.qr,
         });
     }
-    Ok(match (text.split_once('\t'), text.rsplit_once('\t')) {
-        (Some((id, _)), Some((_, payload))) => Entry {
-            id: Some(Cow::Borrowed(id)),
-            payload: Cow::Borrowed(payload),
-        },
-        _ => Entry {
+    // The first TAB, then the last one among the bytes after it (memchr's vector search;
+    // a TAB is one byte of UTF-8, so both ends are character boundaries).
+    let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\t', bytes) else {
+        return Ok(Entry {
             id: None,
             payload: Cow::Borrowed(text),
-        },
+        });
+    };
+    let after = first.saturating_add(1);
+    let last = bytes
+        .get(after..)
+        .and_then(|rest| memchr::memrchr(b'\t', rest))
+        .map_or(first, |i| after.saturating_add(i));
+    Ok(Entry {
+        id: Some(Cow::Borrowed(text.get(..first).unwrap_or_default())),
+        payload: Cow::Borrowed(text.get(last.saturating_add(1)..).unwrap_or_default()),
     })
 }
 
@@ -416,6 +424,32 @@ mod tests {
         let l = r.next_line().unwrap().unwrap();
         assert_eq!((l.number, l.end), (44, 1005));
         assert!(r.next_line().unwrap().is_none());
+    }
+
+    /// The TAB search against `split_once` / `rsplit_once` (the first column the identifier,
+    /// the last the string) on every placement of up to three TABs among text and CJK.
+    #[test]
+    fn tab_columns_are_the_first_and_last() {
+        let parts = ["", "a", "王", "1.2.156", "CS1:AB C", "\u{1}"];
+        let mut lines = Vec::new();
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    lines.push(format!("{a}{b}{c}"));
+                    lines.push(format!("{a}\t{b}{c}"));
+                    lines.push(format!("{a}\t{b}\t{c}"));
+                    lines.push(format!("\t{a}\t{b}\t{c}\t"));
+                }
+            }
+        }
+        for line in lines.iter().filter(|l| !l.starts_with('{')) {
+            let want = match (line.split_once('\t'), line.rsplit_once('\t')) {
+                (Some((id, _)), Some((_, payload))) => (Some(id), payload),
+                _ => (None, line.as_str()),
+            };
+            let got = parse_line(line.as_bytes()).unwrap();
+            assert_eq!((got.id.as_deref(), got.payload.as_ref()), want, "{line:?}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::view::IdentifierStems;
+use super::view::ReportCache;
 use super::{Verifier, BATCH_SIZE};
 
 mod documents;
@@ -454,7 +454,7 @@ fn load(counter: &AtomicU64) -> u64 {
 
 /// A worker thread: batches → verdicts → rendered records, until the batches run out.
 fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Batch>) {
-    let mut stems = IdentifierStems::default();
+    let mut cache = ReportCache::default();
     loop {
         let next = {
             let rx = work
@@ -463,7 +463,7 @@ fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Ba
             rx.recv()
         };
         let Ok(mut batch) = next else { return };
-        verify_batch(shared, &mut stems, &mut batch);
+        verify_batch(shared, &mut cache, &mut batch);
         if done.send(batch).is_err() {
             return;
         }
@@ -471,7 +471,7 @@ fn work(shared: &Shared<'_>, work: &Mutex<Receiver<Batch>>, done: &SyncSender<Ba
 }
 
 /// Verifies one batch through the bulk entry and renders its records.
-fn verify_batch(shared: &Shared<'_>, stems: &mut IdentifierStems, batch: &mut Batch) {
+fn verify_batch(shared: &Shared<'_>, cache: &mut ReportCache, batch: &mut Batch) {
     let Batch {
         input,
         data,
@@ -517,7 +517,7 @@ fn verify_batch(shared: &Shared<'_>, stems: &mut IdentifierStems, batch: &mut Ba
             input_id,
             checked,
         };
-        output::render(shared.format, &record, stems, out);
+        output::render(shared.format, &record, cache, out);
     }
 }
 

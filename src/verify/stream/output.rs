@@ -11,7 +11,7 @@ use std::io::Write;
 use super::lines::LineError;
 use crate::codec::{json, swar};
 use crate::model::StemmedId;
-use crate::verify::view::{Hex, IdentifierStems};
+use crate::verify::view::{Hex, JsonFragments, ReportCache};
 use crate::verify::Verdict;
 
 /// The form of a streaming run's report.
@@ -104,21 +104,17 @@ pub(crate) fn csv_header(out: &mut Vec<u8>) {
     let _ = w.flush();
 }
 
-/// Appends `record` in `format` to `out`; `stems` makes the certificate identifiers (kept
-/// by the worker across its batches).
-pub(crate) fn render(
-    format: Format,
-    r: &Record<'_>,
-    stems: &mut IdentifierStems,
-    out: &mut Vec<u8>,
-) {
+/// Appends `record` in `format` to `out`; `cache` makes the certificate identifiers and
+/// the JSON that repeats (kept by the worker across its batches).
+pub(crate) fn render(format: Format, r: &Record<'_>, cache: &mut ReportCache, out: &mut Vec<u8>) {
+    let ReportCache { stems, fragments } = cache;
     let identifier = match r.checked {
         Checked::Verdict(v) => v.certificate.as_ref().and_then(|c| stems.identifier(c)),
         Checked::Line(_) => None,
     };
     match format {
         Format::Table => table_row(r, identifier, out),
-        Format::JsonLines => json_row(r, identifier, out),
+        Format::JsonLines => json_row(r, identifier, fragments, out),
         Format::Csv => csv_row(r, identifier, out),
     }
 }
@@ -126,7 +122,12 @@ pub(crate) fn render(
 /// A record as JSON lines: `file`, `line`, `input_id`, then the verdict's members in
 /// alphabetical order (as [`Verdict`]'s `Serialize` writes them) — byte for byte what
 /// `serde_json` writes for [`JsonRecord`] (the tests compare the two), without a serializer.
-fn json_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>) {
+fn json_row(
+    r: &Record<'_>,
+    identifier: Option<StemmedId<'_>>,
+    fragments: &mut JsonFragments,
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(b"{\"file\":");
     json::opt_str(out, r.file);
     out.extend_from_slice(b",\"line\":");
@@ -136,7 +137,7 @@ fn json_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>
     match r.checked {
         Checked::Verdict(v) => {
             out.push(b',');
-            v.write_json_members(identifier, out);
+            v.write_json_members(identifier, fragments, out);
         }
         Checked::Line(e) => {
             out.extend_from_slice(b",\"alg\":null,\"certificate\":null,\"detail\":");
@@ -373,11 +374,11 @@ fn needs_quotes(text: &[u8]) -> bool {
     let mut words = text.chunks_exact(8);
     for w in &mut words {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
-        if swar::has_byte(x, b',')
-            || swar::has_byte(x, b'"')
-            || swar::has_byte(x, b'\r')
-            || swar::has_byte(x, b'\n')
-        {
+        let marks = swar::byte_marks(x, b',')
+            | swar::byte_marks(x, b'"')
+            | swar::byte_marks(x, b'\r')
+            | swar::byte_marks(x, b'\n');
+        if marks != 0 {
             return true;
         }
     }
@@ -569,6 +570,7 @@ mod tests {
     use crate::crypto::Algorithm;
     use crate::model::{Date, IdDocType, IssueKind, QualificationRef, Sex, YearMonth};
     use crate::status::Freshness;
+    use crate::verify::view::IdentifierStems;
     use crate::verify::{CertificateView, Reason};
 
     const AWKWARD: [&str; 8] = [
@@ -685,22 +687,20 @@ mod tests {
     }
 
     fn rendered(format: Format, records: &[Record<'_>]) -> Vec<Vec<u8>> {
-        let mut stems = IdentifierStems::default();
+        let mut cache = ReportCache::default();
         records
             .iter()
             .map(|r| {
                 let mut out = b"left over ".to_vec();
-                render(format, r, &mut stems, &mut out);
+                render(format, r, &mut cache, &mut out);
                 out.split_off(10)
             })
             .collect()
     }
 
-    #[test]
-    fn json_lines_are_the_bytes_serde_json_writes() {
-        let (v, e) = (verdicts(), line_errors());
-        let records = records(&v, &e);
-        for (r, got) in records.iter().zip(rendered(Format::JsonLines, &records)) {
+    /// Renders `records` as JSON lines through one cache and compares each with serde_json.
+    fn assert_json_lines_are_serde_jsons(records: &[Record<'_>]) {
+        for (r, got) in records.iter().zip(rendered(Format::JsonLines, records)) {
             let mut want = serde_json::to_vec(&JsonRecord {
                 r,
                 identifier: None,
@@ -712,6 +712,55 @@ mod tests {
                 String::from_utf8_lossy(&want)
             );
         }
+    }
+
+    #[test]
+    fn json_lines_are_the_bytes_serde_json_writes() {
+        let (v, e) = (verdicts(), line_errors());
+        assert_json_lines_are_serde_jsons(&records(&v, &e));
+    }
+
+    /// Views of more qualifications and signers than the fragment cache keeps, each rendered
+    /// twice through one cache (the second time from its fragments), against serde_json.
+    #[test]
+    fn json_lines_from_cached_fragments_are_the_bytes_serde_json_writes() {
+        let mut verdicts: Vec<Verdict> = verdicts()
+            .iter()
+            .cycle()
+            .take(400)
+            .enumerate()
+            .map(|(i, v)| {
+                let mut v = v.clone();
+                if let Some(c) = v.certificate.as_mut() {
+                    c.qualification.code = u16::try_from(i % 41).unwrap();
+                    c.qualification.specialty = (i % 2 == 0).then_some(1);
+                    c.authority_uscc = Some(format!("9111000010000{:05}", i % 37));
+                    c.authority_name = (i % 3 > 0).then(|| AWKWARD[i % AWKWARD.len()].to_owned());
+                }
+                v
+            })
+            .collect();
+        verdicts.extend(verdicts.clone());
+        assert_json_lines_are_serde_jsons(&records(&verdicts, &[]));
+    }
+
+    /// Every label written without an escape scan needs none: serde_json writes it as it is.
+    #[test]
+    fn plain_labels_need_no_escaping() {
+        let plain = |s: &str| assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{s}\""));
+        for code in 0..=u8::MAX {
+            if let Some(s) = Sex::from_code(code) {
+                plain(s.label_zh());
+            }
+            if let Some(k) = IssueKind::from_code(code) {
+                plain(k.label_zh());
+            }
+        }
+        for a in Algorithm::ALL {
+            plain(a.name());
+        }
+        plain("valid");
+        plain("invalid");
     }
 
     /// The CSV row as the `csv` crate writes it, cells as before the hand-written rows.
