@@ -113,9 +113,13 @@ impl ResidentId {
 
     /// The number with all but the last four characters masked: `**************123X`.
     pub fn masked(&self) -> String {
-        format!("{}{}", "*".repeat(14), self.last4())
+        format!("{ID_MASK}{}", self.last4())
     }
 }
+
+/// What stands for the masked part of an ID number wherever one is shown (views, reports,
+/// lookups): fourteen `*`, then the last four characters carried.
+pub(crate) const ID_MASK: &str = "**************";
 
 /// Shows the masked form only, so that a number does not leak into logs.
 impl fmt::Debug for ResidentId {

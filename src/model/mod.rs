@@ -36,6 +36,7 @@ pub use identifier::{
     classify, Classification, ElicenceId, IdentifierKind, IdentifierStem, StemmedId,
 };
 pub use idnumber::ResidentId;
+pub(crate) use idnumber::ID_MASK;
 pub use record::{
     parse_csv, parse_json, record_fields, Batch, RecordError, MAX_INPUT_BYTES, MAX_RECORDS,
 };

@@ -12,7 +12,7 @@ use crate::codec::json;
 use crate::cose::CwtError;
 use crate::model::{
     Catalogue, Date, ElicenceId, IdDocType, IdentifierStem, IssueKind, Level, Qualification,
-    QualificationRef, Sex, Specialty, StemmedId, TextField, Uscc, YearMonth,
+    QualificationRef, Sex, Specialty, StemmedId, TextField, Uscc, YearMonth, ID_MASK,
 };
 use crate::time::rfc3339;
 use crate::trust::TrustedSigner;
@@ -342,12 +342,12 @@ struct AuthorityJson<'a> {
     uscc: Option<&'a str>,
 }
 
-/// Fourteen `*` and the last four characters carried.
+/// [`ID_MASK`] and the last four characters carried.
 struct MaskedId<'a>(&'a str);
 
 impl std::fmt::Display for MaskedId<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "**************{}", self.0)
+        write!(f, "{ID_MASK}{}", self.0)
     }
 }
 
@@ -446,8 +446,9 @@ impl CertificateView {
         }
         out.extend_from_slice(b",\"holder\":{\"birth\":\"");
         out.extend_from_slice(&self.birth.ascii());
-        // The masked number: fourteen `*` (nothing to escape) and the carried tail.
-        out.extend_from_slice(b"\",\"id_number\":\"**************");
+        // The masked number: the mask (nothing to escape) and the carried tail.
+        out.extend_from_slice(b"\",\"id_number\":\"");
+        out.extend_from_slice(ID_MASK.as_bytes());
         json::str_contents(out, &self.id_tail);
         out.extend_from_slice(b"\",\"id_type\":");
         json::plain(out, id_type_name(self.id_type));

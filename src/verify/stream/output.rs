@@ -10,7 +10,7 @@ use std::io::Write;
 
 use super::lines::LineError;
 use crate::codec::{json, swar};
-use crate::model::StemmedId;
+use crate::model::{StemmedId, ID_MASK};
 use crate::verify::view::{Hex, JsonFragments, ReportCache};
 use crate::verify::Verdict;
 
@@ -420,7 +420,7 @@ fn csv_row(r: &Record<'_>, identifier: Option<StemmedId<'_>>, out: &mut Vec<u8>)
                 }
                 w.guarded(&c.holder_name);
                 w.with(|o| {
-                    o.extend_from_slice(b"**************");
+                    o.extend_from_slice(ID_MASK.as_bytes());
                     o.extend_from_slice(c.id_tail.as_bytes());
                 });
                 match names.qualification {
