@@ -27,9 +27,10 @@ pub const fn encoded_len(n: usize) -> usize {
 /// Byte pairs encoded into the stack buffer of [`encode_into`] before it is appended.
 const BLOCK_PAIRS: usize = 64;
 
-/// Appends the base45 encoding of `bytes` to `out`. The digits of up to [`BLOCK_PAIRS`] pairs
-/// are written into a stack buffer and appended at once (a `String::push` a character cost
-/// a capacity check and a UTF-8 branch each: most of a QR payload's encoding time).
+/// Appends the base45 encoding of `bytes` to `out`. The digits of up to 64 pairs
+/// (`BLOCK_PAIRS`) are written into a stack buffer and appended at once (a `String::push` a
+/// character cost a capacity check and a UTF-8 branch each: most of a QR payload's encoding
+/// time).
 pub fn encode_into(bytes: &[u8], out: &mut String) {
     out.reserve(encoded_len(bytes.len()));
     let mut buf = [0u8; BLOCK_PAIRS * 3];
