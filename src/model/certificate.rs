@@ -192,14 +192,18 @@ impl Holder {
     /// The ID document number with all but its last four characters replaced by `*`
     /// (`**************123X` for a resident ID number).
     pub fn masked_id_number(&self) -> String {
-        let n = self.id_number.chars().count();
-        let keep = n.saturating_sub(4);
-        self.id_number
-            .chars()
-            .enumerate()
-            .map(|(i, c)| if i < keep { '*' } else { c })
-            .collect()
+        masked_but_last4(&self.id_number)
     }
+}
+
+/// `s` with every character but the last four replaced by `*` (a shorter `s` unchanged): how an
+/// ID document number is shown, and how the registry records an ID-number change.
+pub(crate) fn masked_but_last4(s: &str) -> String {
+    let keep = s.chars().count().saturating_sub(4);
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| if i < keep { '*' } else { c })
+        .collect()
 }
 
 /// Management data printed on the certificate.

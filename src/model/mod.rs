@@ -27,6 +27,7 @@ mod uscc;
 mod tests;
 
 pub use catalogue::{Catalogue, Level, Qualification, Specialty};
+pub(crate) use certificate::masked_but_last4;
 pub use certificate::{
     Certificate, ChangeRecord, Holder, IdDocType, IssueKind, Lifecycle, Management,
     QualificationRef, Remarks, Sex,

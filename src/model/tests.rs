@@ -1825,3 +1825,15 @@ fn reads_csv_and_json_behind_a_utf8_byte_order_mark() -> Result<(), ModelError> 
     assert_eq!(parse_json(&json)?, parse_json(SAMPLE_JSON.as_bytes())?);
     Ok(())
 }
+
+/// An ID number is shown (and a change of it recorded) with all but its last four characters
+/// masked, counted in characters; a shorter text is left as it is.
+#[test]
+fn masked_but_last4_keeps_the_last_four_characters() {
+    assert_eq!(masked_but_last4("110101199003074529"), "**************4529");
+    assert_eq!(masked_but_last4("E1234567"), "****4567");
+    assert_eq!(masked_but_last4("王建国李四"), "*建国李四");
+    assert_eq!(masked_but_last4("1234"), "1234");
+    assert_eq!(masked_but_last4("12"), "12");
+    assert_eq!(masked_but_last4(""), "");
+}

@@ -14,7 +14,9 @@ use super::{
 };
 use crate::codec::hex;
 use crate::issue::Issuer;
-use crate::model::{Certificate, ChangeRecord, Date, IdDocType, IssueKind, Sex, YearMonth};
+use crate::model::{
+    masked_but_last4, Certificate, ChangeRecord, Date, IdDocType, IssueKind, Sex, YearMonth,
+};
 use crate::trust::KeyDir;
 
 /// Certificates re-issued per transaction after a key compromise.
@@ -180,14 +182,6 @@ fn change_record(date: Date, field: &str, old: String, new: String) -> ChangeRec
     }
 }
 
-fn masked(s: &str) -> String {
-    let n = s.chars().count();
-    s.chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
-
 /// Applies holder changes, recording each in the remarks; false when nothing changed.
 fn apply_changes(cert: &mut Certificate, changes: &[HolderChange], date: Date) -> bool {
     let before = cert.holder.clone();
@@ -203,14 +197,14 @@ fn apply_changes(cert: &mut Certificate, changes: &[HolderChange], date: Date) -
             HolderChange::IdNumber { id_type, number }
                 if *number != h.id_number || *id_type != h.id_type =>
             {
-                let old = masked(&h.id_number);
+                let old = h.masked_id_number();
                 h.id_type = *id_type;
                 h.id_number.clone_from(number);
                 cert.remarks.changes.push(change_record(
                     date,
                     "holder.id_number",
                     old,
-                    masked(number),
+                    masked_but_last4(number),
                 ));
             }
             HolderChange::Sex(s) if *s != h.sex => {
