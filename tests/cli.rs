@@ -492,6 +492,69 @@ fn demo_runs_twice_in_the_same_directory() {
     }
 }
 
+/// Issue 9: `speed --bulk N --bulk-rounds R` pairs each pipelined bulk issuance with the bare
+/// signing passes either side of it and reports the median of the pairs (no time asserted).
+#[test]
+fn speed_bulk_pairs_each_round_with_bare_signing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = certseal(
+        tmp.path(),
+        &[
+            "speed",
+            "--json",
+            "--seconds",
+            "0.02",
+            "--alg",
+            "ed25519",
+            "--bulk",
+            "300",
+            "--bulk-rounds",
+            "3",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{o:?}");
+    let lines = json_lines(&o);
+    let bulk = &lines[0]["bulk"][0];
+    assert_eq!(bulk["alg"], "EdDSA", "{bulk}");
+    assert_eq!(bulk["records"], 300, "{bulk}");
+    assert_eq!(bulk["rounds"], 3, "{bulk}");
+    let paired: Vec<f64> = bulk["bulk_vs_bare_sign_paired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(paired.len(), 3, "{bulk}");
+    assert!(paired.iter().all(|r| r.is_finite() && *r > 0.0), "{bulk}");
+    let mut sorted = paired.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(
+        bulk["bulk_vs_bare_sign"].as_f64(),
+        Some(sorted[1]),
+        "{bulk}"
+    );
+    assert_eq!(
+        bulk["bulk_vs_bare_sign_best"].as_f64(),
+        Some(sorted[0]),
+        "{bulk}"
+    );
+    assert_eq!(
+        bulk["bulk_vs_bare_sign_worst"].as_f64(),
+        Some(sorted[2]),
+        "{bulk}"
+    );
+    assert!(
+        bulk["sequential_vs_bare_sign"].as_f64().unwrap() > 0.0,
+        "{bulk}"
+    );
+    let o = certseal(tmp.path(), &["speed", "--bulk", "10", "--bulk-rounds", "0"]);
+    assert_eq!(code(&o), 2, "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--bulk-rounds"),
+        "{o:?}"
+    );
+}
+
 /// Issue 16: `speed --stream N` times `verify --file → --output` in each form beside the
 /// in-process bulk verifier, in the same run; the JSON names every ratio (no time asserted).
 #[test]

@@ -1146,8 +1146,9 @@ fn best_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(0.0, f64::max)
 }
 
-/// The median rate of a row's slices (the mean of the middle two for an even count).
-fn median_of(v: &[f64]) -> f64 {
+/// The median of `v` (the mean of the middle two for an even count; 0 for none): a row's
+/// slices, a measurement's rounds.
+pub(crate) fn median_of(v: &[f64]) -> f64 {
     let mut sorted = v.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();

@@ -77,14 +77,15 @@ impl Default for StreamSpeedOptions {
     }
 }
 
-/// The paired ratios of one form by one clock: median, best and worst of the rounds.
+/// Paired ratios of rounds (one form by one clock here; issue 9's bulk issuance in
+/// `registry::BulkSpeed`): median, best and worst.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Spread {
     /// The median paired ratio (the mean of the middle two for an even count).
     pub median: f64,
-    /// The highest.
+    /// The best: the highest, or the lowest for ratios of costs ([`Spread::of_costs`]).
     pub best: f64,
-    /// The lowest.
+    /// The worst: the lowest, or the highest for ratios of costs.
     pub worst: f64,
 }
 
@@ -94,6 +95,16 @@ impl Spread {
             median: super::median_of(ratios),
             best: ratios.iter().copied().fold(f64::NAN, f64::max),
             worst: ratios.iter().copied().fold(f64::NAN, f64::min),
+        }
+    }
+
+    /// Of ratios where lower is better (seconds ÷ seconds, as issue 9's bulk issuance
+    /// against bare signing): the best is the lowest.
+    pub(crate) fn of_costs(ratios: &[f64]) -> Self {
+        Spread {
+            median: super::median_of(ratios),
+            best: ratios.iter().copied().fold(f64::NAN, f64::min),
+            worst: ratios.iter().copied().fold(f64::NAN, f64::max),
         }
     }
 
