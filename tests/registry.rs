@@ -692,11 +692,29 @@ fn id_number_change_keeps_the_record_consistent(f: &mut Fixture) {
         .unwrap();
     let found = r
         .lookup(&Lookup::IdNumber {
-            id_number: other,
+            id_number: other.clone(),
             name: certseal::registry::synthetic_name(0),
         })
         .unwrap();
     assert_eq!(found[0].current.identifier, new.identifier);
+    // The remarks record the change with both numbers masked to their last four characters,
+    // as the verification site shows them; neither whole number is in the signed document.
+    let (old, _, _) = certseal::registry::synthetic_id_number(0);
+    let doc = f
+        .verifier(NOW)
+        .verify_document_at(&new.document, NOW)
+        .document
+        .unwrap();
+    let change = &doc.certificate.remarks.changes[0];
+    assert_eq!(change.field, "holder.id_number");
+    let masked = |n: &str| format!("{}{}", "*".repeat(14), &n[n.len() - 4..]);
+    assert_eq!(change.old.as_deref(), Some(masked(&old).as_str()));
+    assert_eq!(change.new.as_deref(), Some(masked(&other).as_str()));
+    let remarks = serde_json::to_string(&doc.certificate.remarks).unwrap();
+    assert!(
+        !remarks.contains(&old) && !remarks.contains(&other),
+        "{remarks}"
+    );
 }
 
 fn replacement_is_marked_bufa_and_paper_replacement_is_refused(f: &mut Fixture) {
@@ -1119,18 +1137,23 @@ fn check_upgraded(f: &Fixture, location: &str, ids: &[String]) {
     assert_eq!(r.status_head().unwrap().size, 40);
 }
 
-/// The SQLite copy into schema version 1: `issued` set where the certificate was copied.
-const SQLITE_V1_COPY: &str = "
-    DELETE FROM counters; INSERT INTO counters SELECT * FROM s.counters;
-    INSERT INTO submissions SELECT * FROM s.submissions;
-    INSERT INTO records SELECT * FROM s.records;
-    INSERT INTO signers SELECT * FROM s.signers;
-    INSERT INTO assignments SELECT a.*, a.status_index <> 29 FROM s.assignments a;
-    UPDATE assignments SET owner = 'killed run' WHERE status_index = 29;
-    INSERT INTO certificates SELECT * FROM s.certificates WHERE status_index <> 29;
-    INSERT INTO status_log SELECT * FROM s.status_log;
-    INSERT INTO audit SELECT * FROM s.audit;
-    PRAGMA user_version = 1;";
+/// The SQLite copy of the upgrade source (attached as `s`) into an older schema `version`,
+/// with reservation 29 left unfinished by a killed run; `assignments` is the statement that
+/// copies the assignments (its columns differ by version).
+fn sqlite_copy(assignments: &str, version: u32) -> String {
+    format!(
+        "DELETE FROM counters; INSERT INTO counters SELECT * FROM s.counters;
+         INSERT INTO submissions SELECT * FROM s.submissions;
+         INSERT INTO records SELECT * FROM s.records;
+         INSERT INTO signers SELECT * FROM s.signers;
+         {assignments};
+         UPDATE assignments SET owner = 'killed run' WHERE status_index = 29;
+         INSERT INTO certificates SELECT * FROM s.certificates WHERE status_index <> 29;
+         INSERT INTO status_log SELECT * FROM s.status_log;
+         INSERT INTO audit SELECT * FROM s.audit;
+         PRAGMA user_version = {version};"
+    )
+}
 
 #[test]
 fn a_version_1_registry_upgrades_on_open() {
@@ -1144,7 +1167,12 @@ fn a_version_1_registry_upgrades_on_open() {
             .unwrap();
         c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()])
             .unwrap();
-        c.execute_batch(SQLITE_V1_COPY).unwrap();
+        // Version 1 has `issued`, set where the certificate was copied.
+        c.execute_batch(&sqlite_copy(
+            "INSERT INTO assignments SELECT a.*, a.status_index <> 29 FROM s.assignments a",
+            1,
+        ))
+        .unwrap();
     }
     check_upgraded(&f, f.db().to_str().unwrap(), &ids);
     let c = rusqlite::Connection::open(f.db()).unwrap();
@@ -1164,20 +1192,6 @@ fn a_version_1_registry_upgrades_on_open() {
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
 }
-
-/// The SQLite copy into schema version 3 (the columns of version 4, in the same order), with
-/// reservation 29 left unfinished by a killed run.
-const SQLITE_V3_COPY: &str = "
-    DELETE FROM counters; INSERT INTO counters SELECT * FROM s.counters;
-    INSERT INTO submissions SELECT * FROM s.submissions;
-    INSERT INTO records SELECT * FROM s.records;
-    INSERT INTO signers SELECT * FROM s.signers;
-    INSERT INTO assignments SELECT * FROM s.assignments;
-    UPDATE assignments SET owner = 'killed run' WHERE status_index = 29;
-    INSERT INTO certificates SELECT * FROM s.certificates WHERE status_index <> 29;
-    INSERT INTO status_log SELECT * FROM s.status_log;
-    INSERT INTO audit SELECT * FROM s.audit;
-    PRAGMA user_version = 3;";
 
 #[test]
 fn a_version_3_registry_upgrades_on_open() {
@@ -1199,7 +1213,12 @@ fn a_version_3_registry_upgrades_on_open() {
         }
         c.execute("ATTACH ?1 AS s", [src.to_str().unwrap()])
             .unwrap();
-        c.execute_batch(SQLITE_V3_COPY).unwrap();
+        // Version 3 has the columns of version 4, in the same order.
+        c.execute_batch(&sqlite_copy(
+            "INSERT INTO assignments SELECT * FROM s.assignments",
+            3,
+        ))
+        .unwrap();
         let v3 = sql(
             &c,
             "SELECT sql FROM sqlite_schema WHERE name = 'certificates'",
@@ -1671,42 +1690,30 @@ mod postgres_only {
         assert!(e.to_string().contains("schema version is 99"), "{e}");
     }
 
-    /// The PostgreSQL copy into schema version 1 (`$SRC`: the version-2 schema): the flags
-    /// set as a version-1 build would have set them.
-    const PG_V1_COPY: &str = "
-        CREATE TABLE certseal_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
-            version INTEGER NOT NULL);
-        INSERT INTO certseal_schema (version) VALUES (1);
-        DELETE FROM counters; INSERT INTO counters SELECT * FROM $SRC.counters;
-        INSERT INTO submissions SELECT * FROM $SRC.submissions;
-        INSERT INTO records SELECT r.*, EXISTS (SELECT 1 FROM $SRC.assignments a
-            WHERE a.record_id = r.id) FROM $SRC.records r;
-        INSERT INTO signers SELECT * FROM $SRC.signers;
-        INSERT INTO assignments SELECT a.*, CASE WHEN a.status_index = 29 THEN 0 ELSE 1 END
-            FROM $SRC.assignments a;
-        UPDATE assignments SET owner = 'killed run', lease_until = 0 WHERE status_index = 29;
-        INSERT INTO certificates SELECT * FROM $SRC.certificates WHERE status_index <> 29;
-        INSERT INTO status_log SELECT * FROM $SRC.status_log;
-        INSERT INTO audit SELECT * FROM $SRC.audit;
-        SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
-        SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);";
-
-    /// The PostgreSQL copy into schema version 3 (the columns of version 4, in the same order).
-    const PG_V3_COPY: &str = "
-        CREATE TABLE certseal_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
-            version INTEGER NOT NULL);
-        INSERT INTO certseal_schema (version) VALUES (3);
-        DELETE FROM counters; INSERT INTO counters SELECT * FROM $SRC.counters;
-        INSERT INTO submissions SELECT * FROM $SRC.submissions;
-        INSERT INTO records SELECT * FROM $SRC.records;
-        INSERT INTO signers SELECT * FROM $SRC.signers;
-        INSERT INTO assignments SELECT * FROM $SRC.assignments;
-        UPDATE assignments SET owner = 'killed run', lease_until = 0 WHERE status_index = 29;
-        INSERT INTO certificates SELECT * FROM $SRC.certificates WHERE status_index <> 29;
-        INSERT INTO status_log SELECT * FROM $SRC.status_log;
-        INSERT INTO audit SELECT * FROM $SRC.audit;
-        SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
-        SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);";
+    /// The PostgreSQL copy of the upgrade source (schema `src`) into an older schema
+    /// `version`, with reservation 29 left unfinished by a killed run; `records` and
+    /// `assignments` are the statements that copy those tables (their columns differ by
+    /// version; `$SRC` in them names `src`).
+    fn pg_copy(src: &str, version: u32, records: &str, assignments: &str) -> String {
+        format!(
+            "CREATE TABLE certseal_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+                 version INTEGER NOT NULL);
+             INSERT INTO certseal_schema (version) VALUES ({version});
+             DELETE FROM counters; INSERT INTO counters SELECT * FROM $SRC.counters;
+             INSERT INTO submissions SELECT * FROM $SRC.submissions;
+             {records};
+             INSERT INTO signers SELECT * FROM $SRC.signers;
+             {assignments};
+             UPDATE assignments SET owner = 'killed run', lease_until = 0
+                 WHERE status_index = 29;
+             INSERT INTO certificates SELECT * FROM $SRC.certificates WHERE status_index <> 29;
+             INSERT INTO status_log SELECT * FROM $SRC.status_log;
+             INSERT INTO audit SELECT * FROM $SRC.audit;
+             SELECT setval(pg_get_serial_sequence('submissions', 'id'), 100);
+             SELECT setval(pg_get_serial_sequence('records', 'id'), 1000);"
+        )
+        .replace("$SRC", src)
+    }
 
     #[test]
     fn a_version_1_registry_upgrades_on_open_on_postgres() {
@@ -1718,7 +1725,17 @@ mod postgres_only {
             "../src/registry/migrations/postgres/0001_init.sql"
         ))
         .unwrap();
-        v1.exec(&PG_V1_COPY.replace("$SRC", src)).unwrap();
+        // Version 1 (from the version-2 schema): the flags set as a version-1 build would
+        // have set them.
+        v1.exec(&pg_copy(
+            src,
+            1,
+            "INSERT INTO records SELECT r.*, EXISTS (SELECT 1 FROM $SRC.assignments a
+                 WHERE a.record_id = r.id) FROM $SRC.records r",
+            "INSERT INTO assignments SELECT a.*, CASE WHEN a.status_index = 29 THEN 0 ELSE 1 END
+                 FROM $SRC.assignments a",
+        ))
+        .unwrap();
         check_upgraded(&f, &v1.url, &ids);
         let mut c = pg::client(&pg::base_url().unwrap());
         let version: i32 = c
@@ -1763,7 +1780,14 @@ mod postgres_only {
         ] {
             v3.exec(m).unwrap();
         }
-        v3.exec(&PG_V3_COPY.replace("$SRC", src)).unwrap();
+        // Version 3 has the columns of version 4, in the same order.
+        v3.exec(&pg_copy(
+            src,
+            3,
+            "INSERT INTO records SELECT * FROM $SRC.records",
+            "INSERT INTO assignments SELECT * FROM $SRC.assignments",
+        ))
+        .unwrap();
         let constraints = |schema: &pg::Schema| -> Vec<String> {
             let mut c = pg::client(&pg::base_url().unwrap());
             c.query(
