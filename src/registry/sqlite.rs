@@ -73,9 +73,9 @@ const PAGE_SIZE: u32 = 16_384;
 
 /// KiB of SQLite's page cache a connection (`PRAGMA cache_size = -CACHE_KIB`). 16 MiB holds a
 /// chunk's dirty pages and the B-tree pages the bulk writes come back to: issuing 100,000
-/// records makes the same reads and writes as with 64 MiB (the reads are the checkpoints' reads
-/// of the WAL), and the 48 MiB not filled are some 12,000 fewer page faults and 50 MB less peak
-/// memory (`specs/registry.md`, "Measurements", 2026-12-01, branch `reg9i`).
+/// records makes the same reads and writes as with 64 MiB (8 MiB starts reading pages back),
+/// and the 48 MiB not filled are some 12,000 fewer page faults and 50 MB less peak memory
+/// (`specs/registry.md`, "Measurements", 2026-12-01, branch `reg9i`).
 const CACHE_KIB: u32 = 16 * 1024;
 
 /// Rows a multi-row INSERT takes at most.
