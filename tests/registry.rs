@@ -435,6 +435,17 @@ fn pipelined_submit_and_issue_matches_the_two_steps(f: &mut Fixture) {
         ),
         (n + 2, n, 2, true, &sub2.problems)
     );
+    // The repeated number is reported at its row, naming the first row, before the row
+    // after it (problems in row order).
+    let problems: Vec<String> = sub.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("row {} (", n + 1))
+            && problems[0].contains("rejected: management.number: ")
+            && problems[0].ends_with(" repeats row 6"),
+        "{problems:?}"
+    );
+    assert_eq!(sub.problems[1].row, n + 2, "{problems:?}");
     assert_eq!(sub.input_sha256, sub2.input_sha256);
     assert_eq!((iss.issued, iss.indices), (iss2.issued, iss2.indices));
     assert_eq!(iss.indices, Some((0, n - 1)));

@@ -54,16 +54,21 @@ pub(crate) type Feed<'f> =
 /// here. Bounded: the feed stores no more rows while it holds [`Handoff::limit`] certificates
 /// (the reader then waits, memory flat), and it is emptied whenever a reservation finds nothing
 /// pending (what it still holds is then stale).
+/// The certificates are boxed: an entry moves through the map, the reservation and the signer
+/// as a pointer, not as the struct's bytes.
 pub(crate) struct Handoff {
-    certs: HashMap<(i64, u64), ([u8; 32], Certificate)>,
+    certs: HashMap<(i64, u64), ([u8; 32], Box<Certificate>)>,
     limit: usize,
 }
 
 impl Handoff {
     fn new(chunk: usize) -> Handoff {
+        let limit = chunk.saturating_mul(2).max(super::CHUNK_ROWS);
         Handoff {
-            certs: HashMap::new(),
-            limit: chunk.saturating_mul(2).max(super::CHUNK_ROWS),
+            // Room for the limit and the chunk that may pass it (the feed checks `full`
+            // before a chunk, not after): the table is allocated once, not grown.
+            certs: HashMap::with_capacity(limit.saturating_add(chunk.min(super::CHUNK_ROWS))),
+            limit,
         }
     }
 
@@ -79,7 +84,7 @@ impl Handoff {
         submission: i64,
         row: u64,
         digest: [u8; 32],
-        cert: Certificate,
+        cert: Box<Certificate>,
     ) {
         self.certs.insert((submission, row), (digest, cert));
     }
@@ -93,7 +98,7 @@ impl Handoff {
     }
 
     /// The certificate [`Handoff::holds`] said it holds, taken out.
-    fn take(&mut self, submission: i64, row: u64, digest: &[u8; 32]) -> Option<Certificate> {
+    fn take(&mut self, submission: i64, row: u64, digest: &[u8; 32]) -> Option<Box<Certificate>> {
         if !self.holds(submission, row, digest) {
             return None;
         }
@@ -102,7 +107,28 @@ impl Handoff {
 }
 
 /// A reservation on its way to the signer, with its certificate when the handoff had it.
-type Job = (Assignment, Option<Certificate>);
+type Job = (Assignment, Option<Box<Certificate>>);
+
+/// A chunk of reservations on its way to the signer and, in the same order, the certificates
+/// the handoff had (two vectors, as reserved: not zipped into a third).
+struct Jobs {
+    assignments: Vec<Assignment>,
+    certs: Vec<Option<Box<Certificate>>>,
+}
+
+impl Jobs {
+    /// Reservations whose certificates are read from the store.
+    fn unparsed(assignments: Vec<Assignment>) -> Jobs {
+        let certs = std::iter::repeat_with(|| None)
+            .take(assignments.len())
+            .collect();
+        Jobs { assignments, certs }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.assignments.is_empty()
+    }
+}
 
 /// Largest chunk.
 const MAX_CHUNK: usize = 65_536;
@@ -188,18 +214,27 @@ pub(crate) struct Signed {
 struct Sigs(Vec<u8>, usize);
 
 impl Signed {
-    fn from_parts(parts: Vec<(Assignment, CertificateRow, Sigs)>) -> Signed {
+    /// The signed chunk, or the first error in it. The results are gathered into a vector of
+    /// their exact length ([`IndexedParallelIterator::collect_into_vec`]), not grown.
+    fn from_results(
+        results: impl IndexedParallelIterator<
+            Item = Result<(Assignment, CertificateRow, Sigs), crate::Error>,
+        >,
+    ) -> Result<Signed, crate::Error> {
+        let mut parts = Vec::new();
+        results.collect_into_vec(&mut parts);
         let mut out = Signed {
             assignments: Vec::with_capacity(parts.len()),
             rows: Vec::with_capacity(parts.len()),
             sigs: Vec::with_capacity(parts.len()),
         };
-        for (a, row, sigs) in parts {
+        for part in parts {
+            let (a, row, sigs) = part?;
             out.assignments.push(a);
             out.rows.push(row);
             out.sigs.push(sigs);
         }
-        out
+        Ok(out)
     }
 
     /// Certificates in the chunk.
@@ -220,9 +255,9 @@ fn sign_one(
     (mut a, parsed): Job,
     now: i64,
 ) -> Result<(Assignment, CertificateRow, Sigs), crate::Error> {
-    let mut cert: Certificate = match parsed {
+    let mut cert: Box<Certificate> = match parsed {
         Some(cert) => cert,
-        None => serde_json::from_str(&a.certificate).map_err(bad_json)?,
+        None => Box::new(serde_json::from_str(&a.certificate).map_err(bad_json)?),
     };
     // The JSON is not needed after this: free it here, not on the recording thread. The
     // serial moves into the certificate, then into the row (nothing reads the reservation's
@@ -417,14 +452,14 @@ fn reserve(
     opts: &IssueOptions,
     actor: &str,
     handoff: &mut Handoff,
-) -> Result<(Vec<Job>, i64), crate::Error> {
+) -> Result<(Jobs, i64), crate::Error> {
     let records = tx.pending_records_except(after, chunk, &mut |s, row, digest| {
         handoff.holds(s, row, digest)
     })?;
     let Some(last) = records.last().map(|r| r.id) else {
         // Nothing pending: whatever the handoff holds was reserved elsewhere.
         handoff.certs.clear();
-        return Ok((Vec::new(), after));
+        return Ok((Jobs::unparsed(Vec::new()), after));
     };
     let n = u64::try_from(records.len()).unwrap_or(u64::MAX);
     let (first_index, first_serial) = tx.next_numbers(n, n)?;
@@ -483,7 +518,13 @@ fn reserve(
         &format!("status indices {first_index}..={last_index}"),
         payload,
     )?;
-    Ok((out.into_iter().zip(parsed).collect(), last))
+    Ok((
+        Jobs {
+            assignments: out,
+            certs: parsed,
+        },
+        last,
+    ))
 }
 
 impl Registry {
@@ -532,17 +573,19 @@ impl Registry {
         };
         progress(0, total);
         std::thread::scope(|scope| -> Result<(), crate::Error> {
-            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Vec<Job>)>(IN_FLIGHT);
+            let (work_tx, work_rx) = mpsc::sync_channel::<(bool, Jobs)>(IN_FLIGHT);
             let (done_tx, done_rx) =
                 mpsc::sync_channel::<(bool, Result<Signed, crate::Error>)>(IN_FLIGHT);
             let issuer = &issuer;
             scope.spawn(move || {
                 for (resumed, chunk) in work_rx {
-                    let signed = chunk
-                        .into_par_iter()
-                        .map(|a| sign_one(issuer, a, now))
-                        .collect::<Result<Vec<_>, crate::Error>>()
-                        .map(Signed::from_parts);
+                    let signed = Signed::from_results(
+                        chunk
+                            .assignments
+                            .into_par_iter()
+                            .zip(chunk.certs)
+                            .map(|job| sign_one(issuer, job, now)),
+                    );
                     if done_tx.send((resumed, signed)).is_err() {
                         break;
                     }
@@ -562,7 +605,7 @@ impl Registry {
                              cursor: i64,
                              fed: bool,
                              wait: bool|
-             -> Result<(Vec<Job>, bool, i64, bool), crate::Error> {
+             -> Result<(Jobs, bool, i64, bool), crate::Error> {
                 let fed = match feed.as_mut() {
                     Some(f) if !fed => f(tx, wait, &mut handoff)?,
                     _ => true,
@@ -570,8 +613,7 @@ impl Registry {
                 if resuming {
                     let batch = tx.claim_unfinished(&opts.owner, claim_at, lease_until, chunk)?;
                     if !batch.is_empty() {
-                        let batch = batch.into_iter().map(|a| (a, None)).collect();
-                        return Ok((batch, true, cursor, fed));
+                        return Ok((Jobs::unparsed(batch), true, cursor, fed));
                     }
                 }
                 let (batch, next) = reserve(tx, cursor, chunk, opts, &actor, &mut handoff)?;
@@ -624,7 +666,7 @@ impl Registry {
                     if more {
                         fetch(tx, resuming, cursor, fed, false)
                     } else {
-                        Ok((Vec::new(), resuming, cursor, fed))
+                        Ok((Jobs::unparsed(Vec::new()), resuming, cursor, fed))
                     }
                 })?;
                 (resuming, cursor, fed) = (next_resumed, next, now_fed);
@@ -664,11 +706,11 @@ pub(crate) fn sign_all(
     assignments: &[Assignment],
     now: i64,
 ) -> Result<Signed, crate::Error> {
-    assignments
-        .par_iter()
-        .map(|a| sign_one(issuer, (a.clone(), None), now))
-        .collect::<Result<Vec<_>, crate::Error>>()
-        .map(Signed::from_parts)
+    Signed::from_results(
+        assignments
+            .par_iter()
+            .map(|a| sign_one(issuer, (a.clone(), None), now)),
+    )
 }
 
 /// The first reservation of a signed chunk and its certificate row.

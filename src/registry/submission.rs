@@ -696,8 +696,9 @@ struct Converted {
     key: String,
     digest: [u8; 32],
     outcome: RecordOutcome,
-    /// An accepted row's certificate, the one its JSON (in `outcome`) was serialised from.
-    parsed: Option<Certificate>,
+    /// An accepted row's certificate, the one its JSON (in `outcome`) was serialised from
+    /// (boxed: it moves on to the issuance's handoff and the signer as a pointer).
+    parsed: Option<Box<Certificate>>,
 }
 
 fn retired_names() -> &'static HashMap<String, u16> {
@@ -928,7 +929,7 @@ impl RowDigest {
 }
 
 /// The outcome of the model's validation, and an accepted row's certificate.
-fn validated(result: Result<Certificate, ModelError>) -> (RecordOutcome, Option<Certificate>) {
+fn validated(result: Result<Certificate, ModelError>) -> (RecordOutcome, Option<Box<Certificate>>) {
     match result {
         Ok(cert) => match certificate_json(&cert) {
             Ok(json) => (
@@ -936,7 +937,7 @@ fn validated(result: Result<Certificate, ModelError>) -> (RecordOutcome, Option<
                     management_number: cert.management.number.clone(),
                     certificate: json,
                 },
-                Some(cert),
+                Some(Box::new(cert)),
             ),
             Err(e) => (
                 RecordOutcome::Rejected {
@@ -1119,36 +1120,24 @@ fn store_new_chunk(
     report: &mut SubmissionReport,
     handoff: Option<&mut super::issuance::Handoff>,
 ) -> Result<(), crate::Error> {
-    // Rows repeating a key of this file are refused first, as one at a time would.
-    let mut kept: Vec<Option<Converted>> = Vec::with_capacity(chunk.len());
-    let mut repeated: Vec<Option<RowReport>> = Vec::with_capacity(chunk.len());
-    for c in chunk {
+    // Rows repeating a key of this file are refused first, as one at a time would: each row's
+    // first row when it repeats one (the rows stay where they are, in `chunk`).
+    let mut repeats: Vec<Option<u64>> = Vec::with_capacity(chunk.len());
+    for c in &chunk {
         // One lookup a row: the entry is the first row's, or this row's from now on.
         match seen.entry(key_hash(&c.key)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first = *first.get();
-                repeated.push(Some(RowReport {
-                    row: c.row,
-                    key: c.key.clone(),
-                    outcome: RowOutcome::Rejected {
-                        field: "management.number".into(),
-                        rule: format!("{} repeats row {first}", c.key),
-                    },
-                }));
-                kept.push(None);
-                continue;
-            }
+            std::collections::hash_map::Entry::Occupied(first) => repeats.push(Some(*first.get())),
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(c.row);
+                repeats.push(None);
             }
         }
-        repeated.push(None);
-        kept.push(Some(c));
     }
-    let numbers: Vec<&str> = kept
+    let numbers: Vec<&str> = chunk
         .iter()
-        .flatten()
-        .filter_map(|c| match &c.outcome {
+        .zip(&repeats)
+        .filter(|(_, first)| first.is_none())
+        .filter_map(|(c, _)| match &c.outcome {
             RecordOutcome::Accepted {
                 management_number, ..
             } => Some(management_number.as_str()),
@@ -1160,18 +1149,25 @@ fn store_new_chunk(
         .into_iter()
         .map(|(number, _, other_submission)| (number, other_submission))
         .collect();
-    let mut rows = Vec::with_capacity(kept.len());
+    let mut rows = Vec::with_capacity(chunk.len());
     // Accepted rows' certificates for the handoff, with the digests of their rows.
-    let mut handed: Vec<(u64, [u8; 32], Certificate)> =
-        Vec::with_capacity(if handoff.is_some() { kept.len() } else { 0 });
+    let mut handed: Vec<(u64, [u8; 32], Box<Certificate>)> =
+        Vec::with_capacity(if handoff.is_some() { chunk.len() } else { 0 });
     // Accepted rows are only counted (a report lists problem rows): no report built for them.
     let mut reports = Vec::new();
     let mut accepted = 0u64;
-    for (c, rep) in kept.into_iter().zip(repeated) {
-        let Some(c) = c else {
-            reports.extend(rep);
+    for (c, first) in chunk.into_iter().zip(repeats) {
+        if let Some(first) = first {
+            reports.push(RowReport {
+                row: c.row,
+                outcome: RowOutcome::Rejected {
+                    field: "management.number".into(),
+                    rule: format!("{} repeats row {first}", c.key),
+                },
+                key: c.key,
+            });
             continue;
-        };
+        }
         let mut outcome = c.outcome;
         if let RecordOutcome::Accepted {
             management_number, ..
@@ -1331,6 +1327,18 @@ impl Registry {
         meta: &SubmissionMeta,
         now: i64,
     ) -> Result<SubmissionReport, crate::Error> {
+        self.submit_expecting(input, meta, now, 0)
+    }
+
+    /// [`Registry::submit`] of a file whose scan counted `rows` data rows (0: not known):
+    /// the set of the file's keys is sized for them.
+    fn submit_expecting(
+        &mut self,
+        input: impl Read,
+        meta: &SubmissionMeta,
+        now: i64,
+        rows: u64,
+    ) -> Result<SubmissionReport, crate::Error> {
         check_meta(meta)?;
         let catalogue = Catalogue::builtin();
         let actor = self.actor.clone();
@@ -1364,7 +1372,8 @@ impl Registry {
                 new_batch,
                 ..SubmissionReport::default()
             };
-            let mut seen: HashMap<[u8; 16], u64> = HashMap::new();
+            let mut seen: HashMap<[u8; 16], u64> =
+                HashMap::with_capacity(usize::try_from(rows.min(MAX_SUBMISSION_ROWS)).unwrap_or(0));
             {
                 let decoded = Decoded::new(&mut metered, meta.encoding);
                 // Chunk k+1 is converted on the rayon pool while chunk k is stored here.
@@ -1432,8 +1441,8 @@ impl Registry {
         meta: &SubmissionMeta,
         now: i64,
     ) -> Result<SubmissionReport, crate::Error> {
-        let (file, _) = open_scanned(path, meta)?;
-        self.submit(file, meta, now)
+        let (file, rows) = open_scanned(path, meta)?;
+        self.submit_expecting(file, meta, now, rows)
     }
 
     /// [`Registry::submit_file`] then [`Registry::issue_pending`] (submitted at `opts.now`),
@@ -1473,7 +1482,11 @@ impl Registry {
                 now: opts.now,
                 actor,
                 submission: None,
-                seen: HashMap::new(),
+                // Every row's key goes in: sized for the rows the scan counted (at most
+                // MAX_SUBMISSION_ROWS), so the table is not grown and rehashed as it fills.
+                seen: HashMap::with_capacity(
+                    usize::try_from(rows.min(MAX_SUBMISSION_ROWS)).unwrap_or(0),
+                ),
                 report: SubmissionReport {
                     new_batch: true,
                     ..SubmissionReport::default()
