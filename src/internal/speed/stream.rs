@@ -83,7 +83,7 @@ impl Default for StreamSpeedOptions {
 pub struct Spread {
     /// The median paired ratio (the mean of the middle two for an even count).
     pub median: f64,
-    /// The best: the highest, or the lowest for ratios of costs ([`Spread::of_costs`]).
+    /// The best: the highest, or the lowest for ratios of costs (seconds ÷ seconds).
     pub best: f64,
     /// The worst: the lowest, or the highest for ratios of costs.
     pub worst: f64,
