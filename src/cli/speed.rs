@@ -120,7 +120,7 @@ pub(crate) fn exec(args: Args, out: &mut dyn Write) -> CliResult {
             if !json {
                 super::warn(format_args!("bulk issuance of {bulk} {alg} records …"));
             }
-            let b = certseal::registry::measure_bulk(
+            let b = certseal::internal::speed::bulk::measure_bulk(
                 &std::env::temp_dir(),
                 alg,
                 bulk,

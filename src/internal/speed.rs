@@ -1212,6 +1212,8 @@ fn measure(seconds: f64, timer: Timer, mut f: impl FnMut()) -> f64 {
 
 // Issue 16: the streaming report beside the in-process bulk verifier (`speed --stream N`).
 
+#[cfg(feature = "sqlite")]
+pub mod bulk;
 pub mod stream;
 
 /// CPU time this process has used so far, user and system, over all its threads, the ended

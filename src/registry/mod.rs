@@ -61,10 +61,7 @@ pub use submission::{CHUNK_ROWS, MAX_LISTED_ROWS, MAX_ROW_BYTES};
 #[doc(hidden)]
 pub use submission::fuzz_submission;
 #[doc(hidden)]
-pub use synthetic::{
-    measure_bulk, synthetic_id_number, synthetic_name, write_synthetic_csv, BulkSpeed,
-    SYNTHETIC_HEADER,
-};
+pub use synthetic::{synthetic_id_number, synthetic_name, write_synthetic_csv, SYNTHETIC_HEADER};
 
 /// Errors of the registry layer.
 #[derive(Debug, thiserror::Error)]

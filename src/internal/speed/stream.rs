@@ -78,7 +78,7 @@ impl Default for StreamSpeedOptions {
 }
 
 /// Paired ratios of rounds (one form by one clock here; issue 9's bulk issuance in
-/// `registry::BulkSpeed`): median, best and worst.
+/// `internal::speed::bulk::BulkSpeed`): median, best and worst.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Spread {
     /// The median paired ratio (the mean of the middle two for an even count).
