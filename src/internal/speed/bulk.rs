@@ -169,16 +169,14 @@ pub fn measure_bulk(
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
     };
-    let fresh = |round: usize| {
-        let db = scratch.0.join(format!("registry-{round}.db"));
-        remove(&db);
-        db
-    };
+    // Each pass writes a new file in the new scratch directory, removed after it.
+    let db_of = |round: usize| scratch.0.join(format!("registry-{round}.db"));
+    let rounds = rounds.max(1);
     let mut bare_runs = vec![bare()?];
     let mut bulk_runs = Vec::new();
     let mut paired = Vec::new();
-    for round in 0..rounds.max(1) {
-        let db = fresh(round);
+    for round in 0..rounds {
+        let db = db_of(round);
         let start = Instant::now();
         let mut registry = Registry::open(&db)?.with_actor("speed");
         let (_, report) = registry.submit_and_issue_file(
@@ -198,7 +196,7 @@ pub fn measure_bulk(
         bulk_runs.push(secs);
         paired.push(secs / ((before + after) / 2.0));
     }
-    let db = fresh(rounds.max(1));
+    let db = db_of(rounds);
     let start = Instant::now();
     let mut registry = Registry::open(&db)?.with_actor("speed");
     registry.submit_file(&csv, &meta, now)?;
